@@ -1,0 +1,53 @@
+"""Render a grid of phantoms in the brain window, bleeds outlined in red: python -m training.contact_sheet."""
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.resize import resize_image
+from core.windowing import hu_to_brain_window_pixels
+from training.phantoms import generate_phantom
+from training.phantoms.generator import phantom_seeds
+
+TILE = 256
+ABBREVIATIONS = {
+    "epidural": "EDH",
+    "subdural": "SDH",
+    "subarachnoid": "SAH",
+    "intraparenchymal": "IPH",
+    "intraventricular": "IVH",
+}
+
+
+def tile(phantom) -> np.ndarray:
+    gray = hu_to_brain_window_pixels(resize_image(phantom.hu, (TILE, TILE)))
+    picture = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    mask = cv2.resize(phantom.mask.astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(picture, contours, -1, (0, 0, 255), 1)
+    names = ",".join(ABBREVIATIONS[s] for s, present in phantom.labels.items() if present) or "negative"
+    caption = f"{phantom.hu.shape[0]}px {names}"
+    cv2.putText(picture, caption, (4, TILE - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 255, 255), 1, cv2.LINE_AA)
+    return picture
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/phantoms.png"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rows", type=int, default=4)
+    parser.add_argument("--cols", type=int, default=6)
+    args = parser.parse_args()
+    seeds = phantom_seeds(args.seed, args.rows * args.cols)
+    # Half the sheet positive so that every subtype shows.
+    tiles = [tile(generate_phantom(s, positive=i % 2 == 0)) for i, s in enumerate(seeds)]
+    rows = [np.hstack(tiles[r * args.cols : (r + 1) * args.cols]) for r in range(args.rows)]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(args.out), np.vstack(rows))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

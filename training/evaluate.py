@@ -1,0 +1,70 @@
+"""Held-out evaluation of a classifier and segmenter pair, with the same preprocessing as serving."""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from core.dice import dice_score
+from core.resize import resize_mask
+from training.metrics import roc_auc, sensitivity_specificity, threshold_for_sensitivity
+from training.models.classifier import SUBTYPES
+from training.phantom_data import ArraySet
+
+Predict = Callable[[np.ndarray], np.ndarray]
+MASK_THRESHOLD = 0.5
+BATCH = 16
+
+
+def predict_in_batches(predict: Predict, images: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.asarray(predict(images[i : i + BATCH].astype(np.float32))) for i in range(0, len(images), BATCH)])
+
+
+def choose_threshold(classify: Predict, validation: ArraySet, target_sensitivity: float) -> dict:
+    scores = predict_in_batches(classify, validation.images)[:, 0]
+    labels = validation.labels[:, 0] > 0
+    threshold = threshold_for_sensitivity(labels, scores, target_sensitivity)
+    sensitivity, specificity = sensitivity_specificity(labels, scores, threshold)
+    return {
+        "threshold": threshold,
+        "rule": f"highest threshold with validation sensitivity >= {target_sensitivity}",
+        "validation_sensitivity": sensitivity,
+        "validation_specificity": specificity,
+    }
+
+
+def classifier_metrics(classify: Predict, data: ArraySet, threshold: float) -> dict:
+    scores = predict_in_batches(classify, data.images)
+    labels = data.labels > 0
+    sensitivity, specificity = sensitivity_specificity(labels[:, 0], scores[:, 0], threshold)
+    subtype_auc = {name: roc_auc(labels[:, i + 1], scores[:, i + 1]) for i, name in enumerate(SUBTYPES) if labels[:, i + 1].any()}
+    return {
+        "auc": roc_auc(labels[:, 0], scores[:, 0]),
+        "sensitivity": sensitivity,
+        "specificity": specificity,
+        "subtype_auc": subtype_auc,
+        "subtype_macro_auc": float(np.mean(list(subtype_auc.values()))) if subtype_auc else None,
+        "slices": int(len(labels)),
+        "positive_slices": int(labels[:, 0].sum()),
+    }
+
+
+def segmenter_metrics(segment: Predict, data: ArraySet) -> dict:
+    """Dice at model resolution and, when native masks are kept, at each slice's own matrix."""
+    probabilities = predict_in_batches(segment, data.images)[..., 0]
+    predicted = probabilities >= MASK_THRESHOLD
+    positive = data.labels[:, 0] > 0
+    model_dice = [dice_score(p, m[..., 0]) for p, m, pos in zip(predicted, data.masks, positive) if pos]
+    result = {
+        "mean_dice_positive_slices_model_resolution": float(np.mean(model_dice)),
+        "negative_slices_with_false_positive_pixels": float(np.mean([p.any() for p, pos in zip(predicted, positive) if not pos])),
+        "positive_slices": int(positive.sum()),
+    }
+    if data.native_masks is not None:
+        native_dice = [
+            dice_score(resize_mask(prob, native.shape), native)
+            for prob, native, pos in zip(probabilities, data.native_masks, positive)
+            if pos
+        ]
+        result["mean_dice_positive_slices"] = float(np.mean(native_dice))
+        result["median_dice_positive_slices"] = float(np.median(native_dice))
+    return result
