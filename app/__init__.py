@@ -1,0 +1,1 @@
+"""The hemorrhage service: FastAPI routes over a decode -> preprocess -> infer -> postprocess -> encode pipeline."""

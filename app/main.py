@@ -1,0 +1,49 @@
+"""The FastAPI application: wiring only."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.config import Settings, get_settings
+from app.error_handlers import add_error_handlers
+from app.routers import health, models, predict
+from app.serving.runtime import LoadedModels, ModelRuntime, saved_model_predictor
+from app.serving.store import resolve
+
+
+def store_loader(settings: Settings):
+    def load() -> LoadedModels:
+        classifier = resolve(settings.model_store, settings.classifier_name)
+        segmenter = resolve(settings.model_store, settings.segmenter_name)
+        return LoadedModels(saved_model_predictor(classifier), saved_model_predictor(segmenter), classifier, segmenter)
+
+    return load
+
+
+def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = runtime or ModelRuntime(store_loader(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Load in the background: liveness answers at once, readiness once the models are warm.
+        if not runtime.ready:
+            runtime.load_in_background()
+        yield
+
+    app = FastAPI(
+        title="Intracranial hemorrhage detection and segmentation",
+        description="CT slice in; hemorrhage probability, subtypes, mask PNG and Dice out. **Not for clinical use.**",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.runtime = settings, runtime
+    add_error_handlers(app)
+    for router in (health.router, models.router, predict.router):
+        app.include_router(router)
+    return app
+
+
+logging.basicConfig(level=logging.INFO)
+app = create_app()

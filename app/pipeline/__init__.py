@@ -1,0 +1,1 @@
+"""Slice pipeline steps: decode -> preprocess -> infer -> postprocess -> encode. No FastAPI in here."""

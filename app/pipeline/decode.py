@@ -1,0 +1,101 @@
+"""Bytes -> HU. The format is detected from the bytes, never trusted from a file name or Content-Type.
+
+Array conventions: `DecodedSlice.hu` is float32 (rows, columns) in Hounsfield units, row 0 at the top.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from app.errors import InvalidInput, UnsupportedImage
+from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+DICOM_MAGIC_OFFSET, DICOM_MAGIC = 128, b"DICM"
+
+
+@dataclass
+class DecodedSlice:
+    hu: np.ndarray  # float32 (H, W)
+    source_format: str  # png, jpeg, dicom, ...
+    interpretation: str  # "brain_window_8bit": only 0..80 HU survive; "hu": full range
+    spacing_mm: tuple[float, float] | None = None  # (row, column) pixel spacing when the file says
+    identifiers: dict[str, str] = field(default_factory=dict)  # UIDs only, never patient data
+
+
+def detect_format(data: bytes) -> str:
+    if data.startswith(PNG_MAGIC):
+        return "png"
+    if data.startswith(JPEG_MAGIC):
+        return "jpeg"
+    if data[DICOM_MAGIC_OFFSET : DICOM_MAGIC_OFFSET + 4] == DICOM_MAGIC:
+        return "dicom"
+    raise UnsupportedImage("unrecognised file format: expected PNG, JPEG or DICOM", "image")
+
+
+def _imdecode(data: bytes, what: str, field_name: str) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise InvalidInput(f"{what} could not be decoded; the file is corrupt or truncated", field_name)
+    return image
+
+
+def _to_gray(image: np.ndarray) -> np.ndarray:
+    """Colour renderings of a grayscale slice (RGB, RGBA, palette) carry the same value in each channel."""
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
+    """PNG or JPEG. 8-bit images are brain-window renderings; 16-bit grayscale PNG holds HU + 1024."""
+    image = _imdecode(data, source_format.upper(), "image")
+    if image.shape[0] * image.shape[1] > max_pixels:
+        raise InvalidInput(f"image is {image.shape[1]}x{image.shape[0]} pixels, over the limit of {max_pixels}", "image")
+    if image.dtype == np.uint8:
+        return DecodedSlice(brain_window_to_hu(_to_gray(image)), source_format, "brain_window_8bit")
+    if image.dtype == np.uint16 and image.ndim == 2:
+        hu = image.astype(np.float32) - PNG16_HU_OFFSET
+        return DecodedSlice(hu, source_format, "hu")
+    raise UnsupportedImage(
+        f"{image.dtype} image with {1 if image.ndim == 2 else image.shape[2]} channels is not supported; "
+        "send 8-bit brain-window grayscale/RGB or 16-bit grayscale PNG holding HU + 1024",
+        "image",
+    )
+
+
+Decoder = Callable[[bytes, str, int], DecodedSlice]
+DECODERS: dict[str, Decoder] = {"png": decode_raster, "jpeg": decode_raster}
+
+
+def decode_slice(data: bytes, max_pixels: int) -> DecodedSlice:
+    """Any supported single-slice file -> DecodedSlice."""
+    if not data:
+        raise InvalidInput("image is empty", "image")
+    source_format = detect_format(data)
+    decoder = DECODERS.get(source_format)
+    if decoder is None:
+        raise UnsupportedImage(f"{source_format} files are not supported by this endpoint", "image")
+    return decoder(data, source_format, max_pixels)
+
+
+def decode_reference_mask(data: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """A PNG (or any raster) whose non-zero pixels are hemorrhage -> bool (H, W) matching the image."""
+    if not data:
+        raise InvalidInput("reference_mask is empty", "reference_mask")
+    if not (data.startswith(PNG_MAGIC) or data.startswith(JPEG_MAGIC)):
+        raise UnsupportedImage("reference_mask must be a PNG", "reference_mask")
+    image = _imdecode(data, "reference_mask", "reference_mask")
+    # Alpha says nothing about hemorrhage; only colour channels count.
+    mask = image[..., :3].any(axis=-1) if image.ndim == 3 else image > 0
+    if mask.shape != tuple(shape):
+        raise InvalidInput(
+            f"reference_mask is {mask.shape[1]}x{mask.shape[0]} but the image is {shape[1]}x{shape[0]}",
+            "reference_mask",
+        )
+    return mask

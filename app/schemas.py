@@ -1,0 +1,43 @@
+"""Response bodies; their field descriptions become the OpenAPI documentation."""
+
+from pydantic import BaseModel, Field
+
+NOTICE = "Research prototype trained on synthetic phantoms. Not for clinical use."
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: int
+
+
+class InputInfo(BaseModel):
+    format: str = Field(description="detected from the bytes: png, jpeg, dicom")
+    interpretation: str = Field(description="brain_window_8bit (only 0..80 HU survive) or hu")
+    height: int
+    width: int
+
+
+class PredictResponse(BaseModel):
+    probability: float = Field(description="P(any intracranial hemorrhage) for the slice")
+    hemorrhage: bool = Field(description="probability >= threshold")
+    threshold: float = Field(description="operating threshold, chosen on validation data (see the classifier card)")
+    subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label")
+    mask_png_base64: str = Field(description="hemorrhage mask, PNG, 0/255, at the input's own resolution")
+    area_pixels: int = Field(description="pixels in the mask")
+    area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
+    dice: float | None = Field(
+        description="Dice of the mask against reference_mask; null when none was sent. Two empty masks give 1.0."
+    )
+    models: list[ModelRef]
+    input: InputInfo
+    timings_ms: dict[str, float] = Field(description="wall time per pipeline stage")
+    notice: str = NOTICE
+
+
+class ModelCards(BaseModel):
+    models: list[dict] = Field(description="the model card of each served model version")
+
+
+class Health(BaseModel):
+    status: str
+    detail: str | None = None

@@ -1,0 +1,1 @@
+"""Loading models from the store and holding them ready for the pipeline."""

@@ -1,0 +1,89 @@
+"""The model wrapper: loads both SavedModels, warms them up, and only then says it is ready."""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.errors import ModelNotReady
+from app.serving.store import ModelVersion
+
+log = logging.getLogger(__name__)
+Predict = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class LoadedModels:
+    classifier: Predict  # (N, H, W, 3) float32 -> (N, 6): any, then subtypes
+    segmenter: Predict  # (N, H, W, 3) float32 -> (N, H, W, 1) probabilities
+    classifier_version: ModelVersion
+    segmenter_version: ModelVersion
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        shape = self.classifier_version.card["input"]["shape"]
+        return int(shape[1]), int(shape[2])
+
+    @property
+    def subtype_names(self) -> list[str]:
+        return list(self.classifier_version.card["output"]["columns"][1:])
+
+    def warm_up(self) -> None:
+        """One inference so that graph tracing and allocation happen before the first request."""
+        batch = np.zeros((1, *self.input_size, 3), np.float32)
+        self.classifier(batch)
+        self.segmenter(batch)
+
+
+def saved_model_predictor(version: ModelVersion) -> Predict:
+    import tensorflow as tf  # imported here so that tests with fake models never load TensorFlow
+
+    # The closure must hold the loaded object: its variables die with it.
+    loaded = tf.saved_model.load(str(version.path))
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return loaded.serve(tf.constant(batch, tf.float32)).numpy()
+
+    return predict
+
+
+class ModelRuntime:
+    """Holds the loaded models and a readiness flag; loading can run in a background thread."""
+
+    def __init__(self, loader: Callable[[], LoadedModels]):
+        self._loader = loader
+        self._models: LoadedModels | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self._models is not None
+
+    @property
+    def models(self) -> LoadedModels:
+        if self._models is None:
+            raise ModelNotReady(self.error or "models are still loading")
+        return self._models
+
+    def load(self) -> None:
+        with self._lock:
+            try:
+                models = self._loader()
+                models.warm_up()
+            except Exception as e:  # any failure must leave the service up and not ready
+                log.exception("model loading failed")
+                self.error = f"model loading failed: {type(e).__name__}"
+                return
+            self._models, self.error = models, None
+            log.info(
+                "models ready",
+                extra={"classifier": models.classifier_version.version, "segmenter": models.segmenter_version.version},
+            )
+
+    def load_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.load, name="model-loader", daemon=True)
+        thread.start()
+        return thread
