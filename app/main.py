@@ -45,5 +45,9 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
     return app
 
 
-logging.basicConfig(level=logging.INFO)
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """`uvicorn app.main:app` builds the app on first access, so importing this module needs no model store."""
+    if name == "app":
+        logging.basicConfig(level=logging.INFO)
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,63 @@
+"""API tests run against fake models, so they need no TensorFlow and no trained weights."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from app.serving.runtime import LoadedModels, ModelRuntime
+from app.serving.store import ModelVersion
+
+FAKE_SIZE = 64
+SUBTYPES = ["epidural", "subdural", "subarachnoid", "intraparenchymal", "intraventricular"]
+
+
+def fake_card(name: str, threshold: float) -> dict:
+    return {
+        "name": name,
+        "version": 7,
+        "input": {"shape": [None, FAKE_SIZE, FAKE_SIZE, 3]},
+        "output": {"columns": ["any", *SUBTYPES]},
+        "threshold": threshold,
+    }
+
+
+def fake_classifier(batch: np.ndarray) -> np.ndarray:
+    """P(any) = share of pixels at the top of the brain window; subtypes half of it."""
+    share = (batch[..., 0] >= 0.8).mean(axis=(1, 2))
+    return np.stack([share] + [share / 2] * 5, axis=1).astype(np.float32)
+
+
+def fake_segmenter(batch: np.ndarray) -> np.ndarray:
+    """Bleed = brain-window channel at or over 0.8 (>= 64 HU)."""
+    return (batch[..., :1] >= 0.8).astype(np.float32)
+
+
+def fake_models() -> LoadedModels:
+    return LoadedModels(
+        classifier=fake_classifier,
+        segmenter=fake_segmenter,
+        classifier_version=ModelVersion("fake_classifier", 7, Path("."), fake_card("fake_classifier", 0.05)),
+        segmenter_version=ModelVersion("fake_segmenter", 3, Path("."), fake_card("fake_segmenter", 0.5)),
+    )
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(model_store=tmp_path, max_upload_bytes=2_000_000, max_image_pixels=2048 * 2048)
+
+
+@pytest.fixture
+def runtime() -> ModelRuntime:
+    runtime = ModelRuntime(fake_models)
+    runtime.load()
+    return runtime
+
+
+@pytest.fixture
+def client(settings, runtime):
+    with TestClient(create_app(settings, runtime)) as client:
+        yield client

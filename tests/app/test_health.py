@@ -1,0 +1,44 @@
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.serving.runtime import ModelRuntime
+from tests.app.conftest import fake_models
+
+
+def test_live_and_ready_with_kserve_aliases(client):
+    for path in ("/health/live", "/v2/health/live"):
+        assert client.get(path).json() == {"status": "live", "detail": None}
+    for path in ("/health/ready", "/v2/health/ready"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.json()["status"] == "ready"
+
+
+def test_not_ready_until_loaded_and_predict_says_why(settings):
+    runtime = ModelRuntime(fake_models)  # never loaded
+    app = create_app(settings, runtime)
+    runtime.load_in_background = lambda: None  # keep it unloaded through start-up
+    with TestClient(app) as client:
+        assert client.get("/health/live").status_code == 200
+        ready = client.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["detail"] == "loading"
+        response = client.post("/v1/predict", files={"image": ("a.png", b"x")})
+        assert response.status_code == 503
+        assert response.json()["error"]["message"] == "models are still loading"
+        assert response.headers["retry-after"] == "5"
+
+
+def test_failed_load_reports_not_ready(settings):
+    def broken():
+        raise OSError("disk gone")
+
+    runtime = ModelRuntime(broken)
+    runtime.load()
+    with TestClient(create_app(settings, runtime)) as client:
+        response = client.get("/health/ready")
+        assert response.status_code == 503
+        assert response.json()["detail"] == "model loading failed: OSError"
+
+
+def test_models_endpoint_returns_cards(client):
+    cards = client.get("/v1/models").json()["models"]
+    assert [c["name"] for c in cards] == ["fake_classifier", "fake_segmenter"]
