@@ -45,7 +45,9 @@ class FixturePatient:
 
 
 @functools.cache
-def make_patients(pattern: tuple[tuple[bool, ...], ...] = ((True, False, True), (False, True), (False, False, False)), seed: int = 5) -> list[FixturePatient]:
+def make_patients(
+    pattern: tuple[tuple[bool, ...], ...] = ((True, False, True), (False, True), (False, False, False)), seed: int = 5
+) -> list[FixturePatient]:
     """One patient per tuple; True marks a slice with hemorrhage. Deterministic."""
     patients, seeds = [], iter(phantom_seeds(seed, sum(map(len, pattern)) * 4))
     for offset, positives in enumerate(pattern):
@@ -104,7 +106,9 @@ def write_ctich_nifti(root: Path, patients: list[FixturePatient]) -> Path:
         nib.save(_nifti(hu, i % 2 == 1, np.int16), root / "ct_scans" / f"{patient.pid}.nii")
         nib.save(_nifti(masks, i % 2 == 1, np.uint8), root / "masks" / f"{patient.pid}.nii")
     _write_csv(root / "hemorrhage_diagnosis_raw_ct.csv", _csv_rows(patients))
-    demographics = [{"Patient Number": p.number, "Age\n(years)": 40 + i, "Gender": "Male"} for i, p in enumerate(patients)]
+    demographics = [
+        {"Patient Number": p.number, "Age\n(years)": 40 + i, "Gender": "Male"} for i, p in enumerate(patients)
+    ]
     _write_csv(root / "Patient_demographics.csv", demographics)
     return root
 
@@ -135,11 +139,19 @@ def write_folder(root: Path, patients: list[FixturePatient], form: str = "png") 
     (root / "masks").mkdir(parents=True, exist_ok=True)
     for patient in patients:
         if form == "nifti":
-            nib.save(_nifti(np.stack([s.hu for s in patient.slices]), False, np.int16), root / "images" / f"{patient.pid}.nii.gz")
-            nib.save(_nifti(np.stack([s.mask for s in patient.slices]), False, np.uint8), root / "masks" / f"{patient.pid}.nii.gz")
+            nib.save(
+                _nifti(np.stack([s.hu for s in patient.slices]), False, np.int16),
+                root / "images" / f"{patient.pid}.nii.gz",
+            )
+            nib.save(
+                _nifti(np.stack([s.mask for s in patient.slices]), False, np.uint8),
+                root / "masks" / f"{patient.pid}.nii.gz",
+            )
             continue
         for number, item in enumerate(patient.slices):
-            cv2.imwrite(str(root / "images" / f"{patient.pid}_{number}.png"), (item.hu + PNG16_HU_OFFSET).astype(np.uint16))
+            cv2.imwrite(
+                str(root / "images" / f"{patient.pid}_{number}.png"), (item.hu + PNG16_HU_OFFSET).astype(np.uint16)
+            )
             cv2.imwrite(str(root / "masks" / f"{patient.pid}_{number}.png"), item.mask.astype(np.uint8) * 255)
     return root
 
@@ -172,7 +184,13 @@ def write_rsna(root: Path, patients: list[FixturePatient]) -> dict[str, tuple[st
         series = generate_uid()
         for index, item in enumerate(patient.slices):
             image_id = "ID_" + uuid.uuid4().hex[:9]
-            _dicom(root / "stage_2_train" / f"{image_id}.dcm", item.hu, f"ANON{patient.pid}", series, -40.0 + THICKNESS_MM * index)
+            _dicom(
+                root / "stage_2_train" / f"{image_id}.dcm",
+                item.hu,
+                f"ANON{patient.pid}",
+                series,
+                -40.0 + THICKNESS_MM * index,
+            )
             rows += [{"ID": f"{image_id}_{name}", "Label": int(item.labels[name])} for name in (*SUBTYPES, "any")]
             truth[image_id] = (patient.number, index)
     _write_csv(root / "stage_2_train.csv", rows)

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from core.windowing import as_brain_window_export
-from tests.training.layouts import CTICH_JPG_BRAIN, SPACING_MM, THICKNESS_MM, make_patients, write_ctich_jpg, write_ctich_nifti
+from tests.training.layouts import (
+    CTICH_JPG_BRAIN,
+    SPACING_MM,
+    THICKNESS_MM,
+    make_patients,
+    write_ctich_jpg,
+    write_ctich_nifti,
+)
 from training.datasets import DatasetError, load_ctich_jpg, load_ctich_nifti
 from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
 
@@ -59,7 +66,9 @@ def test_jpg_release_maps_brain_window_pixels_into_the_0_to_80_hu_form(tmp_path,
     records = list(load_ctich_jpg(write_ctich_jpg(tmp_path, patients)))
 
     truths = [s for p in patients for s in p.slices]
-    assert [(r.patient_id, r.slice_index) for r in records] == [(p.pid, k) for p in patients for k in range(len(p.slices))]
+    assert [(r.patient_id, r.slice_index) for r in records] == [
+        (p.pid, k) for p in patients for k in range(len(p.slices))
+    ]
     for record, truth in zip(records, truths):
         assert record.form == BRAIN_WINDOW_FORM
         assert record.hu.min() >= 0.0 and record.hu.max() <= 80.0

@@ -59,7 +59,9 @@ def test_folder_rejects_a_single_slice_without_a_patient_in_its_name(tmp_path, p
     root = write_folder(tmp_path, patients[:1])
     for folder in ("images", "masks"):
         (root / folder / "049_0.png").rename(root / folder / "scan.png")
-    with pytest.raises(DatasetError, match=r"^images/scan.png: a single slice must be named PATIENT_SLICE, e.g. 017_12.png$"):
+    with pytest.raises(
+        DatasetError, match=r"^images/scan.png: a single slice must be named PATIENT_SLICE, e.g. 017_12.png$"
+    ):
         list(load_folder(root))
 
 

@@ -21,7 +21,9 @@ def test_nifti_with_slices_off_the_third_axis_is_refused(tmp_path):
     # A volume stored sagittal-first: voxel axis 2 runs left-right.
     affine = np.array([[0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]], float)
     nib.save(nib.Nifti1Image(np.zeros((4, 5, 6), np.int16), affine), tmp_path / "sag.nii")
-    with pytest.raises(DatasetError, match="^sag.nii: axial slices must lie along the third voxel axis, orientation is SAR$"):
+    with pytest.raises(
+        DatasetError, match="^sag.nii: axial slices must lie along the third voxel axis, orientation is SAR$"
+    ):
         read_nifti_axial(tmp_path / "sag.nii")
 
 

@@ -47,7 +47,7 @@ def test_rsna_rejects_an_unknown_label_name(tmp_path, patients):
 
 def test_rsna_reports_an_unreadable_file_by_name(tmp_path, patients):
     truth = write_rsna(tmp_path, patients[:1])
-    broken = sorted(truth)[0]
+    broken = min(truth)
     (tmp_path / "stage_2_train" / f"{broken}.dcm").write_bytes(b"not a dicom file")
     with pytest.raises(DatasetError, match=f"^{broken}.dcm: cannot read DICOM: "):
         list(load_rsna_dicom(tmp_path))

@@ -15,4 +15,14 @@ LOADERS = {
     "rsna-dicom": load_rsna_dicom,
 }
 
-__all__ = ["ANY", "LOADERS", "DatasetError", "SliceRecord", "load_phantoms", *(f.__name__ for f in LOADERS.values())]
+__all__ = [
+    "ANY",
+    "LOADERS",
+    "DatasetError",
+    "SliceRecord",
+    "load_ctich_jpg",
+    "load_ctich_nifti",
+    "load_folder",
+    "load_phantoms",
+    "load_rsna_dicom",
+]

@@ -1,4 +1,6 @@
-"""PhysioNet CT-ICH, earlier JPG release: Patients_CT/NNN/brain/K.jpg, K_HGE_Seg.jpg, bone/K.jpg, hemorrhage_diagnosis.csv.
+"""PhysioNet CT-ICH, earlier JPG release.
+
+Layout: Patients_CT/NNN/brain/K.jpg, K_HGE_Seg.jpg, Patients_CT/NNN/bone/K.jpg, hemorrhage_diagnosis.csv.
 
 The brain JPGs are 8-bit exports through the dataset's brain window (level 40, width 120, so
 -20..100 HU). They are mapped back to HU through that window, then folded into the 0..80 HU

@@ -49,6 +49,8 @@ def load_ctich_nifti(root: Path) -> Iterator[SliceRecord]:
             if key not in labels:
                 raise DatasetError(f"{LABELS_CSV}: no row for patient {patient} slice {index + 1}")
             slice_labels, extra = labels[key]
-            yield validate(SliceRecord(volume[index], masks[index] > 0, slice_labels, patient, index, spacing, HU_FORM, extra))
+            yield validate(
+                SliceRecord(volume[index], masks[index] > 0, slice_labels, patient, index, spacing, HU_FORM, extra)
+            )
     if absent:
         log.warning("%d patients in %s have no scan in %s/ and were skipped", len(absent), LABELS_CSV, SCANS)

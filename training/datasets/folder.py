@@ -69,11 +69,13 @@ def load_folder(root: Path) -> Iterator[SliceRecord]:
         stack, spacing, form = read_stack(path, suffix)
         masks = read_mask_stack(root / MASKS, stem)
         if masks.shape != stack.shape:
-            raise DatasetError(f"{MASKS}/{stem}: shape {masks.shape[1:]} x {len(masks)} differs from the image's {stack.shape[1:]} x {len(stack)}")
+            raise DatasetError(f"{MASKS}/{stem}: mask shape {masks.shape} differs from the image's {stack.shape}")
         if number is None and len(stack) == 1:
             raise DatasetError(f"{IMAGES}/{path.name}: a single slice must be named PATIENT_SLICE, e.g. 017_12{suffix}")
         if number is not None and len(stack) > 1:
-            raise DatasetError(f"{IMAGES}/{path.name}: holds {len(stack)} slices; name a volume by its patient alone, e.g. 017{suffix}")
+            raise DatasetError(
+                f"{IMAGES}/{path.name}: holds {len(stack)} slices; name a volume by its patient alone, e.g. 017{suffix}"
+            )
         for index, (hu, mask) in enumerate(zip(stack, masks)):
             slice_index = index if number is None else number
             yield validate(SliceRecord(hu, mask, {ANY: bool(mask.any())}, patient, slice_index, spacing, form))

@@ -37,7 +37,9 @@ def read_nifti_axial(path: Path) -> tuple[np.ndarray, tuple[float, float, float]
     current = io_orientation(image.affine)
     codes = nib.aff2axcodes(image.affine)
     if current[2, 0] != 2:
-        raise DatasetError(f"{path.name}: axial slices must lie along the third voxel axis, orientation is {''.join(codes)}")
+        raise DatasetError(
+            f"{path.name}: axial slices must lie along the third voxel axis, orientation is {''.join(codes)}"
+        )
     transform = ornt_transform(current, axcodes2ornt((*DISPLAY_IN_PLANE, codes[2])))
     oriented = apply_orientation(data, transform)
     sizes = nib.affines.voxel_sizes(image.affine)
@@ -75,7 +77,9 @@ def read_png_hu(path: Path) -> tuple[np.ndarray, str]:
         return pixels.astype(np.float32) - np.float32(PNG16_HU_OFFSET), HU_FORM
     if pixels.dtype == np.uint8:
         return brain_window_to_hu(pixels), BRAIN_WINDOW_FORM
-    raise DatasetError(f"{path.name}: unsupported pixel type {pixels.dtype}; use 8-bit brain window or 16-bit HU+{PNG16_HU_OFFSET}")
+    raise DatasetError(
+        f"{path.name}: unsupported pixel type {pixels.dtype}; use 8-bit brain window or 16-bit HU+{PNG16_HU_OFFSET}"
+    )
 
 
 def read_mask_image(path: Path, threshold: float = 0.0) -> np.ndarray:

@@ -39,10 +39,9 @@ class SliceRecord:
 
 def validate(record: SliceRecord) -> SliceRecord:
     """Check a record at the loader boundary, so a broken dataset fails where it is read."""
+    where = f"patient {record.patient_id} slice {record.slice_index}"
     if record.hu.ndim != 2 or record.hu.dtype != np.float32:
-        raise DatasetError(f"patient {record.patient_id} slice {record.slice_index}: HU must be 2-D float32, got {record.hu.dtype} {record.hu.shape}")
+        raise DatasetError(f"{where}: HU must be 2-D float32, got {record.hu.dtype} {record.hu.shape}")
     if record.mask is not None and record.mask.shape != record.hu.shape:
-        raise DatasetError(
-            f"patient {record.patient_id} slice {record.slice_index}: mask shape {record.mask.shape} differs from image shape {record.hu.shape}"
-        )
+        raise DatasetError(f"{where}: mask shape {record.mask.shape} differs from image shape {record.hu.shape}")
     return record
