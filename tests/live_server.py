@@ -1,0 +1,52 @@
+"""Start the real service under uvicorn on a free loopback port, for tests over real HTTP."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_TIMEOUT_S = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(model_store: Path, **env_overrides: str):
+    port = free_port()
+    env = {**os.environ, "ICH_MODEL_STORE": str(model_store), "TF_CPP_MIN_LOG_LEVEL": "2", **env_overrides}
+    log = open(model_store.parent / f"uvicorn-{port}.log", "w") if os.access(model_store.parent, os.W_OK) else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {process.returncode}")
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise TimeoutError("service did not become ready")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,0 +1,70 @@
+"""A tiny training run end to end: phantoms -> fit -> export -> serve over HTTP, with no train/serve skew."""
+
+import base64
+import json
+import subprocess
+import sys
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from core.model_input import to_model_input
+from core.resize import resize_mask
+from core.windowing import brain_window_to_hu, hu_to_brain_window_pixels
+from tests.live_server import ROOT, live_server
+from training.phantoms import generate_phantom
+
+
+
+
+@pytest.fixture(scope="module")
+def smoke_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("run") / "store"
+    result = subprocess.run(
+        [sys.executable, "-m", "training", "--smoke", "--store", str(store), "--version", "3", "--workers", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return store
+
+
+def test_export_writes_savedmodels_and_cards(smoke_store):
+    for name in ("ich_classifier", "ich_segmenter"):
+        version = smoke_store / name / "3"
+        assert (version / "saved_model.pb").exists()
+        card = json.loads((version / "model_card.json").read_text())
+        assert card["version"] == 3 and card["name"] == name
+        assert "Not for clinical use" in card["notice"]
+        assert card["input"]["shape"] == [None, 256, 256, 3]
+        assert {"hu", "brain_window_8bit"} <= set(card["metrics"]["held_out"])
+    classifier_card = json.loads((smoke_store / "ich_classifier" / "3" / "model_card.json").read_text())
+    assert 0.0 <= classifier_card["threshold"] <= 1.0
+    assert "validation sensitivity" in classifier_card["operating_point"]["rule"]
+
+
+def test_service_answer_equals_offline_savedmodel(smoke_store, tmp_path):
+    """The service and a plain offline call of the exported models agree for the same file."""
+    phantom = generate_phantom(21, matrix=512, positive=True)
+    image_png = cv2.imencode(".png", hu_to_brain_window_pixels(phantom.hu))[1].tobytes()
+
+    # Offline: read the file, shared preprocessing, SavedModels called directly.
+    pixels = cv2.imdecode(np.frombuffer(image_png, np.uint8), cv2.IMREAD_UNCHANGED)
+    batch = to_model_input(brain_window_to_hu(pixels))[None]
+    classifier = tf.saved_model.load(str(smoke_store / "ich_classifier" / "3"))
+    segmenter = tf.saved_model.load(str(smoke_store / "ich_segmenter" / "3"))
+    offline_probability = float(classifier.serve(batch).numpy()[0, 0])
+    offline_mask = resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], pixels.shape)
+
+    with live_server(smoke_store) as base:
+        body = httpx.post(f"{base}/v1/predict", files={"image": ("s.png", image_png)}, timeout=60).json()
+    served_mask = cv2.imdecode(np.frombuffer(base64.b64decode(body["mask_png_base64"]), np.uint8), 0) > 0
+    assert body["probability"] == pytest.approx(offline_probability, abs=1e-5)
+    assert served_mask.shape == offline_mask.shape == (512, 512)
+    assert (served_mask != offline_mask).sum() == 0
+    assert body["models"] == [{"name": "ich_classifier", "version": 3}, {"name": "ich_segmenter", "version": 3}]
