@@ -28,6 +28,10 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
 CMD ["sh", "-c", "exec uvicorn app.main:app --host \"$ICH_HOST\" --port \"$ICH_PORT\""]
 
 FROM ${BASE} AS builder
+# pip trusts the system CA bundle, so a site bundle mounted over it at build time is honoured (build_and_smoke.sh).
+# Build stage only: nothing of it but /opt/venv reaches the images.
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python3 -m venv /opt/venv
 WORKDIR /build
 COPY requirements.txt ./
