@@ -3,8 +3,10 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_API_KEY_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -18,12 +20,29 @@ class Settings(BaseSettings):
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="overrides the classifier card's threshold")
     max_upload_bytes: int = Field(64 * 1024 * 1024, gt=0)
     max_image_pixels: int = Field(4096 * 4096, gt=0)
+    max_request_bytes: int = Field(
+        256 * 1024 * 1024, gt=0, description="whole request body; refused on Content-Length or while streaming"
+    )
+    max_inflight: int = Field(32, gt=0, description="requests handled at once; past it 503 with Retry-After")
+    request_timeout_s: float = Field(
+        50.0, gt=0, description="per request; 408 while the body is arriving, 504 after (below nginx's 60 s)"
+    )
+    api_key: SecretStr | None = Field(None, description="when set, every endpoint but the probes requires it")
+    cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty = CORS off")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @field_validator("model_store")
     @classmethod
     def store_exists(cls, value: Path) -> Path:
         if not value.is_dir():
             raise ValueError(f"model store {value} is not a directory")
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def api_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_API_KEY_LENGTH:
+            raise ValueError(f"api_key must be at least {MIN_API_KEY_LENGTH} characters")
         return value
 
 

@@ -1,13 +1,14 @@
 """The FastAPI application: wiring only."""
 
-import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.error_handlers import add_error_handlers
-from app.routers import health, models, predict
+from app.logging_config import configure_logging
+from app.middleware import add_middleware
+from app.routers import health, metrics, models, predict
 from app.serving.runtime import LoadedModels, ModelRuntime, saved_model_predictor
 from app.serving.store import resolve
 
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
     )
     app.state.settings, app.state.runtime = settings, runtime
     add_error_handlers(app)
-    for router in (health.router, models.router, predict.router):
+    add_middleware(app, settings)
+    for router in (health.router, models.router, predict.router, metrics.router):
         app.include_router(router)
     return app
 
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
 def __getattr__(name: str) -> FastAPI:
     """`uvicorn app.main:app` builds the app on first access, so importing this module needs no model store."""
     if name == "app":
-        logging.basicConfig(level=logging.INFO)
-        return create_app()
+        settings = get_settings()
+        configure_logging(settings.log_level)
+        return create_app(settings)
     raise AttributeError(name)

@@ -9,6 +9,9 @@ CHUNK = 1024 * 1024
 
 async def read_limited(upload: UploadFile, limit: int, field: str) -> bytes:
     """Read an upload, refusing it as soon as it passes `limit` bytes."""
+    # The multipart parser has already spooled the part (to disk past 1 MiB) and knows its size: refuse unread.
+    if upload.size is not None and upload.size > limit:
+        raise PayloadTooLarge(f"{field} is larger than the limit of {limit} bytes", field)
     chunks, total = [], 0
     while chunk := await upload.read(CHUNK):
         total += len(chunk)

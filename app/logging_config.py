@@ -1,0 +1,47 @@
+"""JSON log lines on stderr, each with the request id of the request that wrote it.
+
+Log calls pass structured `extra` fields; nothing here inspects messages, so callers must never log patient data
+or upload file names (the access log writes route templates, not raw paths).
+"""
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from app.middleware.request_id import current_request_id
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is written as a field.
+STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# uvicorn's own access line duplicates ours and carries the raw path and query string.
+SILENCED = {"uvicorn.access": logging.WARNING}
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": current_request_id(),
+        }
+        line.update({key: value for key, value in record.__dict__.items() if key not in STANDARD_ATTRS})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route every logger, uvicorn's included, through one JSON handler on the root logger."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.setLevel(SILENCED.get(name, logging.NOTSET))
