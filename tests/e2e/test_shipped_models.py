@@ -1,0 +1,67 @@
+"""The shipped models, served over real HTTP, on phantoms they never saw (seeds outside training's 1, 2, 3)."""
+
+import httpx
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from core.dice import dice_score
+from core.model_input import to_model_input
+from core.resize import resize_mask
+from tests.e2e.conftest import SHIPPED_STORE
+from tests.e2e.phantom_files import brain_window_png, decoded_mask, hu_png, mask_png, predict
+from training.metrics import roc_auc
+from training.phantoms.generator import generate_phantom, phantom_seeds
+
+FRESH_SEED = 40
+
+
+@pytest.fixture(scope="module")
+def fresh_phantoms():
+    return [generate_phantom(seed) for seed in phantom_seeds(FRESH_SEED, 40)]
+
+
+def test_probes_and_cards(base_url):
+    assert httpx.get(f"{base_url}/health/live").status_code == 200
+    assert httpx.get(f"{base_url}/v2/health/ready").json()["status"] == "ready"
+    cards = httpx.get(f"{base_url}/v1/models").json()["models"]
+    assert [c["name"] for c in cards] == ["ich_classifier", "ich_segmenter"]
+    for card in cards:
+        assert "Not for clinical use" in card["notice"]
+        assert "phantoms" in card["training_data"]["source"]
+        assert card["metrics"]["held_out"]["hu"]
+
+
+def test_detection_and_dice_on_fresh_phantoms(base_url, fresh_phantoms):
+    bodies = [predict(base_url, hu_png(p.hu), mask_png(p.mask)) for p in fresh_phantoms]
+    labels = np.array([p.positive for p in fresh_phantoms])
+    scores = np.array([b["probability"] for b in bodies])
+    dice = [b["dice"] for b, positive in zip(bodies, labels) if positive]
+    assert roc_auc(labels, scores) >= 0.9
+    assert np.mean(dice) >= 0.6
+
+
+def test_hu_and_brain_window_png_get_about_the_same_answer(base_url, fresh_phantoms):
+    """A slice sent as DICOM-like HU and as an 8-bit brain-window PNG: same call, same mask, give or take."""
+    gaps, agreements = [], []
+    for phantom in fresh_phantoms[:16]:
+        from_hu = predict(base_url, hu_png(phantom.hu))
+        from_png = predict(base_url, brain_window_png(phantom.hu))
+        assert from_png["input"]["interpretation"] == "brain_window_8bit"
+        gaps.append(abs(from_hu["probability"] - from_png["probability"]))
+        if phantom.positive:
+            agreements.append(dice_score(decoded_mask(from_hu), decoded_mask(from_png)))
+    assert np.median(gaps) < 0.1
+    assert np.median(agreements) > 0.7
+
+
+def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantoms):
+    phantom = next(p for p in fresh_phantoms if p.positive)
+    body = predict(base_url, hu_png(phantom.hu))
+    hu = np.round(phantom.hu)  # what the 16-bit PNG carries
+    batch = to_model_input(np.clip(hu, -1024, 65535 - 1024))[None]
+    classifier = tf.saved_model.load(str(SHIPPED_STORE / "ich_classifier" / "1"))
+    segmenter = tf.saved_model.load(str(SHIPPED_STORE / "ich_segmenter" / "1"))
+    assert body["probability"] == pytest.approx(float(classifier.serve(batch).numpy()[0, 0]), abs=1e-5)
+    offline_mask = resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape)
+    assert (decoded_mask(body) != offline_mask).sum() == 0
