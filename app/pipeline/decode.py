@@ -10,6 +10,13 @@ import cv2
 import numpy as np
 
 from app.errors import InvalidInput, UnsupportedImage
+from app.pipeline.limits import (
+    check_binary_mask,
+    check_complete,
+    check_mask_header,
+    check_png16_range,
+    check_raster_header,
+)
 from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -54,12 +61,15 @@ def _to_gray(image: np.ndarray) -> np.ndarray:
 
 def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
     """PNG or JPEG. 8-bit images are brain-window renderings; 16-bit grayscale PNG holds HU + 1024."""
+    check_raster_header(data, source_format, max_pixels)
     image = _imdecode(data, source_format.upper(), "image")
+    check_complete(data, source_format)
     if image.shape[0] * image.shape[1] > max_pixels:
         raise InvalidInput(f"image is {image.shape[1]}x{image.shape[0]} pixels, over the limit of {max_pixels}", "image")
     if image.dtype == np.uint8:
         return DecodedSlice(brain_window_to_hu(_to_gray(image)), source_format, "brain_window_8bit")
     if image.dtype == np.uint16 and image.ndim == 2:
+        check_png16_range(image)
         hu = image.astype(np.float32) - PNG16_HU_OFFSET
         return DecodedSlice(hu, source_format, "hu")
     raise UnsupportedImage(
@@ -90,7 +100,9 @@ def decode_reference_mask(data: bytes, shape: tuple[int, int]) -> np.ndarray:
         raise InvalidInput("reference_mask is empty", "reference_mask")
     if not (data.startswith(PNG_MAGIC) or data.startswith(JPEG_MAGIC)):
         raise UnsupportedImage("reference_mask must be a PNG", "reference_mask")
+    check_mask_header(data, shape)
     image = _imdecode(data, "reference_mask", "reference_mask")
+    check_binary_mask(image)
     # Alpha says nothing about hemorrhage; only colour channels count.
     mask = image[..., :3].any(axis=-1) if image.ndim == 3 else image > 0
     if mask.shape != tuple(shape):
