@@ -3,6 +3,7 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.error_handlers import add_error_handlers
@@ -33,7 +34,8 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
             runtime.load_in_background()
         yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets are served from the installed package: hospitals are often air-gapped.
+    app = FastAPIOffline(
         title="Intracranial hemorrhage detection and segmentation",
         description="CT slice in; hemorrhage probability, subtypes, mask PNG and Dice out. **Not for clinical use.**",
         version="0.1.0",
