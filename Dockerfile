@@ -8,7 +8,7 @@ ARG BASE=python:3.11-slim-bookworm
 
 FROM ${BASE} AS runtime-base
 # A fixed numeric uid lets Kubernetes' runAsNonRoot verify the user without reading /etc/passwd.
-RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/ich --shell /usr/sbin/nologin ich
+RUN useradd --no-log-init --uid 10001 --user-group --create-home --home-dir /home/ich --shell /usr/sbin/nologin ich
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -44,13 +44,6 @@ RUN sed -E 's/^tensorflow==/tensorflow-cpu==/' requirements.txt > requirements-i
     && /opt/venv/bin/pip install --no-cache-dir -r requirements-image.txt \
     && /opt/venv/bin/pip uninstall --yes pip
 
-# and-cuda pulls TensorFlow's pinned CUDA 12 / cuDNN 9 wheels; the host only needs the NVIDIA driver.
-FROM builder AS venv-gpu
-RUN sed -E 's/^tensorflow==/tensorflow[and-cuda]==/' requirements.txt > requirements-image.txt \
-    && grep -q '^tensorflow\[and-cuda\]==' requirements-image.txt \
-    && /opt/venv/bin/pip install --no-cache-dir -r requirements-image.txt \
-    && /opt/venv/bin/pip uninstall --yes pip
-
 # Service code and the shipped models, owned by root so the service user cannot alter them.
 # No VOLUME here: an anonymous volume would keep serving stale models after an image upgrade.
 # Mount a model store over /srv/ich/model_store to replace the baked-in one.
@@ -63,9 +56,17 @@ FROM runtime-base AS cpu
 COPY --from=venv-cpu /opt/venv /opt/venv
 COPY --from=service-files /srv/ich /srv/ich
 
+# After the cpu stage, so builders that run every stage up to the target never build it for `--target cpu`.
+# and-cuda pulls TensorFlow's pinned CUDA 12 / cuDNN 9 wheels; the host only needs the NVIDIA driver.
+FROM builder AS venv-gpu
+RUN sed -E 's/^tensorflow==/tensorflow[and-cuda]==/' requirements.txt > requirements-image.txt \
+    && grep -q '^tensorflow\[and-cuda\]==' requirements-image.txt \
+    && /opt/venv/bin/pip install --no-cache-dir -r requirements-image.txt \
+    && /opt/venv/bin/pip uninstall --yes pip
+
 # Last stage, so a plain `docker build .` produces the GPU image.
 FROM runtime-base AS gpu
-# The app enables memory growth itself; this also covers any TF session opened before it does.
+# TensorFlow takes GPU memory as it needs it instead of the whole card, so replicas can share one GPU.
 ENV TF_FORCE_GPU_ALLOW_GROWTH=true \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 COPY --from=venv-gpu /opt/venv /opt/venv

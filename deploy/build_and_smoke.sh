@@ -51,7 +51,7 @@ build_image() {
     need podman
     # --format docker keeps HEALTHCHECK (OCI images drop it); --pull never: the base exists only locally.
     log "podman build --target cpu on $BASE_IMAGE -> $IMAGE"
-    "${PODMAN[@]}" build --isolation chroot --format docker --pull never \
+    "${PODMAN[@]}" build --isolation chroot --format docker --pull=never \
         -v "$CA_BUNDLE:$CA_BUNDLE:ro" \
         --build-arg "BASE=$BASE_IMAGE" --target cpu -t "$IMAGE" "$REPO"
     "${PODMAN[@]}" image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "[build_and_smoke] image size: %.0f MB\n", $1/1e6}' >&2

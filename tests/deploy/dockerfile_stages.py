@@ -50,6 +50,18 @@ def lineage(stages: list[Stage], target: str) -> list[Stage]:
     return chain[::-1]
 
 
+def dependencies(stages: list[Stage], target: str) -> set[str]:
+    """Every stage the target needs: its parents and the stages it copies from, transitively."""
+    by_name = {stage.name: stage for stage in stages}
+    needed, pending = set(), [target]
+    while pending:
+        stage = by_name[pending.pop()]
+        needed.add(stage.name)
+        sources = [value.split()[0].removeprefix("--from=") for value in stage.values("COPY") if value.startswith("--from=")]
+        pending += [name for name in [stage.parent, *sources] if name in by_name and name not in needed]
+    return needed
+
+
 def effective(stages: list[Stage], target: str, instruction: str) -> str | None:
     """The last value of a single-valued instruction (USER, CMD, HEALTHCHECK) that the target ends up with."""
     found = [value for stage in lineage(stages, target) for value in stage.values(instruction)]

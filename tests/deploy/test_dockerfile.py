@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dockerfile_stages import DOCKERFILE, REPO, effective, effective_env, lineage, read_stages, unjustified_ignores
+from dockerfile_stages import (DOCKERFILE, REPO, dependencies, effective, effective_env, lineage, read_stages,
+                               unjustified_ignores)
 
 HADOLINT = Path(sys.executable).with_name("hadolint")
 REQUIREMENTS = REPO / "requirements.txt"
@@ -67,6 +68,14 @@ def test_base_image_is_a_build_argument_with_a_pinned_default():
 def test_default_target_is_the_gpu_image_and_a_cpu_target_exists(stages):
     assert stages[-1].name == "gpu"
     assert "cpu" in [stage.name for stage in stages]
+
+
+def test_cpu_target_never_builds_the_cuda_stage(stages):
+    # Builders without stage pruning (Docker's classic builder) run every stage up to the target.
+    names = [stage.name for stage in stages]
+    assert "venv-gpu" not in dependencies(stages, "cpu")
+    assert set(names[: names.index("cpu") + 1]) <= dependencies(stages, "cpu")
+    assert dependencies(stages, "gpu") >= {"venv-gpu", "service-files", "runtime-base"}
 
 
 @pytest.mark.parametrize("target", ["gpu", "cpu"])
