@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     model_store: Path = Path("model_store")
     classifier_name: str = "ich_classifier"
     segmenter_name: str = "ich_segmenter"
+    classifier_version: int | None = Field(None, ge=1, description="pin a version; default: the highest in the store")
+    segmenter_version: int | None = Field(None, ge=1, description="pin a version; default: the highest in the store")
+    reload_poll_s: float = Field(0.0, ge=0, description="poll the store for new versions every N s; 0 = off")
     host: str = "127.0.0.1"
     port: int = 8000
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="overrides the classifier card's threshold")

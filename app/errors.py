@@ -31,3 +31,13 @@ class PayloadTooLarge(ServiceError):
 class ModelNotReady(ServiceError):
     status_code = 503
     code = "model_not_ready"
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+    code = "forbidden"
+
+
+class ReloadFailed(ServiceError):
+    status_code = 409
+    code = "reload_failed"

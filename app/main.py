@@ -1,5 +1,6 @@
 """The FastAPI application: wiring only."""
 
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -9,18 +10,9 @@ from app.config import Settings, get_settings
 from app.error_handlers import add_error_handlers
 from app.logging_config import configure_logging
 from app.middleware import add_middleware
-from app.routers import health, metrics, models, predict
-from app.serving.runtime import LoadedModels, ModelRuntime, saved_model_predictor
-from app.serving.store import resolve
-
-
-def store_loader(settings: Settings):
-    def load() -> LoadedModels:
-        classifier = resolve(settings.model_store, settings.classifier_name)
-        segmenter = resolve(settings.model_store, settings.segmenter_name)
-        return LoadedModels(saved_model_predictor(classifier), saved_model_predictor(segmenter), classifier, segmenter)
-
-    return load
+from app.routers import admin, health, metrics, models, overlay, predict, series
+from app.serving.loading import resolved_versions, store_loader
+from app.serving.runtime import ModelRuntime
 
 
 def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = None) -> FastAPI:
@@ -32,7 +24,12 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
         # Load in the background: liveness answers at once, readiness once the models are warm.
         if not runtime.ready:
             runtime.load_in_background()
+        stop_polling = threading.Event()
+        if settings.reload_poll_s > 0:
+            poll_args = (lambda: resolved_versions(settings), settings.reload_poll_s, stop_polling)
+            threading.Thread(target=runtime.poll_store, args=poll_args, name="store-poll", daemon=True).start()
         yield
+        stop_polling.set()
 
     # Swagger UI and ReDoc assets are served from the installed package: hospitals are often air-gapped.
     app = FastAPIOffline(
@@ -44,7 +41,7 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
     app.state.settings, app.state.runtime = settings, runtime
     add_error_handlers(app)
     add_middleware(app, settings)
-    for router in (health.router, models.router, predict.router, metrics.router):
+    for router in (health.router, models.router, predict.router, overlay.router, series.router, metrics.router, admin.router):
         app.include_router(router)
     return app
 

@@ -41,3 +41,7 @@ class ModelCards(BaseModel):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+class ReloadResult(BaseModel):
+    models: list[ModelRef] = Field(description="the versions now serving")

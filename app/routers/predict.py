@@ -64,10 +64,12 @@ async def predict_slice_mask(
 ) -> Response:
     """The mask alone as image/png; probability, threshold and Dice travel in X-ICH-* headers."""
     result, threshold = await _run(runtime, settings, image, reference_mask)
+    models = runtime.models
     headers = {
         "X-ICH-Probability": f"{result.probability:.6f}",
         "X-ICH-Threshold": f"{threshold:.6f}",
         "X-ICH-Area-Pixels": str(result.area_pixels),
+        "X-ICH-Models": ", ".join(f"{v.name}/{v.version}" for v in (models.classifier_version, models.segmenter_version)),
     }
     if result.dice is not None:
         headers["X-ICH-Dice"] = f"{result.dice:.6f}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.errors import ModelNotReady
-from app.serving.store import ModelVersion
+from app.serving.store import ModelVersion, StoreError
 
 log = logging.getLogger(__name__)
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -50,7 +50,11 @@ def saved_model_predictor(version: ModelVersion) -> Predict:
 
 
 class ModelRuntime:
-    """Holds the loaded models and a readiness flag; loading can run in a background thread."""
+    """Holds the loaded models and a readiness flag; loads at start-up and reloads without a restart.
+
+    A reload builds and warms the new models before swapping one reference, so requests in flight
+    finish on the models they started with, and a failed reload leaves the old models serving.
+    """
 
     def __init__(self, loader: Callable[[], LoadedModels]):
         self._loader = loader
@@ -68,22 +72,37 @@ class ModelRuntime:
             raise ModelNotReady(self.error or "models are still loading")
         return self._models
 
-    def load(self) -> None:
+    def load(self) -> bool:
+        """Load (or reload) and warm up; True when the new models now serve."""
         with self._lock:
             try:
                 models = self._loader()
                 models.warm_up()
-            except Exception as e:  # any failure must leave the service up and not ready
+            except Exception as e:  # any failure must leave the service up, on its old models if it had some
                 log.exception("model loading failed")
-                self.error = f"model loading failed: {type(e).__name__}"
-                return
+                detail = str(e) if isinstance(e, StoreError) else type(e).__name__
+                self.error = f"model loading failed: {detail}"
+                return False
             self._models, self.error = models, None
             log.info(
                 "models ready",
                 extra={"classifier": models.classifier_version.version, "segmenter": models.segmenter_version.version},
             )
+            return True
 
     def load_in_background(self) -> threading.Thread:
         thread = threading.Thread(target=self.load, name="model-loader", daemon=True)
         thread.start()
         return thread
+
+    def poll_store(self, latest_versions: Callable[[], tuple[int, int]], interval_s: float, stop: threading.Event) -> None:
+        """Reload whenever the store's resolved versions differ from the served ones."""
+        while not stop.wait(interval_s):
+            try:
+                wanted = latest_versions()
+            except StoreError as e:
+                log.warning("store poll failed: %s", e)
+                continue
+            current = self._models
+            if current is None or wanted != (current.classifier_version.version, current.segmenter_version.version):
+                self.load()

@@ -76,6 +76,7 @@ def test_mask_endpoint_returns_png_bytes_and_headers(client):
     assert mask.shape == (HEIGHT, WIDTH)
     assert float(response.headers["x-ich-dice"]) > 0.9
     assert 0.0 <= float(response.headers["x-ich-probability"]) <= 1.0
+    assert response.headers["x-ich-models"] == "fake_classifier/7, fake_segmenter/3"
 
 
 @pytest.mark.parametrize(
