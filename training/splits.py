@@ -92,3 +92,14 @@ def select(records: Iterable[SliceRecord], patients: Iterable[str]) -> Iterator[
     """The records of the given patients, in their original order."""
     wanted = set(patients)
     return (r for r in records if r.patient_id in wanted)
+
+
+def holdout_patients(
+    positives: Mapping[str, bool], fraction: float, seed: int = 0
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(kept, held out): `fraction` of the patients, stratified like split_patients."""
+    ids = sorted(positives)
+    if len(ids) < 2:
+        raise ValueError(f"holding patients out needs at least 2 patients, got {len(ids)}")
+    kept, held_out = train_test_split(ids, test_size=fraction, random_state=seed, stratify=_strata(ids, positives, 2))
+    return tuple(sorted(kept)), tuple(sorted(held_out))

@@ -7,7 +7,7 @@ import pytest
 
 from tests.training.layouts import make_patients, write_ctich_nifti
 from training.datasets import SliceRecord, load_ctich_nifti
-from training.splits import PatientSplit, kfold_patients, patient_positives, select, split_patients
+from training.splits import PatientSplit, holdout_patients, kfold_patients, patient_positives, select, split_patients
 
 
 def cohort(count: int = 40, positive_share: float = 0.4) -> dict[str, bool]:
@@ -82,3 +82,12 @@ def test_too_few_patients_are_refused():
         split_patients({"a": True, "b": False})
     with pytest.raises(ValueError, match="^5-fold cross-validation needs at least 5 patients, got 4$"):
         kfold_patients(cohort(4), folds=5)
+
+
+def test_holdout_is_disjoint_stratified_and_deterministic():
+    positives = cohort(20)
+    kept, held_out = holdout_patients(positives, 0.25, seed=4)
+    assert not set(kept) & set(held_out)
+    assert set(kept) | set(held_out) == set(positives)
+    assert len(held_out) == 5 and sum(positives[p] for p in held_out) == 2
+    assert holdout_patients(positives, 0.25, seed=4) == (kept, held_out)
