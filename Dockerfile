@@ -32,6 +32,8 @@ FROM ${BASE} AS builder
 # Build stage only: nothing of it but /opt/venv reaches the images.
 ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+# A site's PyPI mirror for air-gapped builds (--build-arg PIP_INDEX_URL=...); left unset, pip uses PyPI.
+ARG PIP_INDEX_URL
 RUN python3 -m venv /opt/venv
 WORKDIR /build
 COPY requirements.txt ./
