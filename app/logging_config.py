@@ -18,6 +18,14 @@ SILENCED = {"uvicorn.access": logging.WARNING}
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamps the request id when the record is made, in the caller's context (worker threads inherit it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
@@ -25,7 +33,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": current_request_id(),
+            "request_id": getattr(record, "request_id", None),
         }
         line.update({key: value for key, value in record.__dict__.items() if key not in STANDARD_ATTRS})
         if record.exc_info:
@@ -37,6 +45,7 @@ def configure_logging(level: str = "INFO") -> None:
     """Route every logger, uvicorn's included, through one JSON handler on the root logger."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -11,12 +11,15 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 MODEL_STATES = ["loading", "ready", "failed"]
 
 REQUESTS = Counter(
-    "ich_http_requests_total", "HTTP requests answered, by route template, method and status.",
+    "ich_http_requests_total",
+    "HTTP requests answered, by route template, method and status.",
     ["endpoint", "method", "status"],
 )
 LATENCY = Histogram(
-    "ich_http_request_duration_seconds", "Time from request start to the end of the response, by route template.",
-    ["endpoint", "method"], buckets=LATENCY_BUCKETS_S,
+    "ich_http_request_duration_seconds",
+    "Time from request start to the end of the response, by route template.",
+    ["endpoint", "method"],
+    buckets=LATENCY_BUCKETS_S,
 )
 IN_FLIGHT = Gauge("ich_http_requests_in_flight", "Requests being handled now (probes and /metrics excluded).")
 REJECTED = Counter(

@@ -28,6 +28,7 @@ def jpeg_claiming(width: int, height: int, progressive: bool = False) -> bytes:
     """A real JPEG whose SOF header is rewritten to claim another size."""
     flags = [cv2.IMWRITE_JPEG_PROGRESSIVE, 1] if progressive else []
     ok, buffer = cv2.imencode(".jpg", brain_window_slice(), flags)
+    assert ok
     data = bytearray(buffer.tobytes())
     sof = max(data.find(b"\xff\xc0"), data.find(b"\xff\xc2"))
     data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
@@ -46,6 +47,6 @@ def good_jpeg() -> bytes:
     return jpeg(brain_window_slice())
 
 
-def truncated(data: bytes, keep: float | int) -> bytes:
+def truncated(data: bytes, keep: float) -> bytes:
     """The first `keep` bytes (int) or share of the file (float)."""
     return data[: keep if isinstance(keep, int) else int(len(data) * keep)]

@@ -110,6 +110,8 @@ def test_binary_masks_pass(mask):
     ],
 )
 def test_non_binary_masks_are_refused(mask, labels):
-    message = f"^reference_mask must be binary \\(0 and one non-zero value\\) but holds {labels} distinct non-zero values$"
+    message = (
+        f"^reference_mask must be binary \\(0 and one non-zero value\\) but holds {labels} distinct non-zero values$"
+    )
     with pytest.raises(InvalidInput, match=message):
         check_binary_mask(mask)
