@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(None, description="when set, every endpoint but the probes requires it")
     cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty = CORS off")
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    max_series_slices: int = Field(
+        256, gt=0, description="files in one /v1/series request, or slices in one /v1/volume; past it 413"
+    )
+    series_batch_slices: int = Field(16, gt=0, description="slices per model call when a series is inferred")
 
     @field_validator("model_store")
     @classmethod

@@ -41,7 +41,15 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
     app.state.settings, app.state.runtime = settings, runtime
     add_error_handlers(app)
     add_middleware(app, settings)
-    for router in (health.router, models.router, predict.router, overlay.router, series.router, metrics.router, admin.router):
+    for router in (
+        health.router,
+        models.router,
+        predict.router,
+        overlay.router,
+        series.router,
+        metrics.router,
+        admin.router,
+    ):
         app.include_router(router)
     return app
 

@@ -1,0 +1,111 @@
+"""DICOM bytes -> one axial CT slice in HU, with pixel spacing, plane and UIDs (pydicom).
+
+Only the tags in TAGS are parsed (dcmread's specific_tags), so patient names, IDs and dates never reach memory,
+logs or error messages.
+"""
+
+from dataclasses import dataclass, field
+from io import BytesIO
+
+import numpy as np
+import pydicom
+from pydicom import uid
+
+from app.errors import InvalidInput, ServiceError
+from app.pipeline.dicom_checks import require_ct_image
+from app.pipeline.dicom_geometry import SliceGeometry, read_geometry, require_axial
+from app.pipeline.dicom_pixels import require_supported_syntax, stored_values, to_hu
+
+UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
+TAGS = [
+    *UID_KEYWORDS,
+    "FrameOfReferenceUID",
+    "Modality",
+    "ImageType",
+    "NumberOfFrames",
+    "SamplesPerPixel",
+    "PhotometricInterpretation",
+    "Rows",
+    "Columns",
+    "BitsAllocated",
+    "BitsStored",
+    "HighBit",
+    "PixelRepresentation",
+    "PlanarConfiguration",
+    "PixelSpacing",
+    "SliceThickness",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "RescaleSlope",
+    "RescaleIntercept",
+    "RescaleType",
+    "ModalityLUTSequence",
+    "PixelPaddingValue",
+    "PixelPaddingRangeLimit",
+    "LossyImageCompression",
+    "PixelData",
+    "FloatPixelData",
+    "DoubleFloatPixelData",
+]
+ALWAYS_LOSSY = {uid.JPEGBaseline8Bit, uid.JPEGExtended12Bit, uid.JPEGLSNearLossless}
+
+
+@dataclass
+class DicomSlice:
+    hu: np.ndarray  # float32 (rows, columns), HU, as stored
+    spacing_mm: tuple[float, float] | None  # PixelSpacing: (between rows, between columns)
+    geometry: SliceGeometry | None
+    slice_thickness_mm: float | None
+    lossy: bool  # irreversibly compressed at some point: predictions may be less reliable
+    uids: dict[str, str] = field(default_factory=dict)  # Study/Series/SOP Instance UIDs only
+    frame_of_reference: str | None = None
+
+
+def parse(data: bytes) -> pydicom.Dataset:
+    try:
+        return pydicom.dcmread(BytesIO(data), specific_tags=TAGS)
+    except Exception as e:
+        raise InvalidInput("DICOM file could not be parsed: the file is corrupt or truncated", "image") from e
+
+
+def _positive(value, count: int, keyword: str) -> tuple[float, ...] | None:
+    if value in (None, ""):
+        return None
+    numbers = tuple(float(v) for v in (value if count > 1 else [value]))
+    if len(numbers) != count or not all(np.isfinite(n) and n > 0 for n in numbers):
+        raise InvalidInput(f"DICOM {keyword} must be {count} positive number{'s' * (count > 1)}", "image")
+    return numbers
+
+
+def _uids(ds) -> dict[str, str]:
+    return {keyword: str(ds.get(keyword)) for keyword in UID_KEYWORDS if ds.get(keyword)}
+
+
+def _read(data: bytes, max_pixels: int) -> DicomSlice:
+    ds = parse(data)
+    require_ct_image(ds, max_pixels)
+    require_supported_syntax(ds)
+    geometry = read_geometry(ds)
+    require_axial(geometry)
+    spacing = _positive(ds.get("PixelSpacing"), 2, "PixelSpacing")
+    thickness = _positive(ds.get("SliceThickness"), 1, "SliceThickness")
+    hu = to_hu(ds, stored_values(ds))
+    return DicomSlice(
+        hu=hu,
+        spacing_mm=spacing,
+        geometry=geometry,
+        slice_thickness_mm=thickness[0] if thickness else None,
+        lossy=ds.get("LossyImageCompression") == "01" or ds.file_meta.TransferSyntaxUID in ALWAYS_LOSSY,
+        uids=_uids(ds),
+        frame_of_reference=str(ds.get("FrameOfReferenceUID")) if ds.get("FrameOfReferenceUID") else None,
+    )
+
+
+def read_dicom_slice(data: bytes, max_pixels: int) -> DicomSlice:
+    """One CT slice; every failure, ours or pydicom's, becomes a 4xx service error."""
+    try:
+        return _read(data, max_pixels)
+    except ServiceError:
+        raise
+    except Exception as e:  # a malformed value surfaces lazily, when pydicom converts the element
+        raise InvalidInput("DICOM header could not be read: a value is malformed", "image") from e

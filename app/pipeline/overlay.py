@@ -1,0 +1,67 @@
+"""Pictures for people: the brain-window CT slice with the predicted bleed filled and outlined in colour.
+
+Colours are BGR (OpenCV's order). Predicted bleed: red fill and outline; reference mask, when sent: green outline.
+"""
+
+import cv2
+import numpy as np
+
+from core.windowing import hu_to_brain_window_pixels
+
+BLEED_BGR = (0, 0, 255)
+REFERENCE_BGR = (0, 220, 0)
+TEXT_BGR = (255, 255, 255)
+FILL_ALPHA = 0.35
+# Outlines and text scale with the matrix so that a 512 slice reads like a 256 one.
+REFERENCE_MATRIX = 256
+NOTICE = "NOT FOR CLINICAL USE"
+
+
+def _scale(image: np.ndarray) -> float:
+    return max(image.shape[:2]) / REFERENCE_MATRIX
+
+
+def _outline(image: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int]) -> None:
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(image, contours, -1, colour, max(1, round(_scale(image))), lineType=cv2.LINE_AA)
+
+
+def put_text(image: np.ndarray, text: str, corner: str = "top") -> None:
+    """White text on a dark band, at the top or bottom left, sized to the picture."""
+    scale = 0.4 * _scale(image)
+    thickness = max(1, round(_scale(image)))
+    (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    margin = max(2, height // 3)
+    top = margin if corner == "top" else image.shape[0] - height - baseline - 2 * margin
+    cv2.rectangle(image, (0, top - margin), (width + 2 * margin, top + height + baseline + margin), (0, 0, 0), -1)
+    cv2.putText(image, text, (margin, top + height), cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT_BGR, thickness, cv2.LINE_AA)
+
+
+def render_overlay(
+    hu: np.ndarray, mask: np.ndarray, reference: np.ndarray | None = None, caption: str | None = None
+) -> np.ndarray:
+    """HU (H, W) and bool masks (H, W) -> uint8 BGR (H, W, 3): brain window (40/80), bleed in colour."""
+    gray = hu_to_brain_window_pixels(hu)
+    image = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    if mask.any():
+        tinted = image.astype(np.float32)
+        tinted[mask] = (1 - FILL_ALPHA) * tinted[mask] + FILL_ALPHA * np.asarray(BLEED_BGR, np.float32)
+        image = np.round(tinted).astype(np.uint8)
+        _outline(image, mask, BLEED_BGR)
+    if reference is not None and reference.any():
+        _outline(image, reference, REFERENCE_BGR)
+    if caption:
+        put_text(image, caption, "top")
+    put_text(image, NOTICE, "bottom")
+    return image
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    ok, buffer = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return buffer.tobytes()
+
+
+def overlay_png(hu: np.ndarray, mask: np.ndarray, reference: np.ndarray | None = None, caption: str | None = None):
+    return encode_png(render_overlay(hu, mask, reference, caption))

@@ -1,0 +1,82 @@
+"""Whole scans: a DICOM series (many slice files) or a NIfTI volume in, per-slice and scan-level answers out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from app.config import Settings
+from app.dependencies import RuntimeDep, SettingsDep
+from app.errors import PayloadTooLarge
+from app.pipeline.series_pipeline import VolumeConfig, run_dicom_series, run_nifti_volume
+from app.schemas_series import SeriesResponse
+from app.series_answer import series_response
+from app.serving.runtime import LoadedModels
+from app.uploads import read_limited
+
+router = APIRouter(prefix="/v1", tags=["series"])
+
+SliceFiles = Annotated[
+    list[UploadFile], File(description="the DICOM slices of one CT series, any order; sorted by ImagePositionPatient")
+]
+SliceMasks = Annotated[
+    list[UploadFile] | None,
+    File(description="optional reference mask PNGs, one per file and in the same order; non-zero = hemorrhage"),
+]
+VolumeFile = Annotated[UploadFile, File(description="CT volume in HU: NIfTI-1/2, .nii or .nii.gz")]
+VolumeMask = Annotated[
+    UploadFile | None, File(description="optional reference mask volume on the same voxel grid; non-zero = hemorrhage")
+]
+Montage = Annotated[bool, Query(description="also return a PNG montage of the flagged slices with their overlays")]
+
+
+def _config(settings: Settings, models: LoadedModels, montage: bool) -> VolumeConfig:
+    threshold = (
+        settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
+    )
+    return VolumeConfig(
+        settings.max_series_slices, settings.max_image_pixels, settings.series_batch_slices, threshold, montage
+    )
+
+
+@router.post("/series", response_model=SeriesResponse)
+async def predict_series(
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    files: SliceFiles,
+    reference_masks: SliceMasks = None,
+    montage: Montage = False,
+) -> SeriesResponse:
+    """Per-slice and scan-level hemorrhage probability, bleed volume (mL), per-slice mask PNGs and Dice for a series."""
+    models = runtime.models
+    if len(files) > settings.max_series_slices:
+        raise PayloadTooLarge(
+            f"the series has {len(files)} files, over the limit of {settings.max_series_slices} slices", "files"
+        )
+    data = [await read_limited(f, settings.max_upload_bytes, f"files[{i}]") for i, f in enumerate(files)]
+    masks = None
+    if reference_masks:
+        masks = [
+            await read_limited(f, settings.max_upload_bytes, f"reference_masks[{i}]")
+            for i, f in enumerate(reference_masks)
+        ]
+    config = _config(settings, models, montage)
+    outcome = await run_in_threadpool(run_dicom_series, models, data, masks, config)
+    return series_response(outcome, config.threshold, models)
+
+
+@router.post("/volume", response_model=SeriesResponse)
+async def predict_volume(
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    volume: VolumeFile,
+    reference_mask: VolumeMask = None,
+    montage: Montage = False,
+) -> SeriesResponse:
+    """Per-slice and scan-level hemorrhage probability, bleed volume (mL), mask NIfTI and Dice for a NIfTI volume."""
+    models = runtime.models
+    data = await read_limited(volume, settings.max_upload_bytes, "volume")
+    mask = await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
+    config = _config(settings, models, montage)
+    outcome = await run_in_threadpool(run_nifti_volume, models, data, mask, config)
+    return series_response(outcome, config.threshold, models)
