@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from app.errors import InvalidInput, UnsupportedImage
+from app.pipeline.dicom import read_dicom_slice
 from app.pipeline.limits import (
     check_binary_mask,
     check_complete,
@@ -17,6 +18,7 @@ from app.pipeline.limits import (
     check_png16_range,
     check_raster_header,
 )
+from app.pipeline.nifti import is_nifti
 from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -40,6 +42,8 @@ def detect_format(data: bytes) -> str:
         return "jpeg"
     if data[DICOM_MAGIC_OFFSET : DICOM_MAGIC_OFFSET + 4] == DICOM_MAGIC:
         return "dicom"
+    if is_nifti(data):
+        return "nifti"  # a volume: /v1/volume takes it, the slice endpoints refuse it by name
     raise UnsupportedImage("unrecognised file format: expected PNG, JPEG or DICOM", "image")
 
 
@@ -79,8 +83,14 @@ def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSl
     )
 
 
+def decode_dicom(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
+    """One axial CT slice in HU (app.pipeline.dicom), with PixelSpacing and the Study/Series/SOP UIDs."""
+    dicom = read_dicom_slice(data, max_pixels)
+    return DecodedSlice(dicom.hu, source_format, "hu", dicom.spacing_mm, dicom.uids)
+
+
 Decoder = Callable[[bytes, str, int], DecodedSlice]
-DECODERS: dict[str, Decoder] = {"png": decode_raster, "jpeg": decode_raster}
+DECODERS: dict[str, Decoder] = {"png": decode_raster, "jpeg": decode_raster, "dicom": decode_dicom}
 
 
 def decode_slice(data: bytes, max_pixels: int) -> DecodedSlice:

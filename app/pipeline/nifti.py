@@ -47,7 +47,10 @@ def _magic_is(head: bytes, size: int, table: dict) -> bool:
 
 def is_nifti(data: bytes) -> bool:
     """True for a single-file NIfTI-1 or -2, plain or gzipped; only the first bytes are inflated."""
-    head = _head(data)
+    try:
+        head = _head(data)
+    except InvalidInput:  # gzip that does not inflate: not ours to name here
+        return False
     size = _header_size(head)
     return size is not None and (_magic_is(head, size, SINGLE_FILE_MAGIC) or _magic_is(head, size, PAIR_MAGIC))
 
