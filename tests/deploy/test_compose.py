@@ -7,6 +7,8 @@ import pytest
 from compose_files import REPO, SCHEMA, interpolate, load, merge, merged, schema_errors, untagged
 from dockerfile_stages import effective_env, read_stages
 
+from app.config import Settings
+
 BASE = REPO / "docker-compose.yml"
 CPU = REPO / "docker-compose.cpu.yml"
 REPLICAS = REPO / "deploy" / "nginx" / "compose.replicas.yml"
@@ -97,8 +99,9 @@ def test_model_store_volume_replaces_the_baked_in_store_read_only():
 
 def test_optional_settings_pass_through_only_when_set_on_the_host():
     environment = resolved(BASE)["services"]["ich-api"]["environment"]
-    assert environment["ICH_THRESHOLD"] is None
-    assert environment["ICH_API_KEY"] is None
+    optional = ["ICH_THRESHOLD", "ICH_API_KEY", "ICH_CLASSIFIER_VERSION", "ICH_SEGMENTER_VERSION", "ICH_RELOAD_POLL_S"]
+    assert {name: environment[name] for name in optional} == dict.fromkeys(optional)
+    assert set(optional) <= {f"ICH_{name.upper()}" for name in Settings.model_fields}
 
 
 def test_cpu_override_builds_the_cpu_target_without_a_gpu():
