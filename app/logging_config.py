@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from app.middleware.request_id import current_request_id
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written as a field.
-STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# uvicorn's color_message repeats the message with terminal colour codes.
+STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 # uvicorn's own access line duplicates ours and carries the raw path and query string.
 SILENCED = {"uvicorn.access": logging.WARNING}
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")

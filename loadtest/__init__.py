@@ -1,0 +1,1 @@
+"""Load and soak tests against a real uvicorn on loopback."""
