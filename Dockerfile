@@ -14,7 +14,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONPATH=/srv/ich \
     HOME=/home/ich \
-    TF_CPP_MIN_LOG_LEVEL=1 \
     ICH_MODEL_STORE=/srv/ich/model_store \
     ICH_HOST=0.0.0.0 \
     ICH_PORT=8000
