@@ -6,6 +6,8 @@ Written with keras layers only (no TensorFlow-only ops) so that it also trains o
 import keras
 from keras import layers
 
+from training.models.attention import attention_gate
+
 
 def residual_block(x, filters: int, strides: int = 1):
     """Two 3x3 convolutions with a projected shortcut (pre-activation style)."""
@@ -22,8 +24,14 @@ def residual_block(x, filters: int, strides: int = 1):
     return layers.Add()([x, shortcut])
 
 
-def get_resunet(img_size: tuple[int, int], channels: int = 3, base_width: int = 16, depth: int = 4) -> keras.Model:
-    """ResUNet mapping a windowed stack (H, W, channels) to P(hemorrhage) per pixel (H, W, 1)."""
+def get_resunet(
+    img_size: tuple[int, int], channels: int = 3, base_width: int = 16, depth: int = 4, attention: bool = False
+) -> keras.Model:
+    """ResUNet mapping a windowed stack (H, W, channels) to P(hemorrhage) per pixel (H, W, 1).
+
+    attention=True gates every skip connection (Attention ResUNet); the default builds the
+    plain ResUNet, layer for layer the same as before the option existed.
+    """
     inputs = keras.Input(shape=(*img_size, channels), name="window_stack")
 
     # Entry block
@@ -42,7 +50,10 @@ def get_resunet(img_size: tuple[int, int], channels: int = 3, base_width: int = 
     # Decoder: upsample, join the skip at the same resolution, refine
     for level in reversed(range(depth)):
         x = layers.UpSampling2D(2, interpolation="bilinear")(x)
-        x = layers.Concatenate()([x, skips[level]])
+        skip = skips[level]
+        if attention:
+            skip = attention_gate(skip, x, max(base_width * 2**level // 2, 1))
+        x = layers.Concatenate()([x, skip])
         x = residual_block(x, base_width * 2**level)
 
     x = layers.BatchNormalization()(x)
