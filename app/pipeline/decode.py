@@ -13,7 +13,6 @@ from app.errors import InvalidInput, UnsupportedImage
 from app.pipeline.dicom import read_dicom_slice
 from app.pipeline.limits import (
     check_binary_mask,
-    check_complete,
     check_mask_header,
     check_png16_range,
     check_raster_header,
@@ -67,7 +66,6 @@ def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSl
     """PNG or JPEG. 8-bit images are brain-window renderings; 16-bit grayscale PNG holds HU + 1024."""
     check_raster_header(data, source_format, max_pixels)
     image = _imdecode(data, source_format.upper(), "image")
-    check_complete(data, source_format)
     if image.shape[0] * image.shape[1] > max_pixels:
         raise InvalidInput(f"image is {image.shape[1]}x{image.shape[0]} pixels, over the limit of {max_pixels}", "image")
     if image.dtype == np.uint8:

@@ -1,4 +1,4 @@
-"""Checks on raw image bytes before decoding: header dimensions against the pixel limit, and truncation.
+"""Checks on raw image bytes before decoding (header dimensions against the pixel limit) and on decoded values.
 
 OpenCV allocates the full image before it looks at the data, so a 40-byte PNG claiming 30000x30000 pixels would
 cost gigabytes; reading the size from the PNG IHDR or the JPEG SOF header first keeps such files cheap to refuse.
@@ -11,8 +11,6 @@ import numpy as np
 from app.errors import InvalidInput
 
 PNG_SIGNATURE_BYTES = 8
-PNG_IEND = b"IEND\xaeB`\x82"
-JPEG_EOI = b"\xff\xd9"
 # SOFn markers carry the frame size; C4 (DHT), C8 (reserved) and CC (DAC) share the range but are not frames.
 JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 JPEG_STANDALONE = frozenset(range(0xD0, 0xDA)) | {0x01}  # RSTn, SOI, EOI, TEM: no length field
@@ -59,13 +57,6 @@ def check_raster_header(data: bytes, source_format: str, max_pixels: int, field:
     size = header_size(data, source_format)
     if size is not None and size[0] * size[1] > max_pixels:
         raise InvalidInput(f"{field} is {size[0]}x{size[1]} pixels, over the limit of {max_pixels}", field)
-
-
-def check_complete(data: bytes, source_format: str, field: str = "image") -> None:
-    """Decoders fill a cut-off image with grey and carry on, so a missing end marker is the sign of truncation."""
-    end = PNG_IEND if source_format == "png" else JPEG_EOI
-    if end not in data[-64:]:
-        raise InvalidInput(f"{field} is truncated: the {source_format.upper()} end marker is missing", field)
 
 
 def check_mask_header(data: bytes, shape: tuple[int, int]) -> None:
