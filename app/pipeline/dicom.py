@@ -61,11 +61,35 @@ class DicomSlice:
     frame_of_reference: str | None = None
 
 
+class _TruncationWatch(BytesIO):
+    """pydicom stops quietly at the end of a cut-off file; a short read or a seek past the end gives it away.
+
+    A clean file ends exactly where the next 8-byte element header would start, so only that read may come back empty.
+    """
+
+    truncated = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        if size is not None and size > 0 and len(chunk) < size and (chunk or size != 8):
+            self.truncated = True
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        position = super().seek(offset, whence)
+        self.truncated |= position > len(self.getbuffer())
+        return position
+
+
 def parse(data: bytes) -> pydicom.Dataset:
+    stream = _TruncationWatch(data)
     try:
-        return pydicom.dcmread(BytesIO(data), specific_tags=TAGS)
+        ds = pydicom.dcmread(stream, specific_tags=TAGS)
     except Exception as e:
         raise InvalidInput("DICOM file could not be parsed: the file is corrupt or truncated", "image") from e
+    if stream.truncated:
+        raise InvalidInput("DICOM file is truncated: it ends inside a data element", "image")
+    return ds
 
 
 def _positive(value, count: int, keyword: str) -> tuple[float, ...] | None:

@@ -83,6 +83,11 @@ def to_bytes(ds: Dataset, transfer_syntax: str = uid.ExplicitVRLittleEndian) -> 
         ds.compress(transfer_syntax)
     else:  # native: pydicom writes the dataset with this encoding (implicit VR, deflate)
         ds.file_meta.TransferSyntaxUID = transfer_syntax
+    return save(ds)
+
+
+def save(ds: Dataset) -> bytes:
+    """The dataset as a DICOM file, in the transfer syntax its file meta names, without re-encoding pixels."""
     buffer = BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()
@@ -125,10 +130,9 @@ def series_bytes(volume_hu: np.ndarray, gap_mm: float = 5.0, **kwargs) -> list[b
 
 
 def block_slice(size: int = 64, bleed_hu: float = 75.0) -> np.ndarray:
-    """Air, a 30 HU brain, a bone ring and a bright block: enough for the fake models to find."""
+    """Air, a 30 HU brain and a 75 HU block: the fake segmenter (>= 64 HU) finds exactly the block."""
     hu = np.full((size, size), -1000.0, np.float32)
-    hu[4:-4, 4:-4] = 1200.0
-    hu[8:-8, 8:-8] = 30.0
+    hu[4:-4, 4:-4] = 30.0
     hu[size // 4 : size // 2, size // 3 : 2 * size // 3] = bleed_hu
     return hu
 
