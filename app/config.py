@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.serving.tf_setup import TFOptions
+
 MIN_API_KEY_LENGTH = 16
 
 
@@ -37,6 +39,29 @@ class Settings(BaseSettings):
         256, gt=0, description="files in one /v1/series request, or slices in one /v1/volume; past it 413"
     )
     series_batch_slices: int = Field(16, gt=0, description="slices per model call when a series is inferred")
+    # Serving performance (docs/performance.md measures each choice).
+    batching: bool = Field(True, description="run concurrent requests' slices through the models as one batch")
+    batch_max_size: int | None = Field(None, ge=1, description="slices per model call; unset: 8 on CPU, 32 on a GPU")
+    batch_max_delay_ms: float = Field(2.0, ge=0, description="longest the first slice of a batch waits for others")
+    tf_intra_op_threads: int = Field(0, ge=0, description="threads inside one TensorFlow op; 0 = one per core")
+    tf_inter_op_threads: int = Field(0, ge=0, description="TensorFlow ops run at once; 0 = TensorFlow's choice")
+    tf_onednn: bool = Field(True, description="oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS)")
+    cpu_bf16: bool = Field(False, description="bfloat16 matmuls on CPUs with AMX (amx_bf16); tests/perf checks equivalence")
+    xla: bool = Field(False, description="XLA auto-clustering of the models' graphs")
+    gpu_memory_growth: bool = Field(True, description="allocate GPU memory as needed rather than the whole card")
+    gpu_mixed_precision: bool = Field(False, description="float16 auto-mixed-precision on GPUs (not yet verified)")
+
+    @property
+    def tf_options(self) -> TFOptions:
+        return TFOptions(
+            intra_op_threads=self.tf_intra_op_threads,
+            inter_op_threads=self.tf_inter_op_threads,
+            onednn=self.tf_onednn,
+            cpu_bf16=self.cpu_bf16,
+            xla=self.xla,
+            gpu_memory_growth=self.gpu_memory_growth,
+            gpu_mixed_precision=self.gpu_mixed_precision,
+        )
 
     @field_validator("model_store")
     @classmethod
