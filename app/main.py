@@ -11,13 +11,14 @@ from app.error_handlers import add_error_handlers
 from app.logging_config import configure_logging
 from app.middleware import add_middleware
 from app.routers import admin, health, metrics, models, overlay, predict, series
+from app.serving.fast_path import accelerated
 from app.serving.loading import resolved_versions, store_loader
 from app.serving.runtime import ModelRuntime
 
 
 def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = None) -> FastAPI:
     settings = settings or get_settings()
-    runtime = runtime or ModelRuntime(store_loader(settings))
+    runtime = runtime or ModelRuntime(accelerated(store_loader(settings), settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
