@@ -83,7 +83,7 @@ def _close_spacing(a, b) -> bool:
 
 def _same_orientation(a, b) -> bool:
     if a is None or b is None:
-        return a is b
+        return True  # a missing plane is refused by _positions, with its own message
     return bool(
         np.allclose(a.row_direction, b.row_direction, atol=ORIENTATION_TOLERANCE)
         and np.allclose(a.column_direction, b.column_direction, atol=ORIENTATION_TOLERANCE)

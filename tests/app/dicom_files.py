@@ -122,11 +122,23 @@ def ct_bytes(hu: np.ndarray, transfer_syntax: str = uid.ExplicitVRLittleEndian, 
     return to_bytes(ct_dataset(hu, **kwargs), transfer_syntax)
 
 
-def series_bytes(volume_hu: np.ndarray, gap_mm: float = 5.0, **kwargs) -> list[bytes]:
-    """(slices, rows, columns) HU, inferior first -> one file per slice of a single series, in slice order."""
+def series_datasets(volume_hu: np.ndarray, gap_mm: float = 5.0, **kwargs) -> list[Dataset]:
+    """(slices, rows, columns) HU, inferior first -> one dataset per slice of a single series, in slice order.
+
+    InstanceNumber runs backwards on purpose: the service must order slices by position, not by it.
+    """
     shared = {"series_uid": uid.generate_uid(), "study_uid": uid.generate_uid(), "frame_uid": uid.generate_uid()}
     shared.update(kwargs)
-    return [ct_bytes(hu, z_mm=index * gap_mm, **shared) for index, hu in enumerate(volume_hu)]
+    datasets = []
+    for index, hu in enumerate(volume_hu):
+        ds = ct_dataset(hu, z_mm=index * gap_mm, **shared)
+        ds.InstanceNumber = len(volume_hu) - index
+        datasets.append(ds)
+    return datasets
+
+
+def series_bytes(volume_hu: np.ndarray, gap_mm: float = 5.0, **kwargs) -> list[bytes]:
+    return [to_bytes(ds) for ds in series_datasets(volume_hu, gap_mm, **kwargs)]
 
 
 def block_slice(size: int = 64, bleed_hu: float = 75.0) -> np.ndarray:
