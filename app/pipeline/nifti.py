@@ -19,17 +19,17 @@ PAIR_MAGIC = {348: (344, b"ni1\x00"), 540: (4, b"ni2\x00")}  # .hdr/.img pairs
 SNIFF_BYTES = 544
 
 
-def _inflate(data: bytes, limit: int) -> bytes:
+def _inflate(data: bytes, limit: int, field: str) -> bytes:
     """Decompress gzip data, at most `limit` bytes of output."""
     try:
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         return inflater.decompress(data, limit)
     except zlib.error as e:
-        raise InvalidInput("gzip stream is corrupt or truncated", "volume") from e
+        raise InvalidInput(f"{field} is gzip-compressed but its stream is corrupt", field) from e
 
 
-def _head(data: bytes) -> bytes:
-    return _inflate(data, SNIFF_BYTES) if data.startswith(GZIP_MAGIC) else data[:SNIFF_BYTES]
+def _head(data: bytes, field: str = "volume") -> bytes:
+    return _inflate(data, SNIFF_BYTES, field) if data.startswith(GZIP_MAGIC) else data[:SNIFF_BYTES]
 
 
 def _header_size(head: bytes) -> int | None:
@@ -81,8 +81,8 @@ def read_nifti(data: bytes, max_voxels: int, field: str = "volume") -> nib.Nifti
     """Bytes -> nibabel image with its data loaded; the voxel count is bounded before anything is inflated."""
     if not data:
         raise InvalidInput(f"{field} is empty", field)
-    image_class, _, expected = _checked_header(_head(data), max_voxels, field)
-    raw = _inflate(data, expected) if data.startswith(GZIP_MAGIC) else data[:expected]
+    image_class, _, expected = _checked_header(_head(data, field), max_voxels, field)
+    raw = _inflate(data, expected, field) if data.startswith(GZIP_MAGIC) else data[:expected]
     if len(raw) < expected:
         raise InvalidInput(f"{field} is truncated: {len(raw)} of {expected} bytes", field)
     try:
