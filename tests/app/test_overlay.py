@@ -1,0 +1,78 @@
+"""Overlay pictures: /v1/predict/overlay and the montage's choice of slices."""
+
+import cv2
+import numpy as np
+import pytest
+
+from app.pipeline.montage import montage_slices
+from app.pipeline.overlay import render_overlay
+from tests.app.dicom_files import block_mask, block_slice, ct_bytes
+from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
+
+
+def decode(data: bytes) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+
+
+def post(client, image: bytes, mask: bytes | None = None):
+    files = {"image": ("slice", image, "application/octet-stream")}
+    if mask is not None:
+        files["reference_mask"] = ("mask.png", mask, "image/png")
+    return client.post("/v1/predict/overlay", files=files)
+
+
+def is_red(pixels: np.ndarray) -> np.ndarray:
+    blue, green, red = pixels[..., 0].astype(int), pixels[..., 1].astype(int), pixels[..., 2].astype(int)
+    return (red > green + 40) & (red > blue + 40)
+
+
+def test_overlay_paints_the_predicted_bleed_red_on_the_grey_slice(client):
+    response = post(client, png(brain_window_slice()))
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    picture = decode(response.content)
+    assert picture.shape == (HEIGHT, WIDTH, 3)
+    inside = picture[BLEED[0].start + 4 : BLEED[0].stop - 4, BLEED[1].start + 4 : BLEED[1].stop - 4]
+    assert is_red(inside).all()
+    untouched = picture[HEIGHT // 2 - 5 : HEIGHT // 2 + 5, 5:30]  # parenchyma left of the bleed, clear of text
+    assert (untouched[..., 0] == untouched[..., 1]).all() and (untouched[..., 1] == untouched[..., 2]).all()
+    probability = client.post("/v1/predict", files={"image": ("s.png", png(brain_window_slice()))}).json()
+    assert float(response.headers["X-ICH-Probability"]) == pytest.approx(probability["probability"], abs=1e-6)
+
+
+def test_overlay_outlines_the_reference_in_green(client):
+    reference = np.zeros((HEIGHT, WIDTH), np.uint8)
+    reference[50:70, 10:30] = 255  # where the fake model finds nothing
+    picture = decode(post(client, png(brain_window_slice()), png(reference)).content)
+    green = (picture[..., 1].astype(int) > picture[..., 2] + 60) & (picture[..., 1].astype(int) > picture[..., 0] + 60)
+    assert green[50:70, 10:30].any() and not green[:40].any()
+
+
+def test_overlay_of_a_dicom_slice_is_in_the_brain_window(client):
+    picture = decode(post(client, ct_bytes(block_slice(128))).content)
+    assert picture.shape == (128, 128, 3)
+    assert is_red(picture[block_mask(128)]).mean() > 0.9
+    assert picture[64 + 30, 64, 0] == round(30 / 80 * 255)  # 30 HU parenchyma on the 40/80 window
+
+
+def test_overlay_errors_are_the_predict_errors(client):
+    response = post(client, b"")
+    assert (response.status_code, response.json()["error"]["message"]) == (400, "image is empty")
+
+
+def test_render_without_bleed_is_grey_outside_the_text_bands():
+    hu = np.full((256, 256), 30.0, np.float32)
+    picture = render_overlay(hu, np.zeros((256, 256), bool), caption="P=0.01")
+    body = picture[40:200]
+    assert (body == round(30 / 80 * 255)).all()
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "threshold", "max_tiles", "chosen"),
+    [
+        ([0.1, 0.9, 0.2, 0.8, 0.95], 0.5, 16, [1, 3, 4]),
+        ([0.1, 0.9, 0.2, 0.8, 0.95], 0.5, 2, [1, 4]),  # the strongest two, in slice order
+        ([0.1, 0.3, 0.2], 0.5, 16, [1]),  # nothing flagged: the most suspicious alone
+    ],
+)
+def test_montage_slice_choice(probabilities, threshold, max_tiles, chosen):
+    assert montage_slices(np.array(probabilities), threshold, max_tiles) == chosen
