@@ -6,9 +6,10 @@ import pytest
 from loadtest.server import uvicorn_server
 from tests.reliability.bad_files import good_png
 from tests.reliability.corpus import LIMIT_ENV, Case, slice_cases
+from tests.reliability.corpus_volumes import volume_cases
 
 APP = "tests.reliability.fake_app:app"
-CASES = slice_cases()
+CASES = slice_cases() + volume_cases()
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +48,11 @@ def test_bad_input_gets_a_4xx_naming_the_problem(server, case):
     assert running.process.poll() is None
     good = client.post("/v1/predict", files={"image": ("slice.png", good_png(), "image/png")})
     assert good.status_code == 200 and good.json()["input"]["format"] == "png"
+
+
+def test_a_png_labelled_as_dicom_is_read_as_the_png_it_is(server):
+    """The format comes from the bytes; a wrong file name or Content-Type neither breaks nor steers decoding."""
+    _, client = server
+    response = client.post("/v1/predict", files={"image": ("slice.dcm", good_png(), "application/dicom")})
+    assert response.status_code == 200
+    assert response.json()["input"]["format"] == "png"
