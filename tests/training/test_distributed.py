@@ -1,0 +1,86 @@
+"""Strategy choice, and two worker processes on localhost that must finish with the same weights."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.distributed import DEFAULT, MIRRORED, MULTI_WORKER, cluster_size, strategy_kind
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_TIMEOUT_S = 150
+
+
+def tf_config(workers: list[str], index: int) -> str:
+    return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
+
+
+def test_strategy_follows_the_cluster_and_the_gpus():
+    two = tf_config(["localhost:1", "localhost:2"], 0)
+    assert strategy_kind(two, gpu_count=0) == MULTI_WORKER
+    assert strategy_kind(tf_config(["localhost:1"], 0), gpu_count=4) == MIRRORED
+    assert strategy_kind(None, gpu_count=2) == MIRRORED
+    assert strategy_kind(None, gpu_count=1) == DEFAULT
+    chief_and_worker = json.dumps(
+        {"cluster": {"chief": ["a:1"], "worker": ["b:1"]}, "task": {"type": "chief", "index": 0}}
+    )
+    assert cluster_size(chief_and_worker) == 2
+
+
+def test_a_broken_tf_config_says_so():
+    with pytest.raises(ValueError, match="^TF_CONFIG is not a JSON object with a 'cluster': "):
+        cluster_size("{not json")
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_train_in_step_and_agree_on_the_weights(tmp_path):
+    workers = [f"localhost:{port}" for port in free_ports(2)]
+    processes = []
+    for index in range(2):
+        env = {
+            **os.environ,
+            "TF_CONFIG": tf_config(workers, index),
+            "CUDA_VISIBLE_DEVICES": "",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "training.distributed",
+            "--steps",
+            "3",
+            "--out",
+            str(tmp_path / f"worker{index}.npz"),
+        ]
+        log = (tmp_path / f"worker{index}.log").open("w")
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    try:
+        codes = [p.wait(timeout=WORKER_TIMEOUT_S) for p in processes]
+    finally:
+        for p in processes:
+            p.kill()
+    assert codes == [0, 0], (tmp_path / "worker0.log").read_text()[-3000:]
+
+    summaries = [json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2)]
+    assert summaries[0] == summaries[1] == {"strategy": MULTI_WORKER, "replicas": 2, "steps": 3}
+    first, second = (np.load(tmp_path / f"worker{i}.npz") for i in range(2))
+    finals = sorted(k for k in first.files if k.startswith("final_"))
+    assert finals and sorted(second.files) == sorted(first.files)
+    for key in finals:
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+    # Training moved the weights, so agreeing is not just two untouched copies.
+    assert any(not np.allclose(first[k], first[k.replace("final", "initial")]) for k in finals)
