@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from app.pipeline.overlay import encode_png, render_overlay
+from app.pipeline.overlay import NOTICE, encode_png, put_text, render_overlay
 from core.resize import resize_image, resize_mask
 
 TILE = 256
@@ -31,7 +31,7 @@ def _tile(hu: np.ndarray, mask: np.ndarray, caption: str) -> np.ndarray:
     padded_hu[: hu.shape[0], : hu.shape[1]], padded_mask[: hu.shape[0], : hu.shape[1]] = hu, mask
     tile_hu = resize_image(padded_hu, (TILE, TILE))
     tile_mask = resize_mask(padded_mask, (TILE, TILE))
-    return render_overlay(tile_hu, tile_mask, caption=caption)
+    return render_overlay(tile_hu, tile_mask, caption=caption, notice=False)
 
 
 def montage_png(
@@ -46,4 +46,5 @@ def montage_png(
     for position, tile in enumerate(tiles):
         row, column = divmod(position, columns)
         sheet[row * TILE : (row + 1) * TILE, column * TILE : (column + 1) * TILE] = tile
+    put_text(sheet, NOTICE, "bottom", size=1.0)
     return encode_png(sheet)

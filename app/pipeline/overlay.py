@@ -26,10 +26,11 @@ def _outline(image: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int]) 
     cv2.drawContours(image, contours, -1, colour, max(1, round(_scale(image))), lineType=cv2.LINE_AA)
 
 
-def put_text(image: np.ndarray, text: str, corner: str = "top") -> None:
-    """White text on a dark band, at the top or bottom left, sized to the picture."""
-    scale = 0.4 * _scale(image)
-    thickness = max(1, round(_scale(image)))
+def put_text(image: np.ndarray, text: str, corner: str = "top", size: float | None = None) -> None:
+    """White text on a dark band, at the top or bottom left, sized to the picture unless `size` says."""
+    size = size or _scale(image)
+    scale = 0.4 * size
+    thickness = max(1, round(size))
     (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     margin = max(2, height // 3)
     top = margin if corner == "top" else image.shape[0] - height - baseline - 2 * margin
@@ -38,7 +39,11 @@ def put_text(image: np.ndarray, text: str, corner: str = "top") -> None:
 
 
 def render_overlay(
-    hu: np.ndarray, mask: np.ndarray, reference: np.ndarray | None = None, caption: str | None = None
+    hu: np.ndarray,
+    mask: np.ndarray,
+    reference: np.ndarray | None = None,
+    caption: str | None = None,
+    notice: bool = True,
 ) -> np.ndarray:
     """HU (H, W) and bool masks (H, W) -> uint8 BGR (H, W, 3): brain window (40/80), bleed in colour."""
     gray = hu_to_brain_window_pixels(hu)
@@ -52,7 +57,8 @@ def render_overlay(
         _outline(image, reference, REFERENCE_BGR)
     if caption:
         put_text(image, caption, "top")
-    put_text(image, NOTICE, "bottom")
+    if notice:
+        put_text(image, NOTICE, "bottom")
     return image
 
 
