@@ -49,7 +49,7 @@ def read_card(path: Path) -> dict:
 
 def load_saved_model(path: Path):
     """SavedModel -> numpy predict function, through the same `serve` signature TF-Serving exposes."""
-    import tensorflow as tf  # here, so that --help and argument errors do not wait for TensorFlow
+    import tensorflow as tf  # SavedModels need TensorFlow whatever Keras backend is configured
 
     model = tf.saved_model.load(str(path))
     return lambda batch: model.serve(tf.constant(batch, tf.float32)).numpy()

@@ -164,3 +164,16 @@ def test_gallery_keeps_the_best_and_worst_only():
         keeper(Overlay(dice, "p", i, np.zeros((1, 1)), np.zeros((1, 1), bool), np.zeros((1, 1), bool)))
     assert [o.dice for o in keeper.best()] == [0.9, 0.7]
     assert [o.dice for o in keeper.worst()] == [0.1, 0.3]
+
+
+def test_no_validation_fraction_means_no_chosen_threshold():
+    from training.reporting.evaluation import Scored, build_report
+
+    scored = Scored(slices=detection_results({"a": [(True, 0.9), (False, 0.1)], "b": [(False, 0.2)]}))
+    report, _ = build_report(scored, card_threshold=0.5, validation_fraction=0.0)
+    assert report["scope"]["validation_patients"]["count"] == 0
+    assert report["detection"]["at_validation_threshold"] == {
+        "available": False,
+        "reason": "the validation patients have no positive slice",
+    }
+    assert report["detection"]["at_model_card_threshold"] == {"threshold": 0.5, "sensitivity": 1.0, "specificity": 1.0}

@@ -68,6 +68,8 @@ def patient_level_auc(labels: np.ndarray, scores: np.ndarray, patients: list[str
 
 def choose_threshold(validation: Sequence[SliceResult], target_sensitivity: float) -> dict:
     labels, scores, _ = _column(validation, ANY)
+    if len(labels) == 0:
+        return {"available": False, "reason": "no validation patients"}
     if not labels.any():
         return {"available": False, "reason": "the validation patients have no positive slice"}
     threshold = threshold_for_sensitivity(labels, scores, target_sensitivity)

@@ -64,7 +64,8 @@ def build_report(
     """(figures, curves). Validation patients are given (from a saved split) or held out here."""
     if validation_patients is None:
         positives = patient_positives(scored.slices)
-        _, validation = holdout_patients(positives, validation_fraction, seed) if len(positives) >= 2 else ((), ())
+        holding_out = validation_fraction > 0 and len(positives) >= 2
+        _, validation = holdout_patients(positives, validation_fraction, seed) if holding_out else ((), ())
         source = f"{validation_fraction:.0%} of the patients, stratified, seed {seed}"
     else:
         validation, source = tuple(sorted(validation_patients)), "the validation part of the given split"
