@@ -174,6 +174,6 @@ def test_no_validation_fraction_means_no_chosen_threshold():
     assert report["scope"]["validation_patients"]["count"] == 0
     assert report["detection"]["at_validation_threshold"] == {
         "available": False,
-        "reason": "the validation patients have no positive slice",
+        "reason": "no validation patients",
     }
     assert report["detection"]["at_model_card_threshold"] == {"threshold": 0.5, "sensitivity": 1.0, "specificity": 1.0}
