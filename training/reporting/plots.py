@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from core.windowing import BRAIN, apply_window
 from training.reporting.scoring import Overlay
@@ -63,6 +64,7 @@ def plot_dice_histogram(slice_dice: list[float], patient_dice: list[float], path
     ):
         ax.hist(values, bins=np.linspace(0, 1, 21), color="steelblue")
         ax.set(xlabel="Dice", ylabel="count", title=f"Dice, {what} (n={len(values)})")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return _save(fig, path)
 
 
@@ -76,6 +78,7 @@ def plot_training_history(history: dict[str, list[float]], title: str, path: Pat
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], marker=".", label="validation")
         ax.set(xlabel="epoch", title=f"{title}: {metric}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
     return _save(fig, path)
 
