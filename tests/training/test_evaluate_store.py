@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.training.layouts import make_patients, write_ctich_nifti, write_rsna
-from tests.training.store_fixture import export_tiny_store
+from tests.training.fixtures.tiny_store import export_tiny_store
 from training.evaluate_store import main
 from training.splits import PatientSplit
 
