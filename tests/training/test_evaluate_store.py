@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.training.layouts import make_patients, write_ctich_nifti, write_rsna
 from tests.training.fixtures.tiny_store import export_tiny_store
+from tests.training.layouts import make_patients, write_ctich_nifti, write_rsna
 from training.evaluate_store import main
 from training.splits import PatientSplit
 
