@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         256, gt=0, description="files in one /v1/series request, or slices in one /v1/volume; past it 413"
     )
     series_batch_slices: int = Field(16, gt=0, description="slices per model call when a series is inferred")
+    max_volume_voxels: int = Field(
+        256 * 512 * 512, gt=0, description="voxels in one series or volume (memory bound); checked before inflating"
+    )
     # Serving performance (docs/performance.md measures each choice).
     batching: bool = Field(True, description="run concurrent requests' slices through the models as one batch")
     batch_max_size: int | None = Field(None, ge=1, description="slices per model call; unset: 8 on CPU, 32 on a GPU")
@@ -46,7 +49,9 @@ class Settings(BaseSettings):
     tf_intra_op_threads: int = Field(0, ge=0, description="threads inside one TensorFlow op; 0 = one per core")
     tf_inter_op_threads: int = Field(0, ge=0, description="TensorFlow ops run at once; 0 = TensorFlow's choice")
     tf_onednn: bool = Field(True, description="oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS)")
-    cpu_bf16: bool = Field(False, description="bfloat16 matmuls on CPUs with AMX (amx_bf16); tests/perf checks equivalence")
+    cpu_bf16: bool = Field(
+        False, description="bfloat16 matmuls on CPUs with AMX (amx_bf16); tests/perf checks equivalence"
+    )
     xla: bool = Field(False, description="XLA auto-clustering of the models' graphs")
     gpu_memory_growth: bool = Field(True, description="allocate GPU memory as needed rather than the whole card")
     gpu_mixed_precision: bool = Field(False, description="float16 auto-mixed-precision on GPUs (not yet verified)")

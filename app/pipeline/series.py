@@ -37,8 +37,8 @@ class DicomSeries:
     lossy: bool
 
 
-def _decode_all(files: list[bytes], max_pixels: int) -> list[DicomSlice]:
-    decoded = []
+def _decode_all(files: list[bytes], max_pixels: int, max_voxels: int) -> list[DicomSlice]:
+    decoded, voxels = [], 0
     for index, data in enumerate(files):
         try:
             if not data:
@@ -46,6 +46,9 @@ def _decode_all(files: list[bytes], max_pixels: int) -> list[DicomSlice]:
             decoded.append(read_dicom_slice(data, max_pixels))
         except ServiceError as e:
             raise type(e)(f"files[{index}]: {e.message}", FIELD) from e
+        voxels += decoded[-1].hu.size
+        if voxels > max_voxels:  # compressed files can hold far more pixels than their bytes suggest
+            raise PayloadTooLarge(f"the series holds more than {max_voxels} voxels (at files[{index}])", FIELD)
     return decoded
 
 
@@ -123,13 +126,13 @@ def _slabs(ordered_positions: np.ndarray, order: np.ndarray) -> np.ndarray:
     return (padded[:-1] + padded[1:]) / 2
 
 
-def assemble_series(files: list[bytes], max_slices: int, max_pixels: int) -> DicomSeries:
+def assemble_series(files: list[bytes], max_slices: int, max_pixels: int, max_voxels: int) -> DicomSeries:
     """DICOM bytes in upload order -> one checked, sorted series."""
     if not files:
         raise InvalidInput("no files were sent", FIELD)
     if len(files) > max_slices:
         raise PayloadTooLarge(f"the series has {len(files)} files, over the limit of {max_slices} slices", FIELD)
-    slices = _decode_all(files, max_pixels)
+    slices = _decode_all(files, max_pixels, max_voxels)
     _require_consistent(slices)
     if len(slices) == 1:
         only = slices[0]

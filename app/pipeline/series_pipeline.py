@@ -23,6 +23,7 @@ from app.serving.runtime import LoadedModels
 class VolumeConfig:
     max_slices: int
     max_pixels: int
+    max_voxels: int
     chunk: int  # slices per model call
     threshold: float  # for the montage's choice of slices
     montage: bool = False
@@ -74,7 +75,7 @@ def run_dicom_series(
 ) -> ScanOutcome:
     timer = StageTimer()
     with timer.stage("decode"):
-        series = assemble_series(files, config.max_slices, config.max_pixels)
+        series = assemble_series(files, config.max_slices, config.max_pixels, config.max_voxels)
         reference = _dicom_references(reference_masks, series.slices, series.hu.shape[1:]) if reference_masks else None
     result = predict_volume(models, series.hu, series.spacing_mm, series.slab_mm, reference, config.chunk)
     with timer.stage("encode"):
@@ -98,12 +99,11 @@ def run_nifti_volume(
     models: LoadedModels, volume: bytes, reference_mask: bytes | None, config: VolumeConfig
 ) -> ScanOutcome:
     timer = StageTimer()
-    max_voxels = config.max_slices * config.max_pixels
     with timer.stage("decode"):
-        slices = to_display(read_nifti(volume, max_voxels, "volume"), config.max_slices, config.max_pixels)
+        slices = to_display(read_nifti(volume, config.max_voxels, "volume"), config.max_slices, config.max_pixels)
         reference = None
         if reference_mask is not None:
-            reference = reference_slices(read_nifti(reference_mask, max_voxels, "reference_mask"), slices)
+            reference = reference_slices(read_nifti(reference_mask, config.max_voxels, "reference_mask"), slices)
     slabs = np.full(len(slices.hu), slices.slice_spacing_mm)
     result = predict_volume(models, slices.hu, slices.spacing_mm, slabs, reference, config.chunk)
     with timer.stage("encode"):

@@ -35,7 +35,12 @@ def _config(settings: Settings, models: LoadedModels, montage: bool) -> VolumeCo
         settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
     )
     return VolumeConfig(
-        settings.max_series_slices, settings.max_image_pixels, settings.series_batch_slices, threshold, montage
+        settings.max_series_slices,
+        settings.max_image_pixels,
+        settings.max_volume_voxels,
+        settings.series_batch_slices,
+        threshold,
+        montage,
     )
 
 

@@ -41,7 +41,9 @@ def render_overlay_example(models: LoadedModels) -> bytes:
 
 def render_montage_example(models: LoadedModels) -> bytes:
     phantoms = [generate_phantom(s, matrix=MATRIX) for s in phantom_seeds(EXAMPLE_SEED, MONTAGE_SLICES)]
-    series = assemble_series(series_bytes(np.stack([p.hu for p in phantoms])), MONTAGE_SLICES, MATRIX * MATRIX)
+    series = assemble_series(
+        series_bytes(np.stack([p.hu for p in phantoms])), MONTAGE_SLICES, MATRIX**2, MONTAGE_SLICES * MATRIX**2
+    )
     result = predict_volume(models, series.hu, series.spacing_mm, series.slab_mm)
     return montage_png(series.hu, result.masks, result.slice_probabilities, _threshold(models))
 

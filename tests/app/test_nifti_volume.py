@@ -13,7 +13,7 @@ from tests.app.nifti_files import display_image, nifti_bytes, read_nifti_bytes, 
 
 SIZE, SLICES = 64, 5
 SPACING = (0.5, 0.6, 4.0)  # rows, columns, slices (mm)
-MAX_SLICES, MAX_PIXELS = 8, 1024 * 1024
+MAX_SLICES, MAX_PIXELS, MAX_VOXELS = 8, 1024 * 1024, 4_000_000
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def settings(tmp_path) -> Settings:
         max_upload_bytes=2_000_000,
         max_image_pixels=MAX_PIXELS,
         max_series_slices=MAX_SLICES,
+        max_volume_voxels=MAX_VOXELS,
         series_batch_slices=3,
     )
 
@@ -111,7 +112,7 @@ def test_refusals_name_the_problem(client):
         (
             header_patched(scan, dim1=30000, dim2=30000),
             413,
-            "volume holds 4500000000 voxels, over the limit of 8388608",
+            "volume holds 4500000000 voxels, over the limit of 4000000",
         ),
     ]
     for data, status, message in cases:

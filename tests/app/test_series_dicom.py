@@ -12,14 +12,18 @@ from tests.app.dicom_files import block_slice, ct_bytes, series_bytes, series_da
 from tests.app.images import png
 
 SIZE, SLICES, GAP_MM, SPACING_MM = 64, 5, 5.0, 0.5
-MAX_SLICES = 8
+MAX_SLICES, MAX_VOXELS = 8, 6 * SIZE * SIZE
 UPLOAD_ORDER = [3, 0, 4, 1, 2]  # shuffled on purpose
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
-        model_store=tmp_path, max_upload_bytes=2_000_000, max_series_slices=MAX_SLICES, series_batch_slices=2
+        model_store=tmp_path,
+        max_upload_bytes=2_000_000,
+        max_series_slices=MAX_SLICES,
+        max_volume_voxels=MAX_VOXELS,
+        series_batch_slices=2,
     )
 
 
@@ -194,6 +198,11 @@ def test_a_bad_file_is_named_by_its_index(client):
 def test_series_size_is_bounded_by_the_setting(client):
     files = series_bytes(np.stack([block_slice(16)] * (MAX_SLICES + 1)), GAP_MM)
     assert error_of(post(client, files)) == (413, f"the series has {MAX_SLICES + 1} files, over the limit of 8 slices")
+
+
+def test_series_voxels_are_bounded_by_the_setting(client):
+    files = series_bytes(np.stack([block_slice(SIZE)] * 7), GAP_MM)
+    assert error_of(post(client, files)) == (413, f"the series holds more than {MAX_VOXELS} voxels (at files[6])")
 
 
 def test_reference_masks_must_match_the_files(client):
