@@ -217,3 +217,19 @@ def test_reference_masks_must_match_the_files(client):
         400,
         f"reference_masks[4]: reference_mask is 8x8 but the image is {SIZE}x{SIZE}",
     )
+
+
+def test_gantry_tilted_series_is_ordered_and_measured_between_planes(client):
+    """A 20 degree gantry tilt: planes tilted about the patient's x axis, stacked by table movement along z.
+    The distance between planes, and so each slab, is the table step times cos(20 degrees)."""
+    tilt = np.radians(20.0)
+    orientation = (1.0, 0.0, 0.0, 0.0, float(np.cos(tilt)), float(-np.sin(tilt)))
+    datasets = series_datasets(volume(), GAP_MM, orientation=orientation)
+    for k, ds in enumerate(datasets):
+        ds.ImagePositionPatient = ["-64", "-64", f"{k * GAP_MM:.4f}"]
+    body = post(client, shuffled([to_bytes(ds) for ds in datasets])).json()
+    slab = GAP_MM * np.cos(tilt)
+    assert [s["upload_index"] for s in body["slices"]] == [UPLOAD_ORDER.index(k) for k in range(SLICES)]
+    assert body["input"]["slice_spacing_mm"] == pytest.approx(slab)
+    areas = [int(m.sum()) for m in expected_masks()]
+    assert body["bleed_volume_ml"] == pytest.approx(sum(areas) * SPACING_MM**2 * slab / 1000)
