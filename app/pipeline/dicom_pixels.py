@@ -63,7 +63,9 @@ def stored_values(ds) -> np.ndarray:
         ds.pixel_array_options(decoding_plugin=DECODING_PLUGIN)
     try:
         pixels = ds.pixel_array
-    except Exception as e:  # pydicom and the codecs raise ValueError, RuntimeError, struct errors...
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # ValueError, RuntimeError... and pylibjpeg-rle's Rust panic, a BaseException
         raise InvalidInput(
             f"DICOM pixel data could not be decoded ({ds.file_meta.TransferSyntaxUID.name}): "
             "the file is corrupt or truncated",

@@ -17,6 +17,7 @@ HEADER_BYTES = {348: nib.Nifti1Image, 540: nib.Nifti2Image}  # sizeof_hdr -> ima
 SINGLE_FILE_MAGIC = {348: (344, b"n+1\x00"), 540: (4, b"n+2\x00")}
 PAIR_MAGIC = {348: (344, b"ni1\x00"), 540: (4, b"ni2\x00")}  # .hdr/.img pairs
 SNIFF_BYTES = 544
+MAX_DATA_OFFSET = 1024 * 1024  # header extensions past a megabyte are not CT metadata
 
 
 def _inflate(data: bytes, limit: int, field: str) -> bytes:
@@ -74,7 +75,10 @@ def _checked_header(head: bytes, max_voxels: int, field: str):
     voxels = int(np.prod(shape, dtype=np.int64))
     if voxels > max_voxels:
         raise PayloadTooLarge(f"{field} holds {voxels} voxels, over the limit of {max_voxels}", field)
-    return image_class, header, int(header.get_data_offset()) + voxels * dtype.itemsize
+    offset = int(header.get_data_offset())
+    if not size + 4 <= offset <= MAX_DATA_OFFSET:
+        raise InvalidInput(f"{field} has a malformed NIfTI header: voxel data offset {offset}", field)
+    return image_class, header, offset + voxels * dtype.itemsize
 
 
 def read_nifti(data: bytes, max_voxels: int, field: str = "volume") -> nib.Nifti1Image:

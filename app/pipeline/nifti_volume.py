@@ -14,6 +14,8 @@ from app.errors import InvalidInput, PayloadTooLarge, UnsupportedImage
 
 IN_PLANE_CODES = ("L", "P")  # display x (columns) and y (rows) directions
 AFFINE_TOLERANCE_MM = 1e-3
+MIN_VOXEL_MM3 = 1e-9
+DEGENERATE = "it must map voxels along three independent, finite directions"
 
 
 @dataclass
@@ -38,8 +40,7 @@ def _volume_data(image: nib.Nifti1Image, field: str) -> np.ndarray:
     return data
 
 
-def _display_orientation(affine: np.ndarray) -> np.ndarray:
-    current = io_orientation(affine)
+def _display_orientation(current: np.ndarray) -> np.ndarray:
     codes = nib.orientations.ornt2axcodes(current)
     slice_code = next(code for code in codes if code in "SI")
     return axcodes2ornt((*IN_PLANE_CODES, slice_code))
@@ -55,10 +56,25 @@ def _spacing(affine: np.ndarray, transform: np.ndarray) -> tuple[float, float, f
     return float(np.linalg.norm(row_axis)), float(np.linalg.norm(column_axis)), plane
 
 
+def _orientations(affine: np.ndarray, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """(stored, display) nibabel orientations; an affine without three usable directions is refused."""
+    axes = affine[:3, :3]
+    degenerate = InvalidInput(f"{field} affine is degenerate: {DEGENERATE}", field)
+    if not np.isfinite(axes).all() or abs(float(np.linalg.det(axes))) < MIN_VOXEL_MM3:
+        raise degenerate
+    try:
+        current = io_orientation(affine)
+        if np.isnan(current).any():  # an axis too small next to the others to tell its direction
+            raise degenerate
+        return current, _display_orientation(current)
+    except (ValueError, np.linalg.LinAlgError) as e:
+        raise degenerate from e
+
+
 def to_display(image: nib.Nifti1Image, max_slices: int, max_pixels: int, field: str = "volume") -> NiftiSlices:
     data = _volume_data(image, field)
-    display = _display_orientation(image.affine)
-    transform = ornt_transform(io_orientation(image.affine), display)
+    current, display = _orientations(image.affine, field)
+    transform = ornt_transform(current, display)
     # (x: right->left, y: anterior->posterior, slices) -> (slices, rows = y, columns = x)
     slices = np.ascontiguousarray(apply_orientation(data, transform).transpose(2, 1, 0), dtype=np.float32)
     if slices.shape[0] > max_slices:
@@ -69,7 +85,7 @@ def to_display(image: nib.Nifti1Image, max_slices: int, max_pixels: int, field: 
         )
     row, column, plane = _spacing(image.affine, transform)
     if min(row, column, plane) <= 0:
-        raise InvalidInput(f"{field} affine is degenerate: voxel spacing must be positive", field)
+        raise InvalidInput(f"{field} affine is degenerate: {DEGENERATE}", field)
     return NiftiSlices(slices, (row, column), plane, image, display)
 
 

@@ -2,6 +2,7 @@
 
 import base64
 import gzip
+from io import BytesIO
 
 import nibabel as nib
 import numpy as np
@@ -154,4 +155,31 @@ def test_reference_must_share_the_voxel_grid(client):
     assert error_of(post(client, nifti_bytes(scan), nifti_bytes(shifted))) == (
         400,
         "reference_mask affine differs from the volume's: they do not share a voxel grid",
+    )
+
+
+def with_sform(image: nib.Nifti1Image, rows: list[list[float]]) -> bytes:
+    """The image's bytes with its sform replaced (qform off): what a broken converter might write."""
+    data = image.to_bytes()
+    header = nib.Nifti1Header.from_fileobj(BytesIO(data[:348]))
+    header["qform_code"], header["sform_code"] = 0, 1
+    header["srow_x"], header["srow_y"], header["srow_z"] = rows
+    return header.binaryblock + data[348:]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[0, 0, 0, 0]] * 3,
+        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]],
+        [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0]],
+        [[np.nan, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]],
+    ],
+    ids=["zero", "flat", "repeated axis", "nan"],
+)
+def test_degenerate_affines_are_refused(client, rows):
+    data = with_sform(nib.Nifti1Image(np.zeros((8, 8, 3), np.int16), np.eye(4)), rows)
+    assert error_of(post(client, data)) == (
+        400,
+        "volume affine is degenerate: it must map voxels along three independent, finite directions",
     )
