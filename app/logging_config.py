@@ -9,6 +9,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+import cv2
+
 from app.middleware.request_id import current_request_id
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written as a field.
@@ -50,6 +52,9 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # Python warnings become JSON lines too
+    # OpenCV writes plain-text warnings for every corrupt upload straight to stderr; the 400 already says it all.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     for name in UVICORN_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -10,12 +10,13 @@ from app.config import get_settings
 from app.logging_config import configure_logging
 from app.main import create_app
 from app.serving.runtime import LoadedModels, ModelRuntime
-from tests.app.conftest import fake_models
 
 DELAY_ENV = "FAKE_MODEL_DELAY_S"
 
 
 def slow_fake_models() -> LoadedModels:
+    from tests.app.conftest import fake_models  # after configure_logging: its import warnings are logged as JSON
+
     models, delay = fake_models(), float(os.environ.get(DELAY_ENV, "0"))
     classify = models.classifier
 

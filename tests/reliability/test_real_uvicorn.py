@@ -1,5 +1,6 @@
 """Over real sockets against real uvicorn (fake models): slow clients, early refusals, graceful shutdown."""
 
+import json
 import os
 import select
 import signal
@@ -97,6 +98,16 @@ def test_idle_connection_without_a_request_does_not_block_others(server):
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_every_log_line_is_json(server):
+    """Python warnings and OpenCV's complaints about corrupt files included (TensorFlow is not loaded here)."""
+    httpx.post(f"{server.base_url}/v1/predict", files={"image": ("a.png", good_png()[:100])})
+    assert predict_ok(server.base_url)
+    lines = server.log_path.read_text().splitlines()
+    assert len(lines) > 5
+    records = [json.loads(line) for line in lines]
+    assert {"ts", "level", "logger", "message", "request_id"} <= set(records[-1])
 
 
 def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(tmp_path):
