@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 
 from loadtest.request_mix import request_mix
 from loadtest.server import ROOT, Server, uvicorn_server
@@ -79,6 +80,21 @@ async def sample_rss(server: Server, interval_s: float, samples: list, started: 
             pass
 
 
+async def scrape(client: httpx.AsyncClient) -> dict:
+    """What the server counted itself: batch sizes and refusals, from /metrics."""
+    text = (await client.get("/metrics")).text
+    values = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name in ("ich_batch_size_count", "ich_batch_size_sum"):
+                values[sample.name] = sample.value
+            elif sample.name == "ich_http_requests_rejected_total":
+                values[f"rejected_{sample.labels['reason']}"] = sample.value
+    if values.get("ich_batch_size_count"):
+        values["mean_batch_size"] = round(values["ich_batch_size_sum"] / values["ich_batch_size_count"], 2)
+    return values
+
+
 def percentile_ms(latencies: list[float], q: float) -> float | None:
     return round(float(np.percentile(latencies, q)) * 1e3, 1) if latencies else None
 
@@ -118,12 +134,14 @@ async def soak(args: argparse.Namespace, server: Server) -> dict:
             phase_start = time.monotonic()
             records = await run_phase(client, requests, weights, concurrency, args.phase_s, args.max_requests, rng)
             phases.append(summarise(concurrency, time.monotonic() - phase_start, records))
+        scraped = await scrape(client)
     stop.set()
     await sampler
     after = [s["rss_mb"] for s in samples if s["t_s"] >= warm["t_s"]] + [warm["rss_mb"]]
     return {
         "app": args.app,
         "phases": phases,
+        "server_metrics": scraped,
         "rss": {
             "after_warmup_mb": warm["rss_mb"],
             "max_after_warmup_mb": max(after),
@@ -163,6 +181,7 @@ def print_summary(report: dict, misses: list[str]) -> None:
         f"final {rss['final_mb']}, growth {rss['growth_after_warmup']:.1%}"
     )
     print(f"RSS trace (t:MB) {trace}")
+    print(f"server metrics {report['server_metrics']}")
     print("PASS" if not misses else "FAIL: " + "; ".join(misses))
 
 

@@ -21,6 +21,7 @@ def test_short_soak_against_fake_models(tmp_path):
         assert phase["good_latency_ms"]["p99"] >= phase["good_latency_ms"]["p50"] > 0
     assert len(report["rss"]["samples"]) >= 4 and report["rss"]["after_warmup_mb"] > 0
     assert report["misses"] == []
+    assert "ich_batch_size_count" in report["server_metrics"]  # scraped from the server's own /metrics
 
 
 def test_verdict_names_each_missed_target():
