@@ -98,6 +98,13 @@ def series_cases() -> list[Case]:
         Case(
             "series with a truncated file", 400, "files[2]", series([*good[:2], truncated(good[2], 0.5)]), "/v1/series"
         ),
+        Case(
+            "series with 1001 parts",
+            400,
+            "Too many files. Maximum number of files is 1000.",
+            series([b"x"] * 1001),
+            "/v1/series",
+        ),
         Case("series without files", 422, "files", [("other", ("x", b"1", "text/plain"))], "/v1/series"),
     ]
 
