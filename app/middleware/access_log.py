@@ -8,6 +8,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
 from app.middleware.request_id import bind_request_id, choose_request_id, reset_request_id
+from app.middleware.responses import error_response
 
 log = logging.getLogger("app.access")
 UNMATCHED = "<unmatched>"
@@ -44,6 +45,7 @@ class AccessLogMiddleware:
         token = bind_request_id(request_id)
         start = time.perf_counter()
         seen = {"status": 500, "bytes_in": 0, "bytes_out": 0}  # 500 stands if the app raises before answering
+        started = False
 
         async def counting_receive() -> Message:
             message = await receive()
@@ -51,7 +53,9 @@ class AccessLogMiddleware:
             return message
 
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 seen["status"] = message["status"]
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             elif message["type"] == "http.response.body":
@@ -60,6 +64,13 @@ class AccessLogMiddleware:
 
         try:
             await self.app(scope, counting_receive, send_with_id)
+        except Exception:
+            if started:
+                raise  # part of an answer is out: let the server close the connection
+            # A bug, not a bad input: one JSON line with the traceback, and a JSON answer without internals.
+            log.exception("unhandled error", extra={"endpoint": route_template(scope, self.paths_of(scope.get("app")))})
+            message = f"internal error; quote request id {request_id}"
+            await error_response(500, "internal_error", message)(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
             endpoint = route_template(scope, self.paths_of(scope.get("app")))

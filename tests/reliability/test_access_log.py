@@ -103,3 +103,25 @@ def test_formatter_writes_one_json_object_with_extras_and_exception():
 def test_choose_request_id(upstream, kept):
     chosen = choose_request_id(upstream)
     assert (chosen == upstream.lower()) if kept else len(chosen) == 32
+
+
+def test_a_crash_is_one_json_500_with_the_request_id_and_no_internals(client_with, logs):
+    def broken_classifier(batch):
+        raise RuntimeError("secret internals at /srv/models")
+
+    client = client_with()
+    client.app.state.runtime.models.classifier = broken_classifier
+    response = client.post("/v1/predict", files={"image": ("a.png", good_png())})
+    request_id = response.headers["x-request-id"]
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "code": "internal_error",
+        "message": f"internal error; quote request id {request_id}",
+        "field": None,
+    }
+    assert "secret" not in response.text
+    (crash,) = [r for r in logs.records if r.levelno == logging.ERROR]
+    assert crash.request_id == request_id and crash.endpoint == "/v1/predict"
+    assert "secret internals" in json.loads(JsonFormatter().format(crash))["exception"]
+    assert access_records(logs)[-1].status == 500
+    assert client.post("/v1/predict", files={"image": ("a.png", b"x")}).status_code == 415  # still serving
