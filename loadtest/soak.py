@@ -31,7 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model-store", type=Path, default=ROOT / "model_store")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--phase-s", type=float, default=300.0, help="seconds at each concurrency level")
-    parser.add_argument("--warmup-s", type=float, default=60.0, help="unmeasured run first, at the first level")
+    parser.add_argument("--warmup-s", type=float, default=60.0, help="unmeasured run first, shared by the levels")
     parser.add_argument("--max-requests", type=int, default=100_000, help="per phase")
     parser.add_argument("--bad-share", type=float, default=0.25)
     parser.add_argument("--sample-s", type=float, default=5.0, help="RSS sampling interval")
@@ -127,8 +127,10 @@ async def soak(args: argparse.Namespace, server: Server) -> dict:
     limits = httpx.Limits(max_connections=max(args.concurrency))
     phases = []
     async with httpx.AsyncClient(base_url=server.base_url, timeout=CLIENT_TIMEOUT_S, limits=limits) as client:
-        if args.warmup_s > 0:
-            await run_phase(client, requests, weights, args.concurrency[0], args.warmup_s, args.max_requests, rng)
+        # Warm-up visits every level, so that the largest batches have been allocated before RSS is measured.
+        for concurrency in args.concurrency:
+            warmup_s = args.warmup_s / len(args.concurrency)
+            await run_phase(client, requests, weights, concurrency, warmup_s, args.max_requests, rng)
         warm = {"t_s": round(time.monotonic() - started, 1), "rss_mb": round(server.rss_bytes() / 2**20, 1)}
         for concurrency in args.concurrency:
             phase_start = time.monotonic()
