@@ -85,6 +85,18 @@ def test_series_is_sorted_by_position_and_measured(client):
     )
 
 
+def test_each_slice_carries_its_files_uids_and_lossy_files_are_flagged(client):
+    datasets = series_datasets(volume(), GAP_MM)
+    datasets[2].LossyImageCompression = "01"
+    body = post(client, [to_bytes(ds) for ds in datasets]).json()
+    for answer in body["slices"]:
+        assert answer["sop_instance_uid"] == datasets[answer["upload_index"]].SOPInstanceUID
+    assert body["input"]["series_instance_uid"] == datasets[0].SeriesInstanceUID
+    assert body["input"]["study_instance_uid"] == datasets[0].StudyInstanceUID
+    assert body["input"]["lossy"] is True
+    assert post(client, series_bytes(volume(), GAP_MM)).json()["input"]["lossy"] is False
+
+
 def test_per_slice_dice_counts_disagreement(client):
     masks = [m.copy() for m in expected_masks()]
     masks[2][:] = False  # the reference says slice 2 is clean; the model finds 160 pixels there
