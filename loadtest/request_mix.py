@@ -1,10 +1,12 @@
 """The requests a soak run sends: good slices and series from phantoms, and bad inputs with their expected 4xx."""
 
+import gzip
 import struct
 import zlib
 from dataclasses import dataclass
 
 import cv2
+import nibabel as nib
 import numpy as np
 
 from core.windowing import PNG16_HU_OFFSET, hu_to_brain_window_pixels
@@ -44,6 +46,12 @@ def png_claiming(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(16))) + chunk(b"IEND", b"")
 
 
+def nifti(volume_hu: np.ndarray) -> list:
+    """(x, y, z) HU (float32, or NaN for a bad one) -> a gzipped NIfTI upload: 0.5 mm pixels, 5 mm slices."""
+    image = nib.Nifti1Image(volume_hu, np.diag([0.5, 0.5, 5.0, 1.0]))
+    return [("volume", ("head.nii.gz", gzip.compress(image.to_bytes()), "application/gzip"))]
+
+
 def image(data: bytes, mask: bytes | None = None, name: str = "slice.png") -> list:
     files = [("image", (name, data, "application/octet-stream"))]
     if mask is not None:
@@ -67,7 +75,12 @@ def good_requests() -> list[Request]:
         if index == 0:
             volume = np.stack([p.hu for p in phantoms[:4]])
             files = [("files", (f"{i}.dcm", data, "application/dicom")) for i, data in enumerate(series_bytes(volume))]
-            requests.append(Request("series4", "/v1/series", files, 200, len(phantoms)))
+            requests.append(Request("series4", "/v1/series", files, 200, len(phantoms) / 2))
+            requests.append(
+                Request(
+                    "nifti4", "/v1/volume", nifti(volume.transpose(2, 1, 0).astype(np.float32)), 200, len(phantoms) / 2
+                )
+            )
     return requests
 
 
@@ -84,6 +97,7 @@ def bad_requests() -> list[Request]:
         ),
         Request("mask-wrong-size", "/v1/predict", image(small, encode(".png", np.zeros((10, 12), np.uint8))), 400, 1),
         Request("no-image-field", "/v1/predict", [("other", ("x", b"1", "text/plain"))], 422, 1),
+        Request("nifti-nan", "/v1/volume", nifti(np.full((32, 32, 2), np.nan, np.float32)), 400, 1),
     ]
 
 

@@ -111,6 +111,7 @@ def summarise(concurrency: int, duration_s: float, records: list[dict]) -> dict:
         "good_requests": len(good),
         "throughput_rps": round(len(records) / duration_s, 2),
         "statuses": dict(Counter(str(r["status"]) for r in records)),
+        "kinds": dict(Counter(r["kind"] for r in records)),
         "server_errors_5xx": sum(1 for r in records if isinstance(r["status"], int) and r["status"] >= 500),
         "failed_good_requests": sum(1 for r in records if r["good"] and r["status"] != 200),
         "unexpected": dict(unexpected),

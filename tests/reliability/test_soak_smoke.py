@@ -18,6 +18,7 @@ def test_short_soak_against_fake_models(tmp_path):
         assert phase["server_errors_5xx"] == 0 and phase["failed_good_requests"] == 0
         assert phase["unexpected"] == {}
         assert {"200", "400"} <= set(phase["statuses"])
+        assert sum(phase["kinds"].values()) == phase["requests"] and len(phase["kinds"]) >= 5
         assert phase["good_latency_ms"]["p99"] >= phase["good_latency_ms"]["p50"] > 0
     assert len(report["rss"]["samples"]) >= 4 and report["rss"]["after_warmup_mb"] > 0
     assert report["misses"] == []
