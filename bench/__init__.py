@@ -1,0 +1,1 @@
+"""Serving benchmark: the service against the naive baseline, side by side on one machine (`python -m bench`)."""

@@ -1,0 +1,87 @@
+"""`python -m bench`: the service and the naive baseline, side by side on this machine; prints Markdown tables."""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from importlib.metadata import version
+from pathlib import Path
+
+from app.config import Settings
+from app.serving.tf_setup import cpu_flags, has_amx_bf16
+from bench import inputs, measure, report
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--store", type=Path, default=Path("model_store"), help="model store both servers load")
+    parser.add_argument("--runs", type=int, default=3, help="repeats; every figure is their median, min and max")
+    parser.add_argument("--seconds", type=float, default=5.0, help="throughput window per concurrency level")
+    parser.add_argument("--latency-requests", type=int, default=20, help="sequential requests per size, ours")
+    parser.add_argument("--naive-latency-requests", type=int, default=10, help="the same for the slower baseline")
+    parser.add_argument("--no-variant", action="store_true", help="skip the service at the other precision")
+    parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
+    return parser.parse_args(argv)
+
+
+def machine() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    amx = "AMX bf16" if "amx_bf16" in cpu_flags() else "no AMX"
+    return f"Machine: {model}, {os.cpu_count()} cores, {amx}, no GPU; TensorFlow {version('tensorflow')}."
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    settings = Settings(model_store=args.store)
+    precision = "bf16" if settings.cpu_bf16 and has_amx_bf16() else "fp32"
+    variant, variant_precision, variant_env = None, None, {}
+    if not args.no_variant and has_amx_bf16():
+        variant_precision = "fp32" if precision == "bf16" else "bf16"
+        variant, variant_env = f"ours_{variant_precision}", {"ICH_CPU_BF16": str(variant_precision == "bf16").lower()}
+    log("building phantom inputs")
+    png_512, dicom_512 = inputs.series_inputs(measure.SERIES_SLICES)
+    data = measure.Inputs(inputs.png_slices(8, 256), png_512, dicom_512)
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    plan = measure.Plan(
+        args.store, log_dir, args.seconds, args.latency_requests, args.naive_latency_requests, variant, variant_env
+    )
+    runs = []
+    for index in range(args.runs):
+        log(f"run {index + 1}/{args.runs} (server logs in {log_dir})")
+        run = measure.one_run(data, plan)
+        report.derive(run, precision, variant, variant_precision)
+        runs.append(run)
+    errors = {}
+    for run in runs:
+        for name, count in run.errors.items():
+            errors[name] = errors.get(name, 0) + count
+    meta = {
+        "runs": args.runs,
+        "machine": machine(),
+        "precision": precision,
+        "variant": variant,
+        "variant_precision": variant_precision,
+        "series_clients": measure.SERIES_CLIENTS,
+        "errors": errors,
+    }
+    print(report.markdown(report.summarise(runs), meta))
+    if args.json:
+        args.json.write_text(json.dumps({"meta": meta, "runs": [asdict(r) for r in runs]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The benchmark's own parts: summaries, inputs the service accepts, the load generator, ratios and targets."""
+
+import http.server
+import json
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from app.pipeline.series import assemble_series
+from bench import inputs, load, report
+from bench.measure import CONCURRENCY, Run
+from bench.stats import percentile, spread
+
+
+def test_spread_is_median_min_max_over_runs():
+    assert spread([3.0, 1.0, 2.0, 10.0]) == spread([10.0, 2.0, 1.0, 3.0])
+    summary = spread([3.0, 1.0, 2.0])
+    assert (summary.median, summary.low, summary.high, summary.runs) == (2.0, 1.0, 3.0, 3)
+    assert summary.format(1, " s") == "2.0 s (1.0–3.0)"
+    with pytest.raises(ValueError, match="^no runs to summarise$"):
+        spread([])
+
+
+def test_percentile_is_nearest_rank_so_p99_of_a_short_run_is_its_slowest():
+    values = [float(v) for v in range(1, 21)]
+    assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (10.0, 20.0, 20.0)
+    with pytest.raises(ValueError, match="^no samples$"):
+        percentile([], 50)
+
+
+def test_png_inputs_hold_hu_plus_1024_and_the_dicom_series_assembles_in_order():
+    pngs, dicoms = inputs.series_inputs(3, matrix=256)
+    hu = inputs.phantom_hu(1, 256)
+    stored = cv2.imdecode(np.frombuffer(pngs[1], np.uint8), cv2.IMREAD_UNCHANGED)
+    assert stored.dtype == np.uint16 and np.abs(stored.astype(np.float32) - 1024 - hu).max() <= 0.5
+    series = assemble_series(list(reversed(dicoms)), 10, 512 * 512, 10 * 512 * 512)
+    assert series.hu.shape == (3, 256, 256)
+    assert [ref.upload_index for ref in series.slices] == [2, 1, 0]  # sorted by position, not upload order
+    assert np.abs(series.hu[1] - hu).max() <= 0.5
+
+
+class SlowEcho(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps({"timings_ms": {"decode": 1.0}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def echo_url():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowEcho)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_closed_loop_spreads_clients_over_processes_and_counts_every_answer(echo_url):
+    result = load.closed_loop(echo_url, [b"slice"], concurrency=6, seconds=0.5)
+    assert result.errors == 0 and len(result.ok) >= 6
+    assert result.throughput == pytest.approx(len(result.ok) / result.window_s)
+    assert all(s.timings_ms == {"decode": 1.0} for s in result.ok)
+
+
+def test_burst_sends_each_payload_once(echo_url):
+    wall, result = load.burst(echo_url, [b"a"] * 9, concurrency=4)
+    assert len(result.ok) == 9 and result.errors == 0 and wall > 0
+
+
+def synthetic_run(ours_c8: float, naive_c8: float) -> Run:
+    run = Run()
+    for c in CONCURRENCY:
+        run.add(f"ours.throughput_c{c}", ours_c8)
+        run.add(f"naive.throughput_c{c}", naive_c8)
+    for size in (256, 512):
+        for q, ms in (("p50", 100.0), ("p99", 150.0)):
+            run.add(f"ours.latency_{size}.{q}_ms", ms)
+            run.add(f"naive.latency_{size}.{q}_ms", 3 * ms)
+    figures = {"ours.series_singles_s": 4.0, "naive.series_singles_s": 12.0, "ours.series_endpoint_s": 3.0}
+    figures |= {"ours.cold_start_s": 9.0, "naive.cold_start_s": 7.0, "ours.peak_rss_mib": 1500.0}
+    figures |= {"flops.ich_classifier_gflop": 0.25, "flops.ich_segmenter_gflop": 7.75}
+    figures |= {"peak_matmul_fp32_gflops": 200.0, "peak_matmul_bf16_gflops": 800.0, "ours_fp32.throughput_c8": 5.0}
+    for name, value in figures.items():
+        run.add(name, value)
+    return run
+
+
+def test_ratios_efficiency_and_targets_follow_from_the_figures():
+    runs = [synthetic_run(ours, 4.0) for ours in (40.0, 44.0, 48.0)]
+    for run in runs:
+        report.derive(run, "bf16", "ours_fp32", "fp32")
+    assert runs[0].figures["ratio.throughput_c8"] == 10.0
+    assert runs[0].figures["efficiency.ours_c8"] == pytest.approx(8.0 * 40.0 / 800.0)
+    assert runs[0].figures["efficiency.ours_fp32_c8"] == pytest.approx(8.0 * 5.0 / 200.0)
+    assert runs[0].figures["ratio.latency_512.p99_ms"] == 3.0
+    summary = report.summarise(runs)
+    assert (summary["ratio.throughput_c8"].median, summary["ratio.throughput_c8"].high) == (11.0, 12.0)
+    meta = {
+        "runs": 3,
+        "machine": "test",
+        "precision": "bf16",
+        "variant": "ours_fp32",
+        "variant_precision": "fp32",
+        "series_clients": 16,
+        "errors": {},
+    }
+    text = report.markdown(summary, meta)
+    assert "| throughput at c=8 ≥ 2× naive | yes | 11.00× (10.00–12.00) |" in text
+    assert "| efficiency ≥ 40% of measured bf16 peak | yes | 0.440 (0.400–0.480) |" in text
+    slow = [synthetic_run(6.0, 4.0)]
+    report.derive(slow[0], "bf16", None, None)
+    assert "| throughput at c=8 ≥ 2× naive | NO | 1.50× (1.50–1.50) |" in report.markdown(report.summarise(slow), meta)
