@@ -14,12 +14,14 @@ from app.config import Settings
 from app.main import create_app
 from app.serving.batching import MicroBatcher, batched_models
 from app.serving.runtime import ModelRuntime
+from bench.inputs import series_inputs
 from tests.app.conftest import fake_models, fake_segmenter
 from tests.app.images import brain_window_slice, png
 from tests.live_server import free_port
 
 WAIT_S = 20  # bound for threads to reach a point; never a speed check
 CONCURRENT_REQUESTS = 6
+SERIES_SLICES = 3
 
 
 class GatedSegmenter:
@@ -82,3 +84,18 @@ def test_probes_answer_while_inference_is_blocked(gated_server):
     assert all(still_running), "the probes must have been answered while every prediction was still in the model"
     assert [a.status_code for a in answers] == [200] * CONCURRENT_REQUESTS
     assert all(a.json()["area_pixels"] > 0 for a in answers)
+
+
+def test_probes_answer_while_a_series_is_in_the_model(gated_server):
+    base, segmenter = gated_server
+    _, dicoms = series_inputs(SERIES_SLICES, matrix=256)
+    upload = [("files", (f"{i}.dcm", data, "application/dicom")) for i, data in enumerate(dicoms)]
+    with ThreadPoolExecutor(1) as pool:
+        series = pool.submit(httpx.post, f"{base}/v1/series", files=upload, timeout=WAIT_S * 2)
+        assert segmenter.entered.wait(WAIT_S), "the series never reached the model"
+        live = httpx.get(f"{base}/health/live", timeout=WAIT_S)
+        still_running = not series.done()
+        segmenter.gate.set()
+        answer = series.result(WAIT_S * 2)
+    assert (live.status_code, still_running) == (200, True)
+    assert answer.status_code == 200 and len(answer.json()["slices"]) == SERIES_SLICES
