@@ -1,0 +1,95 @@
+"""Forward pass alone, per configuration: what bf16, XLA and the batch size buy, without HTTP or the pipeline.
+
+`python -m bench.forward --store model_store` runs each configuration in its own process (these options are fixed
+per process) and prints ms per slice for both models together, median (min–max) of several timed calls.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from app.serving.runtime import saved_model_predictor
+from app.serving.store import resolve
+from app.serving.tf_setup import TFOptions, configure_tensorflow
+
+CONFIGS = {
+    "fp32": {},
+    "bf16": {"cpu_bf16": True},
+    "fp32+xla": {"xla": True},
+    "bf16+xla": {"cpu_bf16": True, "xla": True},
+}
+BATCHES = (1, 4, 8, 16)
+REPEATS = 5
+
+
+def measure(store: Path, options: dict, batches: tuple[int, ...], repeats: int) -> dict:
+    setup = configure_tensorflow(TFOptions(**options))
+    models = [saved_model_predictor(resolve(store, name)) for name in ("ich_classifier", "ich_segmenter")]
+    rng = np.random.default_rng(0)
+    result = {"setup": setup.as_dict(), "ms_per_slice": {}}
+    for batch_size in batches:
+        batch = rng.random((batch_size, 256, 256, 3), np.float32)
+        first = time.perf_counter()
+        for model in models:
+            model(batch)
+        first_ms = (time.perf_counter() - first) * 1000
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            for model in models:
+                model(batch)
+            times.append((time.perf_counter() - started) * 1000 / batch_size)
+        result["ms_per_slice"][batch_size] = {
+            "median": float(np.median(times)),
+            "min": min(times),
+            "max": max(times),
+            "first_call_ms": first_ms,
+        }
+    return result
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.forward", description=__doc__)
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--batches", default=",".join(map(str, BATCHES)))
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one configuration in this process
+    args = parser.parse_args(argv)
+    batches = tuple(int(b) for b in args.batches.split(","))
+    if args.one:
+        print(json.dumps(measure(args.store, CONFIGS[args.one], batches, args.repeats)))
+        return
+    print("| config | " + " | ".join(f"batch {b} (ms/slice)" for b in batches) + " | first call at each batch (ms) |")
+    print("| --- " * (len(batches) + 2) + "|")
+    for name in args.configs.split(","):
+        command = [
+            sys.executable,
+            "-m",
+            "bench.forward",
+            "--store",
+            str(args.store),
+            "--batches",
+            args.batches,
+            "--repeats",
+            str(args.repeats),
+            "--one",
+            name,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"| {name} | failed: {done.stderr.strip().splitlines()[-1]} |")
+            continue
+        timings = json.loads(done.stdout.strip().splitlines()[-1])["ms_per_slice"]
+        cells = [f"{t['median']:.1f} ({t['min']:.1f}–{t['max']:.1f})" for t in timings.values()]
+        first = ", ".join(f"{t['first_call_ms']:.0f}" for t in timings.values())
+        print(f"| {name} | " + " | ".join(cells) + f" | {first} |")
+
+
+if __name__ == "__main__":
+    main()
