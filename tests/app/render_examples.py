@@ -35,7 +35,7 @@ def render_overlay_example(models: LoadedModels) -> bytes:
         p for p in (generate_phantom(s, matrix=MATRIX) for s in phantom_seeds(EXAMPLE_SEED, 20)) if p.positive
     )
     result = predict_slice(models, ct_bytes(phantom.hu), png(phantom.mask.astype(np.uint8) * 255))
-    caption = f"P(bleed)={result.probability:.2f}  Dice={result.dice:.2f}  (phantom, DICOM input)"
+    caption = f"P(bleed)={result.probability:.2f}  Dice={result.dice:.2f}"
     return overlay_png(result.decoded.hu, result.mask, phantom.mask, caption)
 
 
