@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,8 @@ def free_port() -> int:
 def live_server(model_store: Path, **env_overrides: str):
     port = free_port()
     env = {**os.environ, "ICH_MODEL_STORE": str(model_store), "TF_CPP_MIN_LOG_LEVEL": "2", **env_overrides}
-    log = open(model_store.parent / f"uvicorn-{port}.log", "w") if os.access(model_store.parent, os.W_OK) else subprocess.DEVNULL
+    # The server's own log, kept outside the repository for post-mortems of a failed test.
+    log = open(Path(tempfile.gettempdir()) / f"ich-uvicorn-{port}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -50,3 +52,4 @@ def live_server(model_store: Path, **env_overrides: str):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
