@@ -10,7 +10,7 @@ from app.config import Settings, get_settings
 from app.error_handlers import add_error_handlers
 from app.logging_config import configure_logging
 from app.middleware import add_middleware
-from app.routers import admin, health, metrics, models, overlay, predict, series
+from app.routers import admin, health, info, metrics, models, overlay, predict, series
 from app.serving.fast_path import accelerated
 from app.serving.loading import resolved_versions, store_loader
 from app.serving.runtime import ModelRuntime
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
         overlay.router,
         series.router,
         metrics.router,
-        admin.router,
+        admin.router, info.router,
     ):
         app.include_router(router)
     return app

@@ -45,3 +45,10 @@ class Health(BaseModel):
 
 class ReloadResult(BaseModel):
     models: list[ModelRef] = Field(description="the versions now serving")
+
+
+class ServiceInfo(BaseModel):
+    device: str = Field(description="where the models run: gpu or cpu")
+    runtime: dict = Field(description="TensorFlow set-up: GPUs seen, bf16/mixed precision, XLA, thread pools")
+    models: list[ModelRef]
+    notice: str = NOTICE

@@ -3,7 +3,7 @@
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,7 @@ class LoadedModels:
     segmenter: Predict  # (N, H, W, 3) float32 -> (N, H, W, 1) probabilities
     classifier_version: ModelVersion
     segmenter_version: ModelVersion
+    runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # what TensorFlow was configured with
 
     @property
     def input_size(self) -> tuple[int, int]:

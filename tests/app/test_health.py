@@ -42,3 +42,9 @@ def test_failed_load_reports_not_ready(settings):
 def test_models_endpoint_returns_cards(client):
     cards = client.get("/v1/models").json()["models"]
     assert [c["name"] for c in cards] == ["fake_classifier", "fake_segmenter"]
+
+
+def test_info_names_the_device_and_versions(client):
+    body = client.get("/v1/info").json()
+    assert body["device"] == "unknown"  # the fake models were not loaded through TensorFlow's set-up
+    assert body["models"] == [{"name": "fake_classifier", "version": 7}, {"name": "fake_segmenter", "version": 3}]

@@ -65,3 +65,9 @@ def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantom
     assert body["probability"] == pytest.approx(float(classifier.serve(batch).numpy()[0, 0]), abs=1e-5)
     offline_mask = resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape)
     assert (decoded_mask(body) != offline_mask).sum() == 0
+
+
+def test_info_reports_the_cpu_here(base_url):
+    body = httpx.get(f"{base_url}/v1/info").json()
+    assert body["device"] == "cpu"  # no GPU on this machine; a GPU host reports "gpu"
+    assert body["runtime"]["gpus"] == 0
