@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
         overlay.router,
         series.router,
         metrics.router,
-        admin.router, info.router,
+        admin.router,
+        info.router,
     ):
         app.include_router(router)
     return app
