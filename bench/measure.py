@@ -1,6 +1,7 @@
 """One benchmark run: start the servers, measure each figure once, stop them. `python -m bench` repeats this."""
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ def throughput(run: Run, name: str, url: str, payloads: list[bytes], plan: Plan,
 
 def one_run(inputs: Inputs, plan: Plan, floor_numbers: dict | None = None) -> Run:
     run = Run()
+    run.add("load_average_1min.start", os.getloadavg()[0])  # other work on the machine, for the record
     ours = server.start("ours", plan.store, plan.log_dir)
     run.add("ours.cold_start_s", ours.cold_start_s)
     naive = server.start("naive", plan.store, plan.log_dir)
@@ -116,6 +118,7 @@ def one_run(inputs: Inputs, plan: Plan, floor_numbers: dict | None = None) -> Ru
             throughput(run, plan.variant, other.url, inputs.png_512, plan, (8,))
         finally:
             other.stop()
+    run.add("load_average_1min.end", os.getloadavg()[0])
     numbers = floor_numbers or floor(plan.store)
     for precision, rate in numbers["matmul"].items():
         run.add(f"peak_matmul_{precision}_gflops", rate["peak_flops"] / 1e9)

@@ -51,7 +51,9 @@ def markdown(s: dict[str, Spread], meta: dict) -> str:
     def get(name: str, digits: int = 1, unit: str = "") -> str:
         return s[name].format(digits, unit) if name in s else "n/a"
 
-    lines = [f"Runs: {meta['runs']}; each figure is the median (min–max) over runs. {meta['machine']}", ""]
+    lines = [f"Runs: {meta['runs']}; each figure is the median (min–max) over runs. {meta['machine']}"]
+    load = f"{get('load_average_1min.start', 2)} at the start of each run, {get('load_average_1min.end', 2)} at its end"
+    lines += [f"1-minute load average: {load} (the benchmark adds to the latter; ~0 is an idle machine).", ""]
 
     rows = []
     for size in (256, 512):
