@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import ModelNotReady, ServiceError
 
@@ -26,6 +27,13 @@ async def handle_validation_error(request: Request, error: RequestValidationErro
     return JSONResponse(error_body("invalid_request", "; ".join(problems), str(first)), status_code=422)
 
 
+async def handle_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """Routing errors (404, 405) and body-parse failures get the same envelope as domain errors."""
+    code = "_".join(str(error.detail).lower().split()) if error.status_code < 500 else "server_error"
+    return JSONResponse(error_body(code, str(error.detail)), status_code=error.status_code, headers=error.headers)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, handle_service_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)

@@ -48,3 +48,13 @@ def test_info_names_the_device_and_versions(client):
     body = client.get("/v1/info").json()
     assert body["device"] == "unknown"  # the fake models were not loaded through TensorFlow's set-up
     assert body["models"] == [{"name": "fake_classifier", "version": 7}, {"name": "fake_segmenter", "version": 3}]
+
+
+def test_unknown_paths_and_methods_get_the_error_envelope(client):
+    missing = client.get("/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == {"code": "not_found", "message": "Not Found", "field": None}
+    wrong_method = client.get("/v1/predict")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["message"] == "Method Not Allowed"
+    assert "POST" in wrong_method.headers["allow"]
