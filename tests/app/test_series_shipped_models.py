@@ -47,12 +47,16 @@ def predict_file(base_url: str, name: str) -> dict:
 
 def test_cq500_uncompressed_and_jpeg2000_get_the_same_prediction(base_url):
     uncompressed, jpeg2000 = predict_file(base_url, "693_UNCR.dcm"), predict_file(base_url, "693_J2KR.dcm")
-    assert uncompressed["input"] == jpeg2000["input"] == {
-        "format": "dicom",
-        "interpretation": "hu",
-        "height": 512,
-        "width": 512,
-    }
+    assert (
+        uncompressed["input"]
+        == jpeg2000["input"]
+        == {
+            "format": "dicom",
+            "interpretation": "hu",
+            "height": 512,
+            "width": 512,
+        }
+    )
     assert uncompressed["probability"] == jpeg2000["probability"]
     assert uncompressed["subtypes"] == jpeg2000["subtypes"]
     assert uncompressed["mask_png_base64"] == jpeg2000["mask_png_base64"]
@@ -74,8 +78,8 @@ def test_forty_slice_series_is_fast_and_finds_the_bleeds(base_url, phantoms):
     positives = np.array([p.positive for p in phantoms])
     assert positives[body["most_suspicious_slice"]]
     reference_ml = sum(p.mask.sum() for p in phantoms) * SPACING_MM**2 * GAP_MM / 1000
-    assert body["bleed_volume_ml"] == pytest.approx(reference_ml, rel=0.5)
-    assert body["dice"] >= 0.5
+    assert body["bleed_volume_ml"] == pytest.approx(reference_ml, rel=0.25)  # v1: 77.8 mL against 74.4 mL
+    assert body["dice"] >= 0.8  # v1: 0.95
     assert body["dice"] == pytest.approx(
         dice_score(
             np.stack([_png_mask(s["mask_png_base64"]) for s in body["slices"]]), np.stack([p.mask for p in phantoms])
@@ -86,7 +90,9 @@ def test_forty_slice_series_is_fast_and_finds_the_bleeds(base_url, phantoms):
 def test_the_same_scan_as_nifti_gets_the_same_answer(base_url, phantoms):
     hu = np.stack([p.hu for p in phantoms[:8]])
     files = series_bytes(hu, GAP_MM, spacing_mm=(SPACING_MM, SPACING_MM))
-    series = httpx.post(f"{base_url}/v1/series", files=[("files", (f"{i}", f)) for i, f in enumerate(files)], timeout=TIMEOUT)
+    series = httpx.post(
+        f"{base_url}/v1/series", files=[("files", (f"{i}", f)) for i, f in enumerate(files)], timeout=TIMEOUT
+    )
     stored = np.round(hu)  # DICOM stores integers; the NIfTI gets the same values
     volume = nifti_bytes(display_image(stored, (SPACING_MM, SPACING_MM, GAP_MM)))
     nifti = httpx.post(f"{base_url}/v1/volume", files={"volume": ("scan.nii.gz", volume)}, timeout=TIMEOUT)
