@@ -18,6 +18,7 @@ INPUT_SHAPE = (1, 256, 256, 3)
 MATMUL_SIZES = (2048, 4096)
 MATMUL_REPEATS = 5
 PRECISIONS = {"fp32": "float32", "bf16": "bfloat16"}
+FORWARD_BATCHES = (1, 8)  # one slice, and the service's CPU batch
 MATMUL_OPS = ("Conv2D", "DepthwiseConv2dNative", "MatMul", "BatchMatMulV2")
 
 
@@ -81,6 +82,25 @@ def peak_matmul(precision: str) -> dict:
     return {"peak_flops": max(rates), "median_flops": float(np.median(rates)), "sizes": list(MATMUL_SIZES)}
 
 
+def forward_pass(store: Path, batches=FORWARD_BATCHES, rounds: int = MATMUL_REPEATS) -> dict:
+    """Both models alone, as the service loads them, in ms per slice: the model-only side of the efficiency."""
+    from app.serving.runtime import saved_model_predictor
+    from app.serving.store import resolve
+
+    models = [saved_model_predictor(resolve(store, name)) for name in MODELS]
+    rng = np.random.default_rng(0)
+    inputs = {size: rng.random((size, *INPUT_SHAPE[1:]), np.float32) for size in batches}
+    times: dict[int, list[float]] = {size: [] for size in batches}
+    for round_index in range(rounds + 1):
+        for size in batches:  # rounds over the sizes, so background load touches each alike
+            started = time.perf_counter()
+            for model in models:
+                model(inputs[size])
+            if round_index:  # round 0 creates the kernels for each shape
+                times[size].append((time.perf_counter() - started) * 1000 / size)
+    return {str(size): {"median_ms": float(np.median(t)), "min_ms": min(t)} for size, t in times.items()}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
     parser.add_argument("store", type=Path)
@@ -90,6 +110,7 @@ def main(argv=None) -> None:
     result = {
         "flops": model_flops(args.store),
         "matmul": {p: peak_matmul(p) for p in args.precisions.split(",")},
+        "forward_fp32": forward_pass(args.store),
         "threads": {"intra_op": setup.intra_op_threads, "inter_op": setup.inter_op_threads},
     }
     print(json.dumps(result))

@@ -122,6 +122,8 @@ def one_run(inputs: Inputs, plan: Plan, floor_numbers: dict | None = None) -> Ru
     numbers = floor_numbers or floor(plan.store)
     for precision, rate in numbers["matmul"].items():
         run.add(f"peak_matmul_{precision}_gflops", rate["peak_flops"] / 1e9)
+    for size, timing in numbers["forward_fp32"].items():
+        run.add(f"forward_fp32.batch{size}_ms_per_slice", timing["median_ms"])
     for model, ops in numbers["flops"].items():
         run.add(f"flops.{model}_gflop", matmul_flops(ops) / 1e9)
         run.add(f"flops.{model}_elementwise_gflop", (sum(ops.values()) - matmul_flops(ops)) / 1e9)

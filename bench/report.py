@@ -17,6 +17,10 @@ def derive(run: Run, precision: str, variant: str | None, variant_precision: str
     flops = f["flops.ich_classifier_gflop"] + f["flops.ich_segmenter_gflop"]
     run.add("flops.per_slice_gflop", flops)
     run.add("flops.elementwise_gflop", sum(v for k, v in f.items() if k.endswith("_elementwise_gflop")))
+    for size in (1, 8):
+        ms = f.get(f"forward_fp32.batch{size}_ms_per_slice")
+        if ms:  # the models alone, no HTTP, pipeline or clients: how close the kernels themselves come
+            run.add(f"efficiency.forward_fp32_batch{size}", flops / ms * 1000 / f["peak_matmul_fp32_gflops"])
     for c in CONCURRENCY:
         run.add(f"ratio.throughput_c{c}", f[f"ours.throughput_c{c}"] / f[f"naive.throughput_c{c}"])
         run.add(f"efficiency.ours_c{c}", flops * f[f"ours.throughput_c{c}"] / f[f"peak_matmul_{precision}_gflops"])
@@ -112,6 +116,14 @@ def markdown(s: dict[str, Spread], meta: dict) -> str:
         ["peak matmul bf16 (GFLOP/s)", get("peak_matmul_bf16_gflops", 0)],
     ]
     floor_rows += [[f"efficiency ours c={c} ({precision})", get(f"efficiency.ours_c{c}", 3)] for c in CONCURRENCY]
+    for size in (1, 8):
+        floor_rows += [
+            [f"forward pass alone, batch {size}, fp32 (ms/slice)", get(f"forward_fp32.batch{size}_ms_per_slice", 1)],
+            [
+                f"efficiency of the forward pass alone, batch {size}, fp32",
+                get(f"efficiency.forward_fp32_batch{size}", 3),
+            ],
+        ]
     if variant:
         floor_rows += [
             [f"throughput {variant} c=8 (slices/s)", get(f"{variant}.throughput_c8", 2)],
