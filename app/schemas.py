@@ -15,6 +15,10 @@ class InputInfo(BaseModel):
     interpretation: str = Field(description="brain_window_8bit (only 0..80 HU survive) or hu")
     height: int
     width: int
+    uids: dict[str, str] = Field(
+        default_factory=dict,
+        description="DICOM Study/Series/SOP Instance UIDs, so callers can match results to images; no patient data",
+    )
 
 
 class PredictResponse(BaseModel):

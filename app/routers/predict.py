@@ -52,7 +52,11 @@ async def predict_slice_json(
             ModelRef(name=v.name, version=v.version) for v in (models.classifier_version, models.segmenter_version)
         ],
         input=InputInfo(
-            format=result.decoded.source_format, interpretation=result.decoded.interpretation, height=height, width=width
+            format=result.decoded.source_format,
+            interpretation=result.decoded.interpretation,
+            height=height,
+            width=width,
+            uids=result.decoded.identifiers,
         ),
         timings_ms=result.timings_ms,
     )

@@ -1,10 +1,12 @@
 """DICOM through /v1/predict: HU in, area in mm², UIDs never patient tags; every refusal names its problem."""
 
 import base64
+import io
 import logging
 
 import cv2
 import numpy as np
+import pydicom
 import pytest
 from pydicom import uid
 from pydicom.encaps import encapsulate
@@ -41,7 +43,11 @@ def test_dicom_slice_is_read_in_hu_with_area_in_mm2(client, caplog):
     response = post(client, data, png(block_mask(64).astype(np.uint8) * 255))
     assert response.status_code == 200
     body = response.json()
+    uids = body["input"].pop("uids")
     assert body["input"] == {"format": "dicom", "interpretation": "hu", "height": 64, "width": 64}
+    assert set(uids) == {"StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"}
+    sent = pydicom.dcmread(io.BytesIO(data))
+    assert uids["SOPInstanceUID"] == sent.SOPInstanceUID and uids["StudyInstanceUID"] == sent.StudyInstanceUID
     assert body["area_pixels"] == int(block_mask(64).sum())
     assert body["area_mm2"] == pytest.approx(body["area_pixels"] * 0.5 * 0.4)
     assert body["dice"] == 1.0  # the fake segmenter marks >= 64 HU; only the 75 HU block qualifies

@@ -33,7 +33,13 @@ def test_predict_returns_probability_mask_and_dice(client):
     assert body["hemorrhage"] is True and body["threshold"] == 0.05
     assert set(body["subtypes"]) == {"epidural", "subdural", "subarachnoid", "intraparenchymal", "intraventricular"}
     assert body["models"] == [{"name": "fake_classifier", "version": 7}, {"name": "fake_segmenter", "version": 3}]
-    assert body["input"] == {"format": "png", "interpretation": "brain_window_8bit", "height": HEIGHT, "width": WIDTH}
+    assert body["input"] == {
+        "format": "png",
+        "interpretation": "brain_window_8bit",
+        "height": HEIGHT,
+        "width": WIDTH,
+        "uids": {},
+    }
     assert set(body["timings_ms"]) == {"decode", "preprocess", "classify", "segment", "postprocess", "encode"}
     assert "Not for clinical use" in body["notice"]
 
