@@ -50,9 +50,9 @@ class Settings(BaseSettings):
     tf_inter_op_threads: int = Field(0, ge=0, description="TensorFlow ops run at once; 0 = TensorFlow's choice")
     tf_onednn: bool = Field(True, description="oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS)")
     cpu_bf16: bool = Field(
-        False, description="bfloat16 matmuls on CPUs with AMX (amx_bf16); tests/perf checks equivalence"
+        False, description="bfloat16 on CPUs with AMX; off: the shipped models fail the fp32 equivalence check"
     )
-    xla: bool = Field(False, description="XLA auto-clustering of the models' graphs")
+    xla: bool = Field(False, description="XLA auto-clustering of the models' graphs; off: slower on CPU here")
     gpu_memory_growth: bool = Field(True, description="allocate GPU memory as needed rather than the whole card")
     gpu_mixed_precision: bool = Field(False, description="float16 auto-mixed-precision on GPUs (not yet verified)")
 
