@@ -8,7 +8,7 @@ from app.dependencies import RuntimeDep, SettingsDep
 from app.pipeline.decode import decode_reference_mask
 from app.pipeline.overlay import overlay_png
 from app.pipeline.slice_pipeline import predict_slice
-from app.routers.predict import ImageFile, MaskFile
+from app.routers.predict import ImageFile, MaskFile, operating_threshold
 from app.uploads import read_limited
 
 router = APIRouter(prefix="/v1/predict", tags=["predict"])
@@ -32,9 +32,7 @@ async def predict_slice_overlay(
     mask_bytes = (
         await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
     )
-    threshold = (
-        settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
-    )
+    threshold = operating_threshold(settings, models)
     png, probability = await run_in_threadpool(
         _render, models, image_bytes, mask_bytes, settings.max_image_pixels, threshold
     )

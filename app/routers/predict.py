@@ -21,14 +21,18 @@ ImageFile = Annotated[
 MaskFile = Annotated[UploadFile | None, File(description="optional reference mask PNG; non-zero pixels = hemorrhage")]
 
 
+def operating_threshold(settings, models) -> float:
+    """ICH_THRESHOLD when set, else the threshold the classifier's card chose on validation data."""
+    return settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
+
+
 async def _run(runtime, settings, image: UploadFile, reference_mask: UploadFile | None) -> tuple[SliceResult, float]:
     models = runtime.models
     image_bytes = await read_limited(image, settings.max_upload_bytes, "image")
     mask_bytes = await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
     # Inference runs in a worker thread so the event loop keeps answering probes.
     result = await run_in_threadpool(predict_slice, models, image_bytes, mask_bytes, settings.max_image_pixels)
-    threshold = settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
-    return result, threshold
+    return result, operating_threshold(settings, models)
 
 
 @router.post("", response_model=PredictResponse)
