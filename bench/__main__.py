@@ -24,6 +24,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--naive-latency-requests", type=int, default=10, help="the same for the slower baseline")
     parser.add_argument("--no-variant", action="store_true", help="skip the service at the other precision")
     parser.add_argument("--json", type=Path, help="also write every run's raw figures here")
+    parser.add_argument("--report", type=Path, metavar="JSON", help="only re-render the tables from a --json file")
     return parser.parse_args(argv)
 
 
@@ -46,6 +47,9 @@ def log(message: str) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.report:
+        print(report_from(args.report))
+        return
     settings = Settings(model_store=args.store)
     precision = "bf16" if settings.cpu_bf16 and has_amx_bf16() else "fp32"
     variant, variant_precision, variant_env = None, None, {}
@@ -62,9 +66,7 @@ def main(argv=None) -> None:
     runs = []
     for index in range(args.runs):
         log(f"run {index + 1}/{args.runs} (server logs in {log_dir})")
-        run = measure.one_run(data, plan)
-        report.derive(run, precision, variant, variant_precision)
-        runs.append(run)
+        runs.append(measure.one_run(data, plan))
     errors = {}
     for run in runs:
         for name, count in run.errors.items():
@@ -78,9 +80,21 @@ def main(argv=None) -> None:
         "series_clients": measure.SERIES_CLIENTS,
         "errors": errors,
     }
-    print(report.markdown(report.summarise(runs), meta))
-    if args.json:
+    if args.json:  # the raw figures, before derivation, so --report can re-render them
         args.json.write_text(json.dumps({"meta": meta, "runs": [asdict(r) for r in runs]}, indent=1))
+    print(render(runs, meta))
+
+
+def render(runs: list[measure.Run], meta: dict) -> str:
+    peaks = report.best_peaks(runs)
+    for run in runs:
+        report.derive(run, peaks, meta["precision"], meta["variant"], meta["variant_precision"])
+    return report.markdown(report.summarise(runs), {**meta, "peaks": peaks})
+
+
+def report_from(path: Path) -> str:
+    saved = json.loads(path.read_text())
+    return render([measure.Run(**run) for run in saved["runs"]], saved["meta"])
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 import http.server
 import json
 import threading
+from dataclasses import asdict
 
 import cv2
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from app.pipeline.series import assemble_series
 from bench import inputs, load, report
+from bench.__main__ import render, report_from
 from bench.measure import CONCURRENCY, Run
 from bench.stats import percentile, spread
 
@@ -92,28 +94,40 @@ def synthetic_run(ours_c8: float, naive_c8: float) -> Run:
     return run
 
 
+META = {
+    "runs": 3,
+    "machine": "test",
+    "precision": "bf16",
+    "variant": "ours_fp32",
+    "variant_precision": "fp32",
+    "series_clients": 16,
+    "errors": {},
+}
+
+
 def test_ratios_efficiency_and_targets_follow_from_the_figures():
     runs = [synthetic_run(ours, 4.0) for ours in (40.0, 44.0, 48.0)]
-    for run in runs:
-        report.derive(run, "bf16", "ours_fp32", "fp32")
+    text = render(runs, META)
     assert runs[0].figures["ratio.throughput_c8"] == 10.0
     assert runs[0].figures["efficiency.ours_c8"] == pytest.approx(8.0 * 40.0 / 800.0)
     assert runs[0].figures["efficiency.ours_fp32_c8"] == pytest.approx(8.0 * 5.0 / 200.0)
     assert runs[0].figures["ratio.latency_512.p99_ms"] == 3.0
-    summary = report.summarise(runs)
-    assert (summary["ratio.throughput_c8"].median, summary["ratio.throughput_c8"].high) == (11.0, 12.0)
-    meta = {
-        "runs": 3,
-        "machine": "test",
-        "precision": "bf16",
-        "variant": "ours_fp32",
-        "variant_precision": "fp32",
-        "series_clients": 16,
-        "errors": {},
-    }
-    text = report.markdown(summary, meta)
     assert "| throughput at c=8 ≥ 2× naive | yes | 11.00× (10.00–12.00) |" in text
     assert "| efficiency ≥ 40% of measured bf16 peak | yes | 0.440 (0.400–0.480) |" in text
-    slow = [synthetic_run(6.0, 4.0)]
-    report.derive(slow[0], "bf16", None, None)
-    assert "| throughput at c=8 ≥ 2× naive | NO | 1.50× (1.50–1.50) |" in report.markdown(report.summarise(slow), meta)
+    slow = render([synthetic_run(6.0, 4.0)], {**META, "variant": None})
+    assert "| throughput at c=8 ≥ 2× naive | NO | 1.50× (1.50–1.50) |" in slow
+
+
+def test_efficiency_divides_by_the_best_peak_of_the_invocation():
+    busy, idle = synthetic_run(40.0, 4.0), synthetic_run(40.0, 4.0)
+    busy.add("peak_matmul_bf16_gflops", 400.0)  # a peak measured while other work ran
+    render([busy, idle], META)
+    assert report.best_peaks([busy, idle]) == {"fp32": 200.0, "bf16": 800.0}
+    assert busy.figures["efficiency.ours_c8"] == idle.figures["efficiency.ours_c8"] == pytest.approx(0.4)
+
+
+def test_saved_raw_figures_render_the_same_tables(tmp_path):
+    runs = [synthetic_run(ours, 4.0) for ours in (40.0, 44.0)]
+    path = tmp_path / "runs.json"
+    path.write_text(json.dumps({"meta": META, "runs": [asdict(r) for r in runs]}))
+    assert report_from(path) == render([synthetic_run(ours, 4.0) for ours in (40.0, 44.0)], META)
