@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.resize import resize_image
+from core.resize import resize_image, resize_mask
 from core.windowing import hu_to_brain_window_pixels
 from training.phantoms import generate_phantom
 from training.phantoms.generator import phantom_seeds
@@ -24,7 +24,7 @@ ABBREVIATIONS = {
 def tile(phantom) -> np.ndarray:
     gray = hu_to_brain_window_pixels(resize_image(phantom.hu, (TILE, TILE)))
     picture = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-    mask = cv2.resize(phantom.mask.astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST)
+    mask = resize_mask(phantom.mask, (TILE, TILE)).astype(np.uint8)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(picture, contours, -1, (0, 0, 255), 1)
     names = ",".join(ABBREVIATIONS[s] for s, present in phantom.labels.items() if present) or "negative"
