@@ -68,6 +68,10 @@ class Settings(BaseSettings):
             gpu_mixed_precision=self.gpu_mixed_precision,
         )
 
+    def operating_threshold(self, classifier_card: dict) -> float:
+        """ICH_THRESHOLD when set, else the threshold the classifier's card chose on validation data."""
+        return self.threshold if self.threshold is not None else float(classifier_card["threshold"])
+
     @field_validator("model_store")
     @classmethod
     def store_exists(cls, value: Path) -> Path:

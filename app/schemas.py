@@ -10,6 +10,11 @@ class ModelRef(BaseModel):
     version: int
 
 
+def model_refs(models) -> list[ModelRef]:
+    """The name and version of each model that produced an answer (LoadedModels.versions)."""
+    return [ModelRef(name=v.name, version=v.version) for v in models.versions]
+
+
 class InputInfo(BaseModel):
     format: str = Field(description="detected from the bytes: png, jpeg, dicom")
     interpretation: str = Field(description="brain_window_8bit (only 0..80 HU survive) or hu")

@@ -5,7 +5,7 @@ import base64
 import numpy as np
 
 from app.pipeline.series_pipeline import ScanOutcome
-from app.schemas import ModelRef
+from app.schemas import model_refs
 from app.schemas_series import SeriesInput, SeriesResponse, SeriesSlice
 from app.serving.runtime import LoadedModels
 
@@ -55,9 +55,7 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
         slices=_slices(outcome, threshold, models.subtype_names),
         mask_nifti_base64=_base64(outcome.mask_nifti) if outcome.mask_nifti else None,
         montage_png_base64=_base64(outcome.montage) if outcome.montage else None,
-        models=[
-            ModelRef(name=v.name, version=v.version) for v in (models.classifier_version, models.segmenter_version)
-        ],
+        models=model_refs(models),
         input=SeriesInput(
             format=outcome.source_format,
             slices=slices,

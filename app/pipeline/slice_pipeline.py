@@ -19,6 +19,7 @@ class SliceResult:
     probabilities: np.ndarray  # (6,): any, then subtypes, as the classifier card lists them
     mask: np.ndarray  # bool (H, W) at the input's own size
     mask_png: bytes
+    reference: np.ndarray | None  # bool (H, W) when the caller sent a reference mask
     dice: float | None
     timings_ms: dict[str, float]
 
@@ -58,4 +59,4 @@ def predict_slice(
         dice = dice_score(mask, reference) if reference is not None else None
     with timer.stage("encode"):
         png = mask_to_png(mask)
-    return SliceResult(decoded, probabilities, mask, png, dice, timer.milliseconds)
+    return SliceResult(decoded, probabilities, mask, png, reference, dice, timer.milliseconds)

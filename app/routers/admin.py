@@ -5,7 +5,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.dependencies import RuntimeDep, SettingsDep
 from app.errors import Forbidden, ReloadFailed
-from app.schemas import ModelRef, ReloadResult
+from app.schemas import ModelRef, ReloadResult, model_refs
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -25,4 +25,4 @@ def _serving(runtime) -> list[ModelRef]:
     if not runtime.ready:
         return []
     models = runtime.models
-    return [ModelRef(name=v.name, version=v.version) for v in (models.classifier_version, models.segmenter_version)]
+    return model_refs(models)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from app.dependencies import RuntimeDep
-from app.schemas import ModelRef, ServiceInfo
+from app.schemas import ServiceInfo, model_refs
 
 router = APIRouter(prefix="/v1/info", tags=["models"])
 
@@ -15,5 +15,5 @@ def read_info(runtime: RuntimeDep) -> ServiceInfo:
     return ServiceInfo(
         device=str(models.runtime_info.get("device", "unknown")),
         runtime=models.runtime_info,
-        models=[ModelRef(name=v.name, version=v.version) for v in (models.classifier_version, models.segmenter_version)],
+        models=model_refs(models),
     )

@@ -5,10 +5,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app.dependencies import RuntimeDep, SettingsDep
-from app.pipeline.decode import decode_reference_mask
 from app.pipeline.overlay import overlay_png
 from app.pipeline.slice_pipeline import predict_slice
-from app.routers.predict import ImageFile, MaskFile, operating_threshold
+from app.routers.predict import ImageFile, MaskFile
 from app.uploads import read_limited
 
 router = APIRouter(prefix="/v1/predict", tags=["predict"])
@@ -16,10 +15,9 @@ router = APIRouter(prefix="/v1/predict", tags=["predict"])
 
 def _render(models, image: bytes, mask: bytes | None, max_pixels: int, threshold: float) -> tuple[bytes, float]:
     result = predict_slice(models, image, mask, max_pixels)
-    reference = decode_reference_mask(mask, result.decoded.hu.shape) if mask is not None else None
     verdict = "bleed" if result.probability >= threshold else "no bleed"
     caption = f"P={result.probability:.2f} ({verdict})"
-    return overlay_png(result.decoded.hu, result.mask, reference, caption), result.probability
+    return overlay_png(result.decoded.hu, result.mask, result.reference, caption), result.probability
 
 
 @router.post("/overlay", response_class=Response, responses={200: {"content": {"image/png": {}}}})
@@ -32,7 +30,7 @@ async def predict_slice_overlay(
     mask_bytes = (
         await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
     )
-    threshold = operating_threshold(settings, models)
+    threshold = settings.operating_threshold(models.classifier_version.card)
     png, probability = await run_in_threadpool(
         _render, models, image_bytes, mask_bytes, settings.max_image_pixels, threshold
     )

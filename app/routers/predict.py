@@ -8,8 +8,8 @@ from fastapi.responses import Response
 
 from app.dependencies import RuntimeDep, SettingsDep
 from app.pipeline.encode import png_base64
-from app.pipeline.slice_pipeline import SliceResult, predict_slice
-from app.schemas import InputInfo, ModelRef, PredictResponse
+from app.pipeline.slice_pipeline import predict_slice
+from app.schemas import InputInfo, PredictResponse, model_refs
 from app.uploads import read_limited
 
 router = APIRouter(prefix="/v1/predict", tags=["predict"])
@@ -21,18 +21,14 @@ ImageFile = Annotated[
 MaskFile = Annotated[UploadFile | None, File(description="optional reference mask PNG; non-zero pixels = hemorrhage")]
 
 
-def operating_threshold(settings, models) -> float:
-    """ICH_THRESHOLD when set, else the threshold the classifier's card chose on validation data."""
-    return settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
-
-
-async def _run(runtime, settings, image: UploadFile, reference_mask: UploadFile | None) -> tuple[SliceResult, float]:
+async def _run(runtime, settings, image: UploadFile, reference_mask: UploadFile | None):
+    """(result, threshold, models): the models are taken once, so a hot reload mid-request cannot mislabel the answer."""
     models = runtime.models
     image_bytes = await read_limited(image, settings.max_upload_bytes, "image")
     mask_bytes = await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
     # Inference runs in a worker thread so the event loop keeps answering probes.
     result = await run_in_threadpool(predict_slice, models, image_bytes, mask_bytes, settings.max_image_pixels)
-    return result, operating_threshold(settings, models)
+    return result, settings.operating_threshold(models.classifier_version.card), models
 
 
 @router.post("", response_model=PredictResponse)
@@ -40,8 +36,7 @@ async def predict_slice_json(
     runtime: RuntimeDep, settings: SettingsDep, image: ImageFile, reference_mask: MaskFile = None
 ) -> PredictResponse:
     """Hemorrhage probability, subtype probabilities, mask (base64 PNG) and Dice against an optional reference."""
-    result, threshold = await _run(runtime, settings, image, reference_mask)
-    models = runtime.models
+    result, threshold, models = await _run(runtime, settings, image, reference_mask)
     height, width = result.mask.shape
     return PredictResponse(
         probability=result.probability,
@@ -52,9 +47,7 @@ async def predict_slice_json(
         area_pixels=result.area_pixels,
         area_mm2=result.area_mm2,
         dice=result.dice,
-        models=[
-            ModelRef(name=v.name, version=v.version) for v in (models.classifier_version, models.segmenter_version)
-        ],
+        models=model_refs(models),
         input=InputInfo(
             format=result.decoded.source_format,
             interpretation=result.decoded.interpretation,
@@ -71,13 +64,12 @@ async def predict_slice_mask(
     runtime: RuntimeDep, settings: SettingsDep, image: ImageFile, reference_mask: MaskFile = None
 ) -> Response:
     """The mask alone as image/png; probability, threshold and Dice travel in X-ICH-* headers."""
-    result, threshold = await _run(runtime, settings, image, reference_mask)
-    models = runtime.models
+    result, threshold, models = await _run(runtime, settings, image, reference_mask)
     headers = {
         "X-ICH-Probability": f"{result.probability:.6f}",
         "X-ICH-Threshold": f"{threshold:.6f}",
         "X-ICH-Area-Pixels": str(result.area_pixels),
-        "X-ICH-Models": ", ".join(f"{v.name}/{v.version}" for v in (models.classifier_version, models.segmenter_version)),
+        "X-ICH-Models": ", ".join(f"{v.name}/{v.version}" for v in models.versions),
     }
     if result.dice is not None:
         headers["X-ICH-Dice"] = f"{result.dice:.6f}"

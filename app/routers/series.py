@@ -31,9 +31,7 @@ Montage = Annotated[bool, Query(description="also return a PNG montage of the fl
 
 
 def _config(settings: Settings, models: LoadedModels, montage: bool) -> VolumeConfig:
-    threshold = (
-        settings.threshold if settings.threshold is not None else float(models.classifier_version.card["threshold"])
-    )
+    threshold = settings.operating_threshold(models.classifier_version.card)
     return VolumeConfig(
         settings.max_series_slices,
         settings.max_image_pixels,

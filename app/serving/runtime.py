@@ -23,6 +23,10 @@ class LoadedModels:
     runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # what TensorFlow was configured with
 
     @property
+    def versions(self) -> tuple[ModelVersion, ModelVersion]:
+        return self.classifier_version, self.segmenter_version
+
+    @property
     def input_size(self) -> tuple[int, int]:
         shape = self.classifier_version.card["input"]["shape"]
         return int(shape[1]), int(shape[2])
