@@ -15,7 +15,9 @@ def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         return np.asarray(image, dtype=np.float32)
     shrinking = height * width < image.shape[0] * image.shape[1]
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    return cv2.resize(np.asarray(image, dtype=np.float32), (width, height), interpolation=interpolation)
+    resized = cv2.resize(np.asarray(image, dtype=np.float32), (width, height), interpolation=interpolation)
+    # OpenCV drops a single channel axis; keep the caller's rank.
+    return resized[..., None] if image.ndim == 3 and resized.ndim == 2 else resized
 
 
 def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -31,15 +31,22 @@ AIR_HU = -1000.0
 PNG16_HU_OFFSET = 1024
 
 
-def apply_window(hu: np.ndarray, window: Window) -> np.ndarray:
-    """Map HU to [0, 1] through one window; float32, same shape."""
-    scaled = (np.asarray(hu, dtype=np.float32) - window.low) / window.width
-    return np.clip(scaled, 0.0, 1.0)
+def apply_window(hu: np.ndarray, window: Window, xp=np) -> np.ndarray:
+    """Map HU to [0, 1] through one window; float32, same shape.
+
+    `xp` is the array namespace: numpy when serving, tensorflow.experimental.numpy inside the
+    training tf.data pipeline, so both run this one formula.
+    """
+    scaled = (xp.asarray(hu, dtype=xp.float32) - window.low) / window.width
+    return xp.clip(scaled, 0.0, 1.0)
 
 
-def window_stack(hu: np.ndarray) -> np.ndarray:
-    """HU image (H, W) or batch (N, H, W) -> float32 (..., H, W, 3) in [0, 1]."""
-    return np.stack([apply_window(hu, w) for w in WINDOWS], axis=-1)
+def window_stack(hu: np.ndarray, windows: tuple[Window, ...] = WINDOWS, xp=np) -> np.ndarray:
+    """HU image (H, W) or batch (N, H, W) -> float32 (..., H, W, 3) in [0, 1].
+
+    Training passes jittered copies of WINDOWS (augmentation); serving always uses WINDOWS.
+    """
+    return xp.stack([apply_window(hu, w, xp) for w in windows], axis=-1)
 
 
 def brain_window_to_hu(pixels: np.ndarray, max_value: float = 255.0) -> np.ndarray:

@@ -1,4 +1,8 @@
-"""The training command line. `python -m training --help` lists the options."""
+"""The training command line. `python -m training --help` lists the options.
+
+Phantoms by default; `--dataset ctich-nifti --data data/ct-ich` (or another loader) trains on a
+dataset a user brings. Shards and checkpoints go to --run-dir; SavedModels and cards to --store.
+"""
 
 import argparse
 import json
@@ -10,11 +14,17 @@ from pathlib import Path
 import keras
 
 from core.model_input import MODEL_SIZE
-from training.evaluate import choose_threshold, classifier_metrics, segmenter_metrics
+from training.augment import Augmentation
+from training.datasets import LOADERS
+from training.evaluate import choose_threshold, feed_scores
 from training.export import export_model, input_spec
-from training.fit import fit_classifier, fit_segmenter
+from training.fit import FitPlan, fit_classifier, fit_segmenter
+from training.held_out import dataset_held_out, phantom_held_out
+from training.input_pipeline import classifier_feed
 from training.models.classifier import OUTPUT_NAMES
-from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, build_arrays
+from training.phantom_data import BRAIN_WINDOW_FRACTION
+from training.shards import ShardSpec
+from training.training_data import PHANTOMS, prepare_training_data
 
 CLASSIFIER_NAME, SEGMENTER_NAME = "ich_classifier", "ich_segmenter"
 HARDWARE = f"CPU, {os.cpu_count()} cores, no GPU"
@@ -22,23 +32,43 @@ SMOKE = {"train_count": 48, "val_count": 24, "test_count": 24, "classifier_epoch
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
-    parser.add_argument("--store", type=Path, default=Path("model_store"), help="where SavedModels are written")
-    parser.add_argument("--version", type=int, default=1)
-    parser.add_argument("--train-count", type=int, default=4000)
-    parser.add_argument("--val-count", type=int, default=400)
-    parser.add_argument("--test-count", type=int, default=600)
-    parser.add_argument("--classifier-epochs", type=int, default=8)
-    parser.add_argument("--segmenter-epochs", type=int, default=10)
-    parser.add_argument("--base-width", type=int, default=16, help="ResUNet width at full resolution")
-    parser.add_argument("--loss", choices=["dice", "dice_bce"], default="dice")
-    parser.add_argument("--target-sensitivity", type=float, default=0.95)
-    parser.add_argument("--workers", type=int, default=2, help="processes generating phantoms")
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__.splitlines()[0])
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", choices=[PHANTOMS, *LOADERS], default=PHANTOMS)
+    data.add_argument("--data", type=Path, help="dataset root folder (not for phantoms)")
+    data.add_argument("--split", type=Path, help="a saved patient split (split.json); drawn by patient if absent")
+    data.add_argument("--split-seed", type=int, default=0)
+    data.add_argument("--train-count", type=int, default=4000, help="phantoms only")
+    data.add_argument("--val-count", type=int, default=400, help="phantoms only")
+    data.add_argument("--test-count", type=int, default=600, help="phantoms only")
+    data.add_argument(
+        "--brain-window-fraction", type=float, default=BRAIN_WINDOW_FRACTION,
+        help="phantoms sent through the 8-bit brain-window export, so the models learn both input forms",
+    )
+    data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
+    data.add_argument("--no-augment", action="store_true", help="train without augmentation (for comparison)")
+    data.add_argument("--workers", type=int, default=2, help="processes generating phantoms")
+    model = parser.add_argument_group("models")
+    model.add_argument("--classifier-epochs", type=int, default=8)
+    model.add_argument("--segmenter-epochs", type=int, default=10)
+    model.add_argument("--base-width", type=int, default=16, help="ResUNet width at full resolution")
+    model.add_argument("--attention", action="store_true", help="attention gates on the ResUNet skips")
+    model.add_argument("--loss", choices=["dice", "dice_bce"], default="dice")
+    model.add_argument("--init-classifier", type=Path, help="transfer learning: a .keras classifier from an earlier run")
+    model.add_argument("--init-segmenter", type=Path, help="transfer learning: a .keras ResUNet from an earlier run")
+    model.add_argument("--target-sensitivity", type=float, default=0.95)
+    output = parser.add_argument_group("output")
+    output.add_argument("--store", type=Path, default=Path("model_store"), help="where SavedModels are written")
+    output.add_argument("--version", type=int, default=1)
+    output.add_argument("--run-dir", type=Path, help="shards, checkpoints and reports (default runs/v<version>)")
     parser.add_argument("--smoke", action="store_true", help="tiny run to check the pipeline, minutes not hours")
     args = parser.parse_args(argv)
     if args.smoke:
         for key, value in SMOKE.items():
             setattr(args, key, value)
+    if args.dataset != PHANTOMS and args.data is None:
+        parser.error(f"--dataset {args.dataset} needs --data")
+    args.run_dir = args.run_dir or Path("runs") / f"v{args.version}"
     return args
 
 
@@ -46,58 +76,68 @@ def log(message: str) -> None:
     print(f"[training] {message}", flush=True)
 
 
+def training_record(result, epochs: int) -> dict:
+    record = {"epochs": epochs, "seconds": round(result.seconds), "hardware": HARDWARE, "history": result.history}
+    return record | ({"transfer_learning": result.transfer} if result.transfer else {})
+
+
 def run(args: argparse.Namespace) -> dict:
     keras.utils.set_random_seed(0)
-    log(f"generating phantoms: {args.train_count} train, {args.val_count} validation, {args.test_count} test")
-    train = build_arrays(TRAIN_SEED, args.train_count, workers=args.workers)
-    validation = build_arrays(VALIDATION_SEED, args.val_count, workers=args.workers)
-    tests = {
-        form: build_arrays(TEST_SEED, args.test_count, brain_window_fraction=fraction, workers=args.workers, keep_native=True)
-        for form, fraction in (("hu", 0.0), ("brain_window_8bit", 1.0))
-    }
+    spec = ShardSpec(MODEL_SIZE, args.context_slices)
+    augmentation = None if args.no_augment else Augmentation()
+    log(f"writing {args.dataset} shards to {args.run_dir / 'shards'}")
+    data = prepare_training_data(args, spec, args.run_dir / "shards")
+    inits = {"classifier": args.init_classifier, "segmenter": args.init_segmenter}
+    plan = FitPlan(spec, augmentation, args.run_dir / "checkpoints", {k: v for k, v in inits.items() if v})
 
     log("training the classifier")
-    classifier, classifier_history, classifier_seconds = fit_classifier(train, validation, args.classifier_epochs)
+    classifier = fit_classifier(data.train, data.validation, plan, args.classifier_epochs)
     log("training the ResUNet segmenter")
-    segmenter, segmenter_history, segmenter_seconds = fit_segmenter(
-        train, validation, args.segmenter_epochs, base_width=args.base_width, loss=args.loss
+    segmenter = fit_segmenter(
+        data.train, data.validation, plan, args.segmenter_epochs,
+        base_width=args.base_width, attention=args.attention, loss=args.loss,
     )
 
-    log("evaluating on held-out phantoms")
-    classify = lambda x: classifier(x, training=False)  # noqa: E731
-    segment = lambda x: segmenter(x, training=False)  # noqa: E731
-    operating_point = choose_threshold(classify, validation, args.target_sensitivity)
-    classifier_held_out = {form: classifier_metrics(classify, data, operating_point["threshold"]) for form, data in tests.items()}
-    segmenter_held_out = {form: segmenter_metrics(segment, data) for form, data in tests.items()}
+    log("choosing the operating point on validation and evaluating held-out data")
+    classify = lambda x: classifier.model(x, training=False)  # noqa: E731
+    segment = lambda x: segmenter.model(x, training=False)  # noqa: E731
+    validation_feed = classifier_feed(data.validation, spec, 32, None, training=False)
+    operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), args.target_sensitivity)
+    threshold = operating_point["threshold"]
+    if data.split is None:
+        classifier_held_out, segmenter_held_out = phantom_held_out(args, classify, segment, threshold, spec.slices)
+    else:
+        classifier_held_out, segmenter_held_out = dataset_held_out(
+            args, data.split, classify, segment, threshold, spec.context, args.run_dir / "report"
+        )
 
-    command = "python -m training " + shlex.join(sys.argv[1:])
-    training_data = {
-        "source": "synthetic head-CT phantoms (training.phantoms); no patient data",
-        "seeds": {"train": TRAIN_SEED, "validation": VALIDATION_SEED, "test": TEST_SEED},
-        "counts": {"train": args.train_count, "validation": args.val_count, "test": args.test_count},
-        "brain_window_8bit_fraction": BRAIN_WINDOW_FRACTION,
+    augmentation_record = None if augmentation is None else vars(augmentation)
+    common = {
+        "training_data": data.description | {"augmentation": augmentation_record},
+        "input": input_spec(MODEL_SIZE, spec.context),
+        "reproduce": "python -m training " + shlex.join(sys.argv[1:]),
     }
-    common = {"training_data": training_data, "input": input_spec(MODEL_SIZE), "reproduce": command}
     classifier_card = {
         **common,
         "task": "slice classification: P(any intracranial hemorrhage) and P(each subtype)",
         "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
-        "threshold": operating_point["threshold"],
+        "threshold": threshold,
         "operating_point": operating_point,
         "metrics": {"held_out": classifier_held_out},
-        "training": {"epochs": args.classifier_epochs, "seconds": round(classifier_seconds), "hardware": HARDWARE, "history": classifier_history},
+        "training": training_record(classifier, args.classifier_epochs),
     }
     segmenter_card = {
         **common,
         "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
-        "architecture": {"name": "ResUNet", "base_width": args.base_width, "loss": args.loss},
+        "architecture": {"name": "Attention ResUNet" if args.attention else "ResUNet", "base_width": args.base_width,
+                         "attention_gates": args.attention, "loss": args.loss},
         "output": {"name": "mask", "mask_threshold": 0.5},
         "threshold": 0.5,
         "metrics": {"held_out": segmenter_held_out},
-        "training": {"epochs": args.segmenter_epochs, "seconds": round(segmenter_seconds), "hardware": HARDWARE, "history": segmenter_history},
+        "training": training_record(segmenter, args.segmenter_epochs),
     }
-    for name, model, card in ((CLASSIFIER_NAME, classifier, classifier_card), (SEGMENTER_NAME, segmenter, segmenter_card)):
-        path = export_model(model, args.store, name, args.version, card)
+    for name, result, card in ((CLASSIFIER_NAME, classifier, classifier_card), (SEGMENTER_NAME, segmenter, segmenter_card)):
+        path = export_model(result.model, args.store, name, args.version, card)
         log(f"exported {path}")
     summary = {"classifier": classifier_held_out, "segmenter": segmenter_held_out, "operating_point": operating_point}
     log(json.dumps(summary, indent=1, default=float))

@@ -19,9 +19,17 @@ def predict_in_batches(predict: Predict, images: np.ndarray) -> np.ndarray:
     return np.concatenate([np.asarray(predict(images[i : i + BATCH].astype(np.float32))) for i in range(0, len(images), BATCH)])
 
 
-def choose_threshold(classify: Predict, validation: ArraySet, target_sensitivity: float) -> dict:
-    scores = predict_in_batches(classify, validation.images)[:, 0]
-    labels = validation.labels[:, 0] > 0
+def feed_scores(classify: Predict, dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, P(any)) over a finite, unaugmented tf.data feed of (inputs, labels)."""
+    labels, scores = [], []
+    for inputs, batch_labels in dataset:
+        labels.append(np.asarray(batch_labels)[:, 0] > 0)
+        scores.append(np.asarray(classify(inputs))[:, 0])
+    return np.concatenate(labels), np.concatenate(scores)
+
+
+def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity: float) -> dict:
+    """The operating point, from validation labels and P(any)."""
     threshold = threshold_for_sensitivity(labels, scores, target_sensitivity)
     sensitivity, specificity = sensitivity_specificity(labels, scores, threshold)
     return {

@@ -122,7 +122,10 @@ def run(args: argparse.Namespace) -> dict:
     classify = load_saved_model(classifier_path) if classifier_path else None
     segment = load_saved_model(segmenter_path) if segmenter_path else None
     mask_threshold = segmenter_card["threshold"] if segmenter_card else 0.5
-    scored = score_dataset(records_of(args), classify, segment, mask_threshold)
+    contexts = {card.get("input", {}).get("context_slices", 0) for card in (classifier_card, segmenter_card) if card}
+    if len(contexts) > 1:
+        raise StoreError(f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike")
+    scored = score_dataset(records_of(args), classify, segment, mask_threshold, context=contexts.pop())
     report, curves = build_report(
         scored,
         classifier_card["threshold"] if classifier_card else None,

@@ -13,16 +13,22 @@ CARD_FILE = "model_card.json"
 NOTICE = "Research prototype trained on synthetic phantoms. Not for clinical use."
 
 
-def input_spec(img_size: tuple[int, int]) -> dict:
+def input_spec(img_size: tuple[int, int], context_slices: int = 0) -> dict:
+    offsets = range(-context_slices, context_slices + 1)
     return {
-        "shape": [None, *img_size, len(WINDOWS)],
+        "shape": [None, *img_size, len(WINDOWS) * len(offsets)],
         "dtype": "float32",
         "layout": "NHWC",
-        "channels": [{"window": w.name, "center": w.center, "width": w.width} for w in WINDOWS],
+        "context_slices": context_slices,
+        "channels": [
+            {"slice_offset": offset, "window": w.name, "center": w.center, "width": w.width} for offset in offsets for w in WINDOWS
+        ],
         "preprocessing": (
             "HU resized to the model size (area averaging when shrinking, bilinear when enlarging), "
             "then each window maps [center - width/2, center + width/2] HU linearly to [0, 1], clipped. "
-            "Implemented once in core.model_input.to_model_input."
+            "Implemented once in core.model_input.to_model_input. With context_slices = k > 0 (2.5D) the "
+            "k slices above and below are stacked the same way, top first; at the ends of a stack the edge "
+            "slice repeats (core.model_input.slice_with_context)."
         ),
         "brain_window_inputs": "8-bit brain-window images are mapped back to 0..80 HU (core.windowing.brain_window_to_hu)",
     }

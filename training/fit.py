@@ -1,57 +1,106 @@
-"""Compile and fit the two models on phantom arrays. Returns the trained models and their histories."""
+"""Compile and fit the two models from TFRecord shards. Returns the trained models and what happened."""
 
+import os
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 
-from training.batches import ClassifierBatches, SegmentationCrops
-from training.losses import LOSSES, dice_coefficient
+from training.augment import Augmentation
+from training.distributed import choose_strategy
+from training.input_pipeline import classifier_feed, segmenter_feed
+from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_binary_crossentropy
 from training.models.classifier import get_classifier
 from training.models.resunet import get_resunet
-from training.phantom_data import ArraySet
+from training.shards import Shards, ShardSpec
+from training.transfer import transfer_encoder
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What the two fits share: the data layout, augmentation and where checkpoints go."""
+
+    spec: ShardSpec
+    augmentation: Augmentation | None
+    checkpoint_dir: Path
+    init_weights: dict[str, Path] = field(default_factory=dict)  # model name -> .keras file
+
+    @property
+    def channels(self) -> int:
+        return 3 * self.spec.slices
+
+
+@dataclass
+class FitResult:
+    model: keras.Model
+    history: dict
+    seconds: float
+    transfer: dict | None
 
 
 def _schedule(learning_rate: float, steps: int):
     return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.05)
 
 
-def fit_classifier(train: ArraySet, validation: ArraySet, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3):
-    model = get_classifier(train.images.shape[1:3])
-    batches = ClassifierBatches(train, batch_size, seed=11)
-    model.compile(
-        optimizer=keras.optimizers.AdamW(_schedule(learning_rate, epochs * len(batches)), weight_decay=1e-4),
-        loss="binary_crossentropy",
-        metrics=[keras.metrics.AUC(name="auc")],
-    )
+def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, plan: FitPlan, learning_rate: float):
+    """Build under the distribution strategy, start from --init-weights if given, fit, checkpoint."""
+    strategy = choose_strategy(os.environ.get("TF_CONFIG"))
+    with strategy.scope():
+        model = build()
+        transfer = transfer_encoder(model, plan.init_weights[name]) if name in plan.init_weights else None
+        optimizer = keras.optimizers.AdamW(_schedule(learning_rate, epochs * train.steps), weight_decay=1e-4)
+        model.compile(optimizer=optimizer, **compile_args)
+    plan.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = keras.callbacks.ModelCheckpoint(plan.checkpoint_dir / f"{name}.keras")
     started = time.perf_counter()
     history = model.fit(
-        batches,
-        validation_data=ClassifierBatches(validation, batch_size, augment=False),
+        train.dataset,
+        steps_per_epoch=train.steps,
+        validation_data=validation.dataset,
+        validation_steps=validation.steps if validation.repeats else None,
         epochs=epochs,
+        callbacks=[checkpoint],
         verbose=2,
     )
-    return model, history.history, time.perf_counter() - started
+    return FitResult(model, history.history, time.perf_counter() - started, transfer)
+
+
+def fit_classifier(
+    train: Shards, validation: Shards, plan: FitPlan, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3
+) -> FitResult:
+    return _fit(
+        "classifier",
+        lambda: get_classifier(plan.spec.size, channels=plan.channels),
+        {"loss": masked_binary_crossentropy, "metrics": [AnyHemorrhageAUC()]},
+        classifier_feed(train, plan.spec, batch_size, plan.augmentation, training=True, seed=11),
+        classifier_feed(validation, plan.spec, batch_size, None, training=False),
+        epochs,
+        plan,
+        learning_rate,
+    )
 
 
 def fit_segmenter(
-    train: ArraySet,
-    validation: ArraySet,
+    train: Shards,
+    validation: Shards,
+    plan: FitPlan,
     epochs: int,
     crop: int = 128,
     batch_size: int = 16,
     base_width: int = 16,
+    attention: bool = False,
     loss: str = "dice",
     learning_rate: float = 2e-3,
-):
+) -> FitResult:
     # Spatial size left open: trained on crops, applied to whole slices.
-    model = get_resunet((None, None), base_width=base_width)
-    batches = SegmentationCrops(train, batch_size, crop, seed=12)
-    val_batches = SegmentationCrops(validation, batch_size, crop, seed=13)
-    model.compile(
-        optimizer=keras.optimizers.AdamW(_schedule(learning_rate, epochs * len(batches)), weight_decay=1e-4),
-        loss=LOSSES[loss],
-        metrics=[dice_coefficient],
+    return _fit(
+        "segmenter",
+        lambda: get_resunet((None, None), channels=plan.channels, base_width=base_width, attention=attention),
+        {"loss": LOSSES[loss], "metrics": [dice_coefficient]},
+        segmenter_feed(train, plan.spec, batch_size, crop, plan.augmentation, training=True, seed=12),
+        segmenter_feed(validation, plan.spec, batch_size, crop, None, training=False, seed=13),
+        epochs,
+        plan,
+        learning_rate,
     )
-    started = time.perf_counter()
-    history = model.fit(batches, validation_data=val_batches, epochs=epochs, verbose=2)
-    return model, history.history, time.perf_counter() - started

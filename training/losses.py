@@ -36,4 +36,26 @@ def dice_coefficient(y_true, y_pred):
     return soft_dice(y_true, ops.cast(y_pred >= 0.5, "float32"))
 
 
+@keras.saving.register_keras_serializable(package="ich")
+def masked_binary_crossentropy(y_true, y_pred):
+    """Mean BCE over the labels a dataset gives; -1 marks a label the source does not record
+    (for instance subtypes in a folder dataset), which then adds no gradient."""
+    y_true = ops.cast(y_true, "float32")
+    known = ops.cast(y_true >= 0.0, "float32")
+    y_pred = ops.clip(ops.cast(y_pred, "float32"), 1e-7, 1.0 - 1e-7)
+    target = ops.clip(y_true, 0.0, 1.0)
+    bce = -(target * ops.log(y_pred) + (1.0 - target) * ops.log(1.0 - y_pred))
+    return ops.sum(bce * known, axis=-1) / ops.maximum(ops.sum(known, axis=-1), 1.0)
+
+
+class AnyHemorrhageAUC(keras.metrics.AUC):
+    """ROC AUC of column 0 ("any"), the detection figure, during training."""
+
+    def __init__(self, name="auc", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(y_true[:, 0], y_pred[:, 0], sample_weight)
+
+
 LOSSES = {"dice": dice_loss, "dice_bce": dice_bce_loss}

@@ -7,18 +7,21 @@ models learn both forms.
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from core.model_input import MODEL_SIZE, to_model_input
 from core.resize import resize_mask
 from core.windowing import as_brain_window_export
+from training.datasets.phantoms import phantom_record
 from training.models.classifier import SUBTYPES
 from training.phantoms.generator import generate_phantom, phantom_seeds
+from training.shards import Shards, ShardSpec, prepare, write_prepared
 
 # Seeds of the three disjoint phantom sets.
 TRAIN_SEED, VALIDATION_SEED, TEST_SEED = 1, 2, 3
-BRAIN_WINDOW_FRACTION = 0.35
+BRAIN_WINDOW_FRACTION = 0.5
 
 
 @dataclass
@@ -34,13 +37,52 @@ class ArraySet:
 
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    seed, as_png, size, keep_native = args
+    seed, as_png, size, keep_native, slices = args
     phantom = generate_phantom(seed)
     hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
+    hu = hu if slices == 1 else hu[..., None].repeat(slices, axis=-1)  # a lone slice is its own context
     image = to_model_input(hu, size).astype(np.float16)
     mask = resize_mask(phantom.mask, size).astype(np.uint8)[..., None]
     labels = np.array([phantom.positive] + [phantom.labels[s] for s in SUBTYPES], np.float32)
     return image, mask, labels, (phantom.mask if keep_native else None)
+
+
+def _forms(base_seed: int, count: int, brain_window_fraction: float) -> np.ndarray:
+    """Which phantoms of a set go through the 8-bit export: fixed by the set's seed."""
+    return np.random.default_rng([base_seed, 999]).random(count) < brain_window_fraction
+
+
+def _map(function, jobs: list, workers: int):
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            yield from pool.map(function, jobs, chunksize=16)
+    else:
+        yield from map(function, jobs)
+
+
+def _prepared(args) -> dict:
+    seed, patient, as_png, spec = args
+    record = phantom_record(seed, patient, as_png)
+    return prepare(record, record.hu[..., None].repeat(spec.slices, axis=-1), spec)
+
+
+def write_phantom_shards(
+    base_seed: int,
+    count: int,
+    directory: Path,
+    prefix: str,
+    spec: ShardSpec,
+    brain_window_fraction: float = BRAIN_WINDOW_FRACTION,
+    workers: int = 2,
+) -> Shards:
+    """A phantom set as TFRecord shards. Phantoms are single slices, so a 2.5D spec repeats the
+    slice as its own neighbours (the edge padding a one-slice input gets when served)."""
+    forms = _forms(base_seed, count, brain_window_fraction)
+    jobs = [
+        (seed, f"phantom-{base_seed}-{index:05d}", bool(png), spec)
+        for index, (seed, png) in enumerate(zip(phantom_seeds(base_seed, count), forms))
+    ]
+    return write_prepared(_map(_prepared, jobs, workers), directory, prefix)
 
 
 def build_arrays(
@@ -50,16 +92,11 @@ def build_arrays(
     brain_window_fraction: float = BRAIN_WINDOW_FRACTION,
     workers: int = 2,
     keep_native: bool = False,
+    slices: int = 1,
 ) -> ArraySet:
     """Generate `count` phantoms from `base_seed` and preprocess them exactly as serving does."""
-    form_rng = np.random.default_rng([base_seed, 999])
-    as_png = form_rng.random(count) < brain_window_fraction
-    jobs = [(seed, bool(png), size, keep_native) for seed, png in zip(phantom_seeds(base_seed, count), as_png)]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_one, jobs, chunksize=16))
-    else:
-        results = [_one(job) for job in jobs]
-    images, masks, labels, native = zip(*results)
+    as_png = _forms(base_seed, count, brain_window_fraction)
+    jobs = [(seed, bool(png), size, keep_native, slices) for seed, png in zip(phantom_seeds(base_seed, count), as_png)]
+    images, masks, labels, native = zip(*_map(_one, jobs, workers))
     native_masks = list(native) if keep_native else None
     return ArraySet(np.stack(images), np.stack(masks), np.stack(labels), as_png, native_masks)

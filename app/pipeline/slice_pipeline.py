@@ -9,7 +9,7 @@ from app.pipeline.encode import mask_to_png
 from app.pipeline.timing import StageTimer
 from app.serving.runtime import LoadedModels
 from core.dice import dice_score
-from core.model_input import to_model_input
+from core.model_input import stack_slice_input
 from core.resize import resize_mask
 
 
@@ -49,7 +49,8 @@ def predict_slice(
         decoded = decode_slice(image, max_pixels)
         reference = decode_reference_mask(reference_mask, decoded.hu.shape) if reference_mask is not None else None
     with timer.stage("preprocess"):
-        batch = to_model_input(decoded.hu, models.input_size)[None]
+        # A 2.5D model gets the lone slice as its own neighbours, as at the ends of a stack.
+        batch = stack_slice_input(decoded.hu[None], 0, models.context_slices, models.input_size)[None]
     with timer.stage("classify"):
         probabilities = np.asarray(models.classifier(batch))[0]
     with timer.stage("segment"):

@@ -11,7 +11,7 @@ import numpy as np
 from app.pipeline.timing import StageTimer
 from app.serving.runtime import LoadedModels
 from core.dice import dice_score
-from core.model_input import to_model_input
+from core.model_input import stack_slice_input
 from core.resize import resize_mask
 
 SCAN_RULE = "max over slices of P(any hemorrhage)"
@@ -63,7 +63,8 @@ def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.n
         part = hu[start : start + chunk]
         timer = StageTimer()
         with timer.stage("preprocess"):
-            batch = np.stack([to_model_input(slice_hu, models.input_size) for slice_hu in part])
+            rows = range(start, start + len(part))
+            batch = np.stack([stack_slice_input(hu, i, models.context_slices, models.input_size) for i in rows])
         with timer.stage("classify"):
             probabilities.append(np.asarray(models.classifier(batch)))
         with timer.stage("segment"):

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def warm_batch(models: LoadedModels, rows: int) -> None:
     """Run the largest batch once, so its kernels and buffers exist before the first burst arrives."""
-    batch = np.zeros((rows, *models.input_size, 3), np.float32)
+    batch = np.zeros((rows, *models.input_size, models.input_channels), np.float32)
     models.classifier(batch)
     models.segmenter(batch)
 

@@ -32,12 +32,26 @@ class LoadedModels:
         return int(shape[1]), int(shape[2])
 
     @property
+    def context_slices(self) -> int:
+        """Neighbouring slices each side that a 2.5D model takes; 0 for the 2-D models."""
+        return int(self.classifier_version.card["input"].get("context_slices", 0))
+
+    @property
+    def input_channels(self) -> int:
+        return int(self.classifier_version.card["input"]["shape"][3])
+
+    def __post_init__(self) -> None:
+        inputs = [version.card["input"] for version in self.versions]
+        if any(a["shape"] != inputs[0]["shape"] or a.get("context_slices", 0) != inputs[0].get("context_slices", 0) for a in inputs):
+            raise StoreError(f"the classifier and segmenter take different inputs: {[i['shape'] for i in inputs]}")
+
+    @property
     def subtype_names(self) -> list[str]:
         return list(self.classifier_version.card["output"]["columns"][1:])
 
     def warm_up(self) -> None:
         """One inference so that graph tracing and allocation happen before the first request."""
-        batch = np.zeros((1, *self.input_size, 3), np.float32)
+        batch = np.zeros((1, *self.input_size, self.input_channels), np.float32)
         self.classifier(batch)
         self.segmenter(batch)
 

@@ -22,9 +22,11 @@ from training.phantoms import generate_phantom
 
 @pytest.fixture(scope="module")
 def smoke_store(tmp_path_factory):
-    store = tmp_path_factory.mktemp("run") / "store"
+    run = tmp_path_factory.mktemp("run")
+    store = run / "store"
+    command = ["--smoke", "--store", str(store), "--version", "3", "--workers", "1", "--run-dir", str(run / "work")]
     result = subprocess.run(
-        [sys.executable, "-m", "training", "--smoke", "--store", str(store), "--version", "3", "--workers", "1"],
+        [sys.executable, "-m", "training", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -41,7 +43,8 @@ def test_export_writes_savedmodels_and_cards(smoke_store):
         card = json.loads((version / "model_card.json").read_text())
         assert card["version"] == 3 and card["name"] == name
         assert "Not for clinical use" in card["notice"]
-        assert card["input"]["shape"] == [None, 256, 256, 3]
+        assert card["input"]["shape"] == [None, 256, 256, 3] and card["input"]["context_slices"] == 0
+        assert card["training_data"]["augmentation"]["max_rotation_degrees"] > 0
         assert {"hu", "brain_window_8bit"} <= set(card["metrics"]["held_out"])
     classifier_card = json.loads((smoke_store / "ich_classifier" / "3" / "model_card.json").read_text())
     assert 0.0 <= classifier_card["threshold"] <= 1.0

@@ -10,18 +10,23 @@ from training.phantoms.generator import generate_phantom, phantom_seeds
 PHANTOM_THICKNESS_MM = 5.0
 
 
+def phantom_record(phantom_seed, patient_id: str, brain_window: bool = False) -> SliceRecord:
+    """One phantom slice as its own patient; optionally sent through the 8-bit brain-window
+    export that JPG and PNG datasets go through."""
+    phantom = generate_phantom(phantom_seed)
+    hu = as_brain_window_export(phantom.hu) if brain_window else phantom.hu
+    return SliceRecord(
+        hu=hu,
+        mask=phantom.mask,
+        labels={ANY: phantom.positive, **phantom.labels},
+        patient_id=patient_id,
+        slice_index=0,
+        spacing_mm=(phantom.spacing_mm, phantom.spacing_mm, PHANTOM_THICKNESS_MM),
+        form=BRAIN_WINDOW_FORM if brain_window else HU_FORM,
+    )
+
+
 def load_phantoms(count: int, seed: int, brain_window: bool = False) -> Iterator[SliceRecord]:
-    """`count` independent phantom slices, each its own patient; optionally sent through the
-    8-bit brain-window export that JPG and PNG datasets go through."""
+    """`count` independent phantom slices, each its own patient."""
     for index, phantom_seed in enumerate(phantom_seeds(seed, count)):
-        phantom = generate_phantom(phantom_seed)
-        hu = as_brain_window_export(phantom.hu) if brain_window else phantom.hu
-        yield SliceRecord(
-            hu=hu,
-            mask=phantom.mask,
-            labels={ANY: phantom.positive, **phantom.labels},
-            patient_id=f"phantom-{seed}-{index:05d}",
-            slice_index=0,
-            spacing_mm=(phantom.spacing_mm, phantom.spacing_mm, PHANTOM_THICKNESS_MM),
-            form=BRAIN_WINDOW_FORM if brain_window else HU_FORM,
-        )
+        yield phantom_record(phantom_seed, f"phantom-{seed}-{index:05d}", brain_window)

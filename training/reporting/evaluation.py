@@ -39,13 +39,14 @@ def score_dataset(
     segment: Predict | None,
     mask_threshold: float,
     gallery_patients: set[str] | None = None,
+    context: int = 0,
 ) -> Scored:
     """Score every slice; only patients in gallery_patients (all when None) may enter the gallery."""
     scored = Scored()
     for group in by_patient(records):
         eligible = gallery_patients is None or group[0].patient_id in gallery_patients
         slices, patient = score_patient(
-            group, classify, segment, mask_threshold, scored.gallery if eligible else lambda o: None
+            group, classify, segment, mask_threshold, scored.gallery if eligible else lambda o: None, context
         )
         scored.slices += slices
         if patient is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.dice import dice_score
-from core.model_input import to_model_input
+from core.model_input import slice_with_context, to_model_input
 from core.resize import resize_image
 from training.datasets.records import SliceRecord
 
@@ -76,9 +76,17 @@ def score_patient(
     segment: Predict | None,
     mask_threshold: float,
     keep_overlay: Callable[[Overlay], None] = lambda overlay: None,
+    context: int = 0,
 ) -> tuple[list[SliceResult], PatientResult | None]:
-    """Per-slice results for one patient's slices, and the patient's 3-D Dice over those with masks."""
-    inputs = np.stack([to_model_input(r.hu) for r in records]).astype(np.float32)
+    """Per-slice results for one patient's slices, and the patient's 3-D Dice over those with masks.
+
+    context > 0 feeds a 2.5D model each slice with its neighbours from the patient's stack."""
+    if context:
+        records = sorted(records, key=lambda r: r.slice_index)
+        volume = np.stack([r.hu for r in records])
+        inputs = np.stack([to_model_input(slice_with_context(volume, i, context)) for i in range(len(records))])
+    else:
+        inputs = np.stack([to_model_input(r.hu) for r in records]).astype(np.float32)
     scores = predict_in_batches(classify, inputs) if classify else None
     probabilities = predict_in_batches(segment, inputs)[..., 0] if segment else None
     results, references, predictions = [], [], []

@@ -1,0 +1,62 @@
+"""Transfer learning from a local .keras file: the encoder starts from it, the rest does not."""
+
+import numpy as np
+import pytest
+
+from training.models.classifier import get_classifier
+from training.models.resunet import get_resunet
+from training.transfer import encoder_layers, transfer_encoder
+
+
+def _weights(layers):
+    return [w for layer in layers for w in layer.get_weights()]
+
+
+@pytest.fixture(scope="module")
+def donor_file(tmp_path_factory):
+    donor = get_resunet((None, None), base_width=4, depth=2)
+    path = tmp_path_factory.mktemp("donor") / "segmenter.keras"
+    donor.save(path)
+    return donor, path
+
+
+def test_the_encoder_is_copied_and_the_decoder_left_fresh(donor_file):
+    donor, path = donor_file
+    model = get_resunet((None, None), base_width=4, depth=2)
+    decoder_before = _weights(l for l in model.layers if l not in encoder_layers(model))
+    report = transfer_encoder(model, path)
+    assert report["layers_copied"] == len(encoder_layers(model)) and report["layers_skipped"] == 0
+    for ours, theirs in zip(_weights(encoder_layers(model)), _weights(encoder_layers(donor))):
+        np.testing.assert_array_equal(ours, theirs)
+    for after, before in zip(_weights(l for l in model.layers if l not in encoder_layers(model)), decoder_before):
+        np.testing.assert_array_equal(after, before)
+
+
+def test_an_attention_resunet_starts_from_a_plain_one(donor_file):
+    _, path = donor_file
+    model = get_resunet((None, None), base_width=4, depth=2, attention=True)
+    assert transfer_encoder(model, path)["layers_skipped"] == 0
+
+
+def test_a_2_5d_model_keeps_a_fresh_first_convolution(donor_file):
+    _, path = donor_file
+    model = get_resunet((None, None), channels=9, base_width=4, depth=2)
+    report = transfer_encoder(model, path)
+    assert report["layers_skipped"] == 1 and report["layers_copied"] == len(encoder_layers(model)) - 1
+
+
+def test_the_classifier_head_is_not_copied(tmp_path):
+    donor = get_classifier((32, 32), widths=(4, 8))
+    donor.save(tmp_path / "classifier.keras")
+    model = get_classifier((32, 32), widths=(4, 8))
+    transfer_encoder(model, tmp_path / "classifier.keras")
+    assert not np.array_equal(model.layers[-1].get_weights()[0], donor.layers[-1].get_weights()[0])
+    np.testing.assert_array_equal(model.layers[1].get_weights()[0], donor.layers[1].get_weights()[0])
+
+
+def test_an_unrelated_or_missing_file_is_refused(tmp_path, donor_file):
+    _, path = donor_file
+    with pytest.raises(ValueError, match=".keras file"):
+        transfer_encoder(get_resunet((None, None), base_width=4, depth=2), tmp_path / "weights.h5")
+    with pytest.raises(ValueError, match="no encoder layer matches"):
+        transfer_encoder(get_classifier((32, 32), widths=(8, 16)), path)

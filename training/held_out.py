@@ -1,0 +1,37 @@
+"""Held-out figures for the model cards, computed with serving's preprocessing.
+
+Phantoms: a fresh test set (seed TEST_SEED) in both input forms, HU and 8-bit brain window.
+A real dataset: its test patients, through the same report as `python -m training.evaluate_store`.
+"""
+
+import argparse
+from pathlib import Path
+
+from training.evaluate import classifier_metrics, segmenter_metrics
+from training.phantom_data import TEST_SEED, build_arrays
+from training.reporting.evaluation import build_report, score_dataset
+from training.reporting.writer import write_report
+from training.splits import PatientSplit, select
+from training.training_data import load_records
+
+FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
+
+
+def phantom_held_out(args: argparse.Namespace, classify, segment, threshold: float, slices: int) -> tuple[dict, dict]:
+    tests = {
+        form: build_arrays(TEST_SEED, args.test_count, brain_window_fraction=share, workers=args.workers, keep_native=True, slices=slices)
+        for form, share in FORMS
+    }
+    classifier = {form: classifier_metrics(classify, data, threshold) for form, data in tests.items()}
+    segmenter = {form: segmenter_metrics(segment, data) for form, data in tests.items()}
+    return classifier, segmenter
+
+
+def dataset_held_out(
+    args: argparse.Namespace, split: PatientSplit, classify, segment, threshold: float, context: int, out: Path
+) -> tuple[dict, dict]:
+    """The test patients' report, written to `out`; the cards keep its detection and segmentation parts."""
+    scored = score_dataset(select(load_records(args), split.test), classify, segment, 0.5, context=context)
+    report, curves = build_report(scored, threshold, args.target_sensitivity, validation_fraction=0.0)
+    write_report(out, report, curves, scored, {})
+    return {"test_patients": report["detection"]}, {"test_patients": report["segmentation"]}
