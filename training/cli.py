@@ -16,6 +16,7 @@ import keras
 from core.model_input import MODEL_SIZE
 from training.augment import Augmentation
 from training.datasets import LOADERS
+from training.distributed import choose_strategy, cluster_size, is_chief
 from training.evaluate import choose_threshold, feed_scores
 from training.export import export_model, input_spec
 from training.fit import FitPlan, fit_classifier, fit_segmenter
@@ -27,7 +28,6 @@ from training.shards import ShardSpec
 from training.training_data import PHANTOMS, prepare_training_data
 
 CLASSIFIER_NAME, SEGMENTER_NAME = "ich_classifier", "ich_segmenter"
-HARDWARE = f"CPU, {os.cpu_count()} cores, no GPU"
 SMOKE = {"train_count": 48, "val_count": 24, "test_count": 24, "classifier_epochs": 1, "segmenter_epochs": 1}
 
 
@@ -76,19 +76,41 @@ def log(message: str) -> None:
     print(f"[training] {message}", flush=True)
 
 
-def training_record(result, epochs: int) -> dict:
-    record = {"epochs": epochs, "seconds": round(result.seconds), "hardware": HARDWARE, "history": result.history}
+def hardware(strategy) -> str:
+    """What trained the model, for its card: CPU model and cores, GPUs by name, replicas in sync."""
+    import tensorflow as tf
+
+    cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), "CPU")
+    gpus = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in tf.config.list_physical_devices("GPU")]
+    return f"{cpu}, {os.cpu_count()} cores; {', '.join(gpus) or 'no GPU'}; {strategy.num_replicas_in_sync} replica(s) in sync"
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
+def training_record(result, epochs: int, strategy) -> dict:
+    record = {"epochs": epochs, "seconds": round(result.seconds), "hardware": hardware(strategy), "history": result.history}
     return record | ({"transfer_learning": result.transfer} if result.transfer else {})
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace) -> dict | None:
+    # The strategy comes first: MultiWorkerMirroredStrategy must exist before TensorFlow does any work.
+    tf_config = os.environ.get("TF_CONFIG")
+    strategy = choose_strategy(tf_config)
     keras.utils.set_random_seed(0)
     spec = ShardSpec(MODEL_SIZE, args.context_slices)
     augmentation = None if args.no_augment else Augmentation()
     log(f"writing {args.dataset} shards to {args.run_dir / 'shards'}")
     data = prepare_training_data(args, spec, args.run_dir / "shards")
     inits = {"classifier": args.init_classifier, "segmenter": args.init_segmenter}
-    plan = FitPlan(spec, augmentation, args.run_dir / "checkpoints", {k: v for k, v in inits.items() if v})
+    plan = FitPlan(
+        spec, augmentation, args.run_dir / "checkpoints", strategy, cluster_size(tf_config) > 1,
+        {k: v for k, v in inits.items() if v},
+    )
 
     log("training the classifier")
     classifier = fit_classifier(data.train, data.validation, plan, args.classifier_epochs)
@@ -98,6 +120,9 @@ def run(args: argparse.Namespace) -> dict:
         base_width=args.base_width, attention=args.attention, loss=args.loss,
     )
 
+    if not is_chief(tf_config):
+        log(f"worker done; checkpoints in {plan.checkpoint_dir}, the chief exports the models")
+        return None
     log("choosing the operating point on validation and evaluating held-out data")
     classify = lambda x: classifier.model(x, training=False)  # noqa: E731
     segment = lambda x: segmenter.model(x, training=False)  # noqa: E731
@@ -124,7 +149,7 @@ def run(args: argparse.Namespace) -> dict:
         "threshold": threshold,
         "operating_point": operating_point,
         "metrics": {"held_out": classifier_held_out},
-        "training": training_record(classifier, args.classifier_epochs),
+        "training": training_record(classifier, args.classifier_epochs, strategy),
     }
     segmenter_card = {
         **common,
@@ -134,7 +159,7 @@ def run(args: argparse.Namespace) -> dict:
         "output": {"name": "mask", "mask_threshold": 0.5},
         "threshold": 0.5,
         "metrics": {"held_out": segmenter_held_out},
-        "training": training_record(segmenter, args.segmenter_epochs),
+        "training": training_record(segmenter, args.segmenter_epochs, strategy),
     }
     for name, result, card in ((CLASSIFIER_NAME, classifier, classifier_card), (SEGMENTER_NAME, segmenter, segmenter_card)):
         path = export_model(result.model, args.store, name, args.version, card)

@@ -74,8 +74,11 @@ def make_train_step(model, optimizer, loss_fn, strategy, global_batch: int):
 
     def replica_step(images, labels):
         with tf.GradientTape() as tape:
-            per_example = loss_fn(labels, model(images, training=True))
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+            value = loss_fn(labels, model(images, training=True))
+            if value.shape.rank == 0:  # a batch-level loss (soft Dice): each replica holds its share
+                loss = value / strategy.num_replicas_in_sync
+            else:
+                loss = tf.nn.compute_average_loss(value, global_batch_size=global_batch)
         gradients = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         # Float only: integer non-trainables are random-seed state (Dropout), not model weights.
@@ -92,6 +95,39 @@ def make_train_step(model, optimizer, loss_fn, strategy, global_batch: int):
         return strategy.reduce("SUM", strategy.run(replica_step, args=next(iterator)), axis=None)
 
     return step
+
+
+def is_chief(tf_config: str | None) -> bool:
+    """Whether this process writes models and cards: the chief, else worker 0, else a lone process."""
+    if not tf_config:
+        return True
+    config = json.loads(tf_config)
+    task, cluster = config.get("task", {}), config.get("cluster", {})
+    if "chief" in cluster:
+        return task.get("type") == "chief"
+    return task.get("type", "worker") == "worker" and task.get("index", 0) == 0
+
+
+def fit_across_workers(model, loss_fn, dataset, steps: int, epochs: int, strategy, global_batch: int) -> dict:
+    """Keras fit's job under MultiWorkerMirroredStrategy, with make_train_step; returns the loss per epoch.
+
+    The model must be compiled (for its optimizer) under strategy.scope(). Every worker runs the
+    same number of steps, as collective all-reduces require.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    iterator = iter(strategy.experimental_distribute_dataset(dataset.with_options(options)))
+    with strategy.scope():
+        model.optimizer.build(model.trainable_variables)
+    step = make_train_step(model, model.optimizer, loss_fn, strategy, global_batch)
+    history: dict[str, list[float]] = {"loss": []}
+    for epoch in range(epochs):
+        total = sum(float(step(iterator)) for _ in range(steps))
+        history["loss"].append(total / steps)
+        print(f"epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f} ({strategy.num_replicas_in_sync} replicas)", flush=True)
+    return history
 
 
 def smoke_train(strategy, steps: int, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:

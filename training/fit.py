@@ -1,6 +1,5 @@
 """Compile and fit the two models from TFRecord shards. Returns the trained models and what happened."""
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 import keras
 
 from training.augment import Augmentation
-from training.distributed import choose_strategy
+from training.distributed import fit_across_workers
 from training.input_pipeline import classifier_feed, segmenter_feed
 from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_binary_crossentropy
 from training.models.classifier import get_classifier
@@ -24,6 +23,8 @@ class FitPlan:
     spec: ShardSpec
     augmentation: Augmentation | None
     checkpoint_dir: Path
+    strategy: object  # a tf.distribute.Strategy, created once per process (training.distributed)
+    multi_worker: bool = False  # several hosts (TF_CONFIG): a custom loop replaces model.fit
     init_weights: dict[str, Path] = field(default_factory=dict)  # model name -> .keras file
 
     @property
@@ -45,15 +46,22 @@ def _schedule(learning_rate: float, steps: int):
 
 def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, plan: FitPlan, learning_rate: float):
     """Build under the distribution strategy, start from --init-weights if given, fit, checkpoint."""
-    strategy = choose_strategy(os.environ.get("TF_CONFIG"))
+    strategy = plan.strategy
     with strategy.scope():
         model = build()
         transfer = transfer_encoder(model, plan.init_weights[name]) if name in plan.init_weights else None
         optimizer = keras.optimizers.AdamW(_schedule(learning_rate, epochs * train.steps), weight_decay=1e-4)
         model.compile(optimizer=optimizer, **compile_args)
     plan.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint = keras.callbacks.ModelCheckpoint(plan.checkpoint_dir / f"{name}.keras")
     started = time.perf_counter()
+    if plan.multi_worker:
+        # Keras 3's fit fails with several workers (keras-team/keras#20585): a custom loop instead.
+        history = fit_across_workers(
+            model, compile_args["loss"], train.dataset, train.steps, epochs, strategy, train.batch_size
+        )
+        model.save(plan.checkpoint_dir / f"{name}.keras")
+        return FitResult(model, history, time.perf_counter() - started, transfer)
+    checkpoint = keras.callbacks.ModelCheckpoint(plan.checkpoint_dir / f"{name}.keras")
     history = model.fit(
         train.dataset,
         steps_per_epoch=train.steps,

@@ -20,6 +20,7 @@ class Feed:
     dataset: object  # tf.data.Dataset
     steps: int
     repeats: bool
+    batch_size: int
 
 
 def _records(shards: Shards, shuffle: bool, repeat: bool, seed: int):
@@ -49,7 +50,7 @@ def classifier_feed(
     # Training repeats: Keras keeps one iterator across epochs when it is given steps per epoch.
     records = _records(shards, shuffle=training, repeat=training, seed=seed)
     dataset = records.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
-    return Feed(dataset, -(-shards.count // batch_size), repeats=training)
+    return Feed(dataset, -(-shards.count // batch_size), repeats=training, batch_size=batch_size)
 
 
 def lesion_crop(hu, mask, crop: int, lesion_share: float = 0.9):
@@ -112,4 +113,4 @@ def segmenter_feed(
         [part(True, seed), part(False, seed + 1)], weights=[positive_share, 1.0 - positive_share], seed=seed
     )
     dataset = mixed.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
-    return Feed(dataset, -(-shards.with_mask // batch_size), repeats=True)
+    return Feed(dataset, -(-shards.with_mask // batch_size), repeats=True, batch_size=batch_size)
