@@ -1,5 +1,6 @@
 """Compile and fit the two models from TFRecord shards. Returns the trained models and what happened."""
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ class FitPlan:
     checkpoint_dir: Path
     strategy: object  # a tf.distribute.Strategy, created once per process (training.distributed)
     multi_worker: bool = False  # several hosts (TF_CONFIG): a custom loop replaces model.fit
+    steps_per_epoch: int | None = None  # None: one pass over the training shards
     init_weights: dict[str, Path] = field(default_factory=dict)  # model name -> .keras file
 
     @property
@@ -46,6 +48,8 @@ def _schedule(learning_rate: float, steps: int):
 
 def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, plan: FitPlan, learning_rate: float):
     """Build under the distribution strategy, start from --init-weights if given, fit, checkpoint."""
+    if plan.steps_per_epoch:
+        train = dataclasses.replace(train, steps=plan.steps_per_epoch)
     strategy = plan.strategy
     with strategy.scope():
         model = build()

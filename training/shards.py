@@ -198,3 +198,17 @@ def parser(spec: ShardSpec):
         }
 
     return parse
+
+
+def tally_shards(paths: list[Path], spec: ShardSpec) -> Shards:
+    """The Shards of files written earlier (say by another run), counted by reading them once."""
+    parse = parser(spec)
+    tally = {"count": 0, "positive": 0, "masked_positive": 0, "masked_negative": 0}
+    for serialized in read_shards(paths):
+        example = parse(serialized)
+        positive = bool(example["labels"][0] > 0)
+        tally["count"] += 1
+        tally["positive"] += positive
+        if bool(example["has_mask"]):
+            tally["masked_positive" if positive else "masked_negative"] += 1
+    return Shards(tuple(paths), **tally)
