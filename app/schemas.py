@@ -31,7 +31,7 @@ class PredictResponse(BaseModel):
     hemorrhage: bool = Field(description="probability >= threshold")
     threshold: float = Field(description="operating threshold, chosen on validation data (see the classifier card)")
     subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label")
-    mask_png_base64: str = Field(description="hemorrhage mask, PNG, 0/255, at the input's own resolution")
+    mask_png_base64: str = Field(description="hemorrhage mask, 1-bit PNG (white = hemorrhage; 0/255 once decoded to 8 bits), at the input's own resolution")
     area_pixels: int = Field(description="pixels in the mask")
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(

@@ -18,7 +18,7 @@ class SeriesSlice(BaseModel):
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(None, description="Dice of this slice's mask against the reference slice, if sent")
     mask_png_base64: str | None = Field(
-        None, description="DICOM: the slice's mask, PNG 0/255 at the slice's own size (NIfTI: see mask_nifti_base64)"
+        None, description="DICOM: the slice's mask, 1-bit PNG (0/255 once decoded) at the slice's own size (NIfTI: see mask_nifti_base64)"
     )
 
 
