@@ -27,7 +27,7 @@ test: $(VENV)/.dev
 
 # Reproduces the shipped default models (about an hour on a 2-core CPU).
 train: $(VENV)/.runtime
-	$(BIN)/python -m training --store model_store --version $(or $(VERSION),1)
+	$(BIN)/python -m training --store model_store --version $(or $(VERSION),2)
 
 contact-sheet: $(VENV)/.runtime
 	$(BIN)/python -m training.contact_sheet --out docs/phantoms.png

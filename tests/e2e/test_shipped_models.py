@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from app.serving.store import resolve
 from core.dice import dice_score
 from core.model_input import to_model_input
 from core.resize import resize_mask
@@ -60,8 +61,9 @@ def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantom
     body = predict(base_url, hu_png(phantom.hu))
     hu = np.round(phantom.hu)  # what the 16-bit PNG carries
     batch = to_model_input(np.clip(hu, -1024, 65535 - 1024))[None]
-    classifier = tf.saved_model.load(str(SHIPPED_STORE / "ich_classifier" / "1"))
-    segmenter = tf.saved_model.load(str(SHIPPED_STORE / "ich_segmenter" / "1"))
+    # The versions the service serves: the highest in the store.
+    classifier = tf.saved_model.load(str(resolve(SHIPPED_STORE, "ich_classifier").path))
+    segmenter = tf.saved_model.load(str(resolve(SHIPPED_STORE, "ich_segmenter").path))
     assert body["probability"] == pytest.approx(float(classifier.serve(batch).numpy()[0, 0]), abs=1e-5)
     offline_mask = resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape)
     assert (decoded_mask(body) != offline_mask).sum() == 0

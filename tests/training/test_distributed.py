@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.distributed import DEFAULT, MIRRORED, MULTI_WORKER, cluster_size, strategy_kind
+from training.distributed import DEFAULT, MIRRORED, MULTI_WORKER, cluster_size, is_chief, strategy_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_TIMEOUT_S = 150
@@ -30,6 +30,13 @@ def test_strategy_follows_the_cluster_and_the_gpus():
         {"cluster": {"chief": ["a:1"], "worker": ["b:1"]}, "task": {"type": "chief", "index": 0}}
     )
     assert cluster_size(chief_and_worker) == 2
+
+
+def test_the_chief_or_else_worker_0_exports():
+    assert is_chief(None) and is_chief(tf_config(["a:1", "b:1"], 0)) and not is_chief(tf_config(["a:1", "b:1"], 1))
+    with_chief = {"cluster": {"chief": ["a:1"], "worker": ["b:1"]}}
+    assert is_chief(json.dumps({**with_chief, "task": {"type": "chief", "index": 0}}))
+    assert not is_chief(json.dumps({**with_chief, "task": {"type": "worker", "index": 0}}))
 
 
 def test_a_broken_tf_config_says_so():
