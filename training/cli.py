@@ -42,7 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     data.add_argument("--val-count", type=int, default=400, help="phantoms only")
     data.add_argument("--test-count", type=int, default=600, help="phantoms only")
     data.add_argument(
-        "--brain-window-fraction", type=float, default=BRAIN_WINDOW_FRACTION,
+        "--brain-window-fraction",
+        type=float,
+        default=BRAIN_WINDOW_FRACTION,
         help="phantoms sent through the 8-bit brain-window export, so the models learn both input forms",
     )
     data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
@@ -54,7 +56,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument("--base-width", type=int, default=16, help="ResUNet width at full resolution")
     model.add_argument("--attention", action="store_true", help="attention gates on the ResUNet skips")
     model.add_argument("--loss", choices=["dice", "dice_bce"], default="dice")
-    model.add_argument("--init-classifier", type=Path, help="transfer learning: a .keras classifier from an earlier run")
+    model.add_argument(
+        "--init-classifier", type=Path, help="transfer learning: a .keras classifier from an earlier run"
+    )
     model.add_argument("--init-segmenter", type=Path, help="transfer learning: a .keras ResUNet from an earlier run")
     model.add_argument("--target-sensitivity", type=float, default=0.95)
     output = parser.add_argument_group("output")
@@ -81,7 +85,10 @@ def hardware(strategy) -> str:
     import tensorflow as tf
 
     cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), "CPU")
-    gpus = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in tf.config.list_physical_devices("GPU")]
+    gpus = [
+        tf.config.experimental.get_device_details(g).get("device_name", g.name)
+        for g in tf.config.list_physical_devices("GPU")
+    ]
     return f"{cpu}, {os.cpu_count()} cores; {', '.join(gpus) or 'no GPU'}; {strategy.num_replicas_in_sync} replica(s) in sync"
 
 
@@ -93,7 +100,12 @@ def _cpuinfo() -> list[str]:
 
 
 def training_record(result, epochs: int, strategy) -> dict:
-    record = {"epochs": epochs, "seconds": round(result.seconds), "hardware": hardware(strategy), "history": result.history}
+    record = {
+        "epochs": epochs,
+        "seconds": round(result.seconds),
+        "hardware": hardware(strategy),
+        "history": result.history,
+    }
     return record | ({"transfer_learning": result.transfer} if result.transfer else {})
 
 
@@ -108,7 +120,11 @@ def run(args: argparse.Namespace) -> dict | None:
     data = prepare_training_data(args, spec, args.run_dir / "shards")
     inits = {"classifier": args.init_classifier, "segmenter": args.init_segmenter}
     plan = FitPlan(
-        spec, augmentation, args.run_dir / "checkpoints", strategy, cluster_size(tf_config) > 1,
+        spec,
+        augmentation,
+        args.run_dir / "checkpoints",
+        strategy,
+        cluster_size(tf_config) > 1,
         {k: v for k, v in inits.items() if v},
     )
 
@@ -116,16 +132,21 @@ def run(args: argparse.Namespace) -> dict | None:
     classifier = fit_classifier(data.train, data.validation, plan, args.classifier_epochs)
     log("training the ResUNet segmenter")
     segmenter = fit_segmenter(
-        data.train, data.validation, plan, args.segmenter_epochs,
-        base_width=args.base_width, attention=args.attention, loss=args.loss,
+        data.train,
+        data.validation,
+        plan,
+        args.segmenter_epochs,
+        base_width=args.base_width,
+        attention=args.attention,
+        loss=args.loss,
     )
 
     if not is_chief(tf_config):
         log(f"worker done; checkpoints in {plan.checkpoint_dir}, the chief exports the models")
         return None
     log("choosing the operating point on validation and evaluating held-out data")
-    classify = lambda x: classifier.model(x, training=False)  # noqa: E731
-    segment = lambda x: segmenter.model(x, training=False)  # noqa: E731
+    classify = lambda x: classifier.model(x, training=False)
+    segment = lambda x: segmenter.model(x, training=False)
     validation_feed = classifier_feed(data.validation, spec, 32, None, training=False)
     operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), args.target_sensitivity)
     threshold = operating_point["threshold"]
@@ -154,14 +175,21 @@ def run(args: argparse.Namespace) -> dict | None:
     segmenter_card = {
         **common,
         "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
-        "architecture": {"name": "Attention ResUNet" if args.attention else "ResUNet", "base_width": args.base_width,
-                         "attention_gates": args.attention, "loss": args.loss},
+        "architecture": {
+            "name": "Attention ResUNet" if args.attention else "ResUNet",
+            "base_width": args.base_width,
+            "attention_gates": args.attention,
+            "loss": args.loss,
+        },
         "output": {"name": "mask", "mask_threshold": 0.5},
         "threshold": 0.5,
         "metrics": {"held_out": segmenter_held_out},
         "training": training_record(segmenter, args.segmenter_epochs, strategy),
     }
-    for name, result, card in ((CLASSIFIER_NAME, classifier, classifier_card), (SEGMENTER_NAME, segmenter, segmenter_card)):
+    for name, result, card in (
+        (CLASSIFIER_NAME, classifier, classifier_card),
+        (SEGMENTER_NAME, segmenter, segmenter_card),
+    ):
         path = export_model(result.model, args.store, name, args.version, card)
         log(f"exported {path}")
     summary = {"classifier": classifier_held_out, "segmenter": segmenter_held_out, "operating_point": operating_point}

@@ -38,23 +38,38 @@ def main(argv=None) -> None:
     spec = ShardSpec(MODEL_SIZE, 0)
     train = tally_shards(sorted(args.shards.glob("train-*.tfrecord")), spec)
     validation = tally_shards(sorted(args.shards.glob("validation-*.tfrecord")), spec)
-    tests = {form: build_arrays(TEST_SEED, args.test_count, brain_window_fraction=share, keep_native=True) for form, share in FORMS}
+    tests = {
+        form: build_arrays(TEST_SEED, args.test_count, brain_window_fraction=share, keep_native=True)
+        for form, share in FORMS
+    }
     results = {}
     for attention in (False, True):
         keras.utils.set_random_seed(0)
-        plan = FitPlan(spec, Augmentation(), Path("runs") / "compare_attention" / str(attention), tf.distribute.get_strategy(),
-                       steps_per_epoch=args.steps)
+        plan = FitPlan(
+            spec,
+            Augmentation(),
+            Path("runs") / "compare_attention" / str(attention),
+            tf.distribute.get_strategy(),
+            steps_per_epoch=args.steps,
+        )
         fitted = fit_segmenter(train, validation, plan, args.epochs, attention=attention)
-        segment = lambda x: fitted.model(x, training=False)  # noqa: E731
+        model = fitted.model
         results["attention" if attention else "plain"] = {
             "parameters": fitted.model.count_params(),
             "training_seconds": round(fitted.seconds),
-            "held_out": {form: segmenter_metrics(segment, data) for form, data in tests.items()},
+            "held_out": {
+                form: segmenter_metrics(lambda x, m=model: m(x, training=False), data) for form, data in tests.items()
+            },
         }
         print(json.dumps(results, indent=1), flush=True)
     summary = {
         "command": "python -m training.compare_attention " + " ".join(sys.argv[1:]),
-        "budget": {"epochs": args.epochs, "steps_per_epoch": args.steps, "crops_per_step": 16, "train_slices": train.count},
+        "budget": {
+            "epochs": args.epochs,
+            "steps_per_epoch": args.steps,
+            "crops_per_step": 16,
+            "train_slices": train.count,
+        },
         "test": {"seed": TEST_SEED, "slices_per_form": args.test_count},
         "results": results,
     }

@@ -126,7 +126,10 @@ def fit_across_workers(model, loss_fn, dataset, steps: int, epochs: int, strateg
     for epoch in range(epochs):
         total = sum(float(step(iterator)) for _ in range(steps))
         history["loss"].append(total / steps)
-        print(f"epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f} ({strategy.num_replicas_in_sync} replicas)", flush=True)
+        print(
+            f"epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f} ({strategy.num_replicas_in_sync} replicas)",
+            flush=True,
+        )
     return history
 
 

@@ -19,7 +19,14 @@ FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
 
 def phantom_held_out(args: argparse.Namespace, classify, segment, threshold: float, slices: int) -> tuple[dict, dict]:
     tests = {
-        form: build_arrays(TEST_SEED, args.test_count, brain_window_fraction=share, workers=args.workers, keep_native=True, slices=slices)
+        form: build_arrays(
+            TEST_SEED,
+            args.test_count,
+            brain_window_fraction=share,
+            workers=args.workers,
+            keep_native=True,
+            slices=slices,
+        )
         for form, share in FORMS
     }
     classifier = {form: classifier_metrics(classify, data, threshold) for form, data in tests.items()}

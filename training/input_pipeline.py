@@ -66,8 +66,12 @@ def lesion_crop(hu, mask, crop: int, lesion_share: float = 0.9):
         return tf.cast(point, tf.int32) + tf.random.uniform((2,), -(crop // 3), crop // 3 + 1, tf.int32)
 
     def anywhere():
-        return tf.stack([tf.random.uniform((), crop // 2, height - crop // 2 + 1, tf.int32),
-                         tf.random.uniform((), crop // 2, width - crop // 2 + 1, tf.int32)])
+        return tf.stack(
+            [
+                tf.random.uniform((), crop // 2, height - crop // 2 + 1, tf.int32),
+                tf.random.uniform((), crop // 2, width - crop // 2 + 1, tf.int32),
+            ]
+        )
 
     centre = tf.cond(use_lesion, near_lesion, anywhere)
     top = tf.clip_by_value(centre[0] - crop // 2, 0, height - crop)
@@ -106,7 +110,9 @@ def segmenter_feed(
         return model_input(hu, use), mask
 
     def part(positive: bool, part_seed: int):
-        records = _records(shards, shuffle=True, repeat=True, seed=part_seed).map(parse, num_parallel_calls=tf.data.AUTOTUNE)
+        records = _records(shards, shuffle=True, repeat=True, seed=part_seed).map(
+            parse, num_parallel_calls=tf.data.AUTOTUNE
+        )
         return records.filter(lambda e: tf.logical_and(e["has_mask"], (e["labels"][0] > 0) == positive))
 
     mixed = tf.data.Dataset.sample_from_datasets(

@@ -27,7 +27,9 @@ class TrainingData:
 def phantom_shards(args: argparse.Namespace, spec: ShardSpec, directory: Path) -> TrainingData:
     share = args.brain_window_fraction
     train = write_phantom_shards(TRAIN_SEED, args.train_count, directory, "train", spec, share, args.workers)
-    validation = write_phantom_shards(VALIDATION_SEED, args.val_count, directory, "validation", spec, share, args.workers)
+    validation = write_phantom_shards(
+        VALIDATION_SEED, args.val_count, directory, "validation", spec, share, args.workers
+    )
     description = {
         "source": "synthetic head-CT phantoms (training.phantoms); no patient data",
         "seeds": {"train": TRAIN_SEED, "validation": VALIDATION_SEED},

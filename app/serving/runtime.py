@@ -42,7 +42,10 @@ class LoadedModels:
 
     def __post_init__(self) -> None:
         inputs = [version.card["input"] for version in self.versions]
-        if any(a["shape"] != inputs[0]["shape"] or a.get("context_slices", 0) != inputs[0].get("context_slices", 0) for a in inputs):
+        if any(
+            a["shape"] != inputs[0]["shape"] or a.get("context_slices", 0) != inputs[0].get("context_slices", 0)
+            for a in inputs
+        ):
             raise StoreError(f"the classifier and segmenter take different inputs: {[i['shape'] for i in inputs]}")
 
     @property
@@ -114,7 +117,9 @@ class ModelRuntime:
         thread.start()
         return thread
 
-    def poll_store(self, latest_versions: Callable[[], tuple[int, int]], interval_s: float, stop: threading.Event) -> None:
+    def poll_store(
+        self, latest_versions: Callable[[], tuple[int, int]], interval_s: float, stop: threading.Event
+    ) -> None:
         """Reload whenever the store's resolved versions differ from the served ones."""
         while not stop.wait(interval_s):
             try:

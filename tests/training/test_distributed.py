@@ -100,10 +100,23 @@ def test_the_training_command_runs_across_two_workers_and_only_the_chief_exports
     workers = [f"localhost:{port}" for port in free_ports(2)]
     processes = []
     for index in range(2):
-        env = {**os.environ, "TF_CONFIG": tf_config(workers, index), "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {
+            **os.environ,
+            "TF_CONFIG": tf_config(workers, index),
+            "CUDA_VISIBLE_DEVICES": "",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
         command = [
-            sys.executable, "-m", "training", "--smoke", "--workers", "1",
-            "--store", str(tmp_path / f"store{index}"), "--run-dir", str(tmp_path / f"run{index}"),
+            sys.executable,
+            "-m",
+            "training",
+            "--smoke",
+            "--workers",
+            "1",
+            "--store",
+            str(tmp_path / f"store{index}"),
+            "--run-dir",
+            str(tmp_path / f"run{index}"),
         ]
         log = (tmp_path / f"training{index}.log").open("w")
         processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -112,13 +125,18 @@ def test_the_training_command_runs_across_two_workers_and_only_the_chief_exports
     finally:
         for p in processes:
             p.kill()
-    assert codes == [0, 0], (tmp_path / "training0.log").read_text()[-3000:] + (tmp_path / "training1.log").read_text()[-3000:]
+    assert codes == [0, 0], (tmp_path / "training0.log").read_text()[-3000:] + (tmp_path / "training1.log").read_text()[
+        -3000:
+    ]
 
     assert (tmp_path / "store0" / "ich_classifier" / "1" / "saved_model.pb").exists()
     assert not (tmp_path / "store1").exists()
     card = json.loads((tmp_path / "store0" / "ich_segmenter" / "1" / "model_card.json").read_text())
     assert "2 replica(s) in sync" in card["training"]["hardware"]
     for name in ("classifier", "segmenter"):
-        first, second = (keras.saving.load_model(tmp_path / f"run{i}" / "checkpoints" / f"{name}.keras", compile=False) for i in range(2))
+        first, second = (
+            keras.saving.load_model(tmp_path / f"run{i}" / "checkpoints" / f"{name}.keras", compile=False)
+            for i in range(2)
+        )
         for a, b in zip(first.get_weights(), second.get_weights()):
             np.testing.assert_array_equal(a, b, err_msg=name)

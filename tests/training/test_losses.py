@@ -21,7 +21,9 @@ def test_unknown_labels_are_left_out_of_the_mean():
 def test_fully_known_labels_give_the_plain_mean_bce():
     y_true = np.array([[1, 0, 1, 0, 0, 1]], np.float32)
     y_pred = np.full((1, 6), 0.7, np.float32)
-    assert float(np.asarray(masked_binary_crossentropy(y_true, y_pred))[0]) == pytest.approx(np.mean(_bce(y_true, y_pred)), rel=1e-5)
+    assert float(np.asarray(masked_binary_crossentropy(y_true, y_pred))[0]) == pytest.approx(
+        np.mean(_bce(y_true, y_pred)), rel=1e-5
+    )
 
 
 def test_training_auc_scores_the_any_column_only():

@@ -46,7 +46,9 @@ def test_many_shards_stream_every_example_once(tmp_path):
     paths = write_shards((serialize(prepare(r, r.hu[..., None], SPEC)) for r in records), tmp_path, "part", per_shard=2)
     assert len(paths) == 4
     means = sorted(float(np.asarray(parser(SPEC)(x)["hu"]).mean()) for x in read_shards(paths))
-    expected = sorted(float(resize_image(r.hu, SPEC.size).astype(np.float16).astype(np.float32).mean()) for r in records)
+    expected = sorted(
+        float(resize_image(r.hu, SPEC.size).astype(np.float16).astype(np.float32).mean()) for r in records
+    )
     np.testing.assert_allclose(means, expected, rtol=1e-5)
 
 

@@ -12,7 +12,6 @@ import pytest
 from core.windowing import hu_to_brain_window_pixels
 from tests.live_server import ROOT, live_server
 from tests.training.layouts import make_patients, write_ctich_nifti
-from training.transfer import encoder_layers
 
 PATTERN = tuple((True, False, True, False) for _ in range(6))  # every patient has slices with and without a bleed
 
@@ -20,7 +19,11 @@ PATTERN = tuple((True, False, True, False) for _ in range(6))  # every patient h
 def _train(*arguments: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "training", "--classifier-epochs", "1", "--segmenter-epochs", "1", *arguments],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
@@ -33,10 +36,21 @@ def trained(tmp_path_factory):
     _train("--smoke", "--store", str(root / "donor_store"), "--run-dir", str(donor_run), "--workers", "1")
     store, run = root / "store", root / "run"
     _train(
-        "--dataset", "ctich-nifti", "--data", str(data), "--context-slices", "1", "--attention",
-        "--init-classifier", str(donor_run / "checkpoints" / "classifier.keras"),
-        "--init-segmenter", str(donor_run / "checkpoints" / "segmenter.keras"),
-        "--store", str(store), "--run-dir", str(run),
+        "--dataset",
+        "ctich-nifti",
+        "--data",
+        str(data),
+        "--context-slices",
+        "1",
+        "--attention",
+        "--init-classifier",
+        str(donor_run / "checkpoints" / "classifier.keras"),
+        "--init-segmenter",
+        str(donor_run / "checkpoints" / "segmenter.keras"),
+        "--store",
+        str(store),
+        "--run-dir",
+        str(run),
     )
     return store, run
 
