@@ -124,8 +124,8 @@ def run(args: argparse.Namespace) -> dict | None:
         augmentation,
         args.run_dir / "checkpoints",
         strategy,
-        cluster_size(tf_config) > 1,
-        {k: v for k, v in inits.items() if v},
+        multi_worker=cluster_size(tf_config) > 1,
+        init_weights={k: v for k, v in inits.items() if v},
     )
 
     log("training the classifier")

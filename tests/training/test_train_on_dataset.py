@@ -94,3 +94,28 @@ def test_the_service_feeds_a_2_5d_pair_a_lone_slice_as_its_own_neighbours(traine
         answer = httpx.post(f"{base}/v1/predict", files={"image": ("s.png", png)}, timeout=60)
     assert answer.status_code == 200, answer.text
     assert 0.0 <= answer.json()["probability"] <= 1.0
+
+
+def test_a_volume_gets_each_slice_with_its_neighbours_as_in_training(trained, tmp_path_factory):
+    """/v1/volume on the 2.5D pair equals an offline call on the loader's stack with the same neighbours."""
+    import numpy as np
+    import tensorflow as tf
+
+    from core.model_input import stack_slice_input
+    from training.datasets import load_ctich_nifti
+
+    store, _ = trained
+    data = write_ctich_nifti(tmp_path_factory.mktemp("volume") / "ct-ich", make_patients(PATTERN)[:1])
+    records = list(load_ctich_nifti(data))
+    volume = np.stack([r.hu for r in records])
+    classifier = tf.saved_model.load(str(store / "ich_classifier" / "1"))
+    offline = [float(classifier.serve(stack_slice_input(volume, i, 1)[None]).numpy()[0, 0]) for i in range(len(volume))]
+    alone = [float(classifier.serve(stack_slice_input(volume[i : i + 1], 0, 1)[None]).numpy()[0, 0]) for i in range(len(volume))]
+
+    nifti = (data / "ct_scans" / f"{make_patients(PATTERN)[0].pid}.nii").read_bytes()
+    with live_server(store) as base:
+        answer = httpx.post(f"{base}/v1/volume", files={"volume": ("scan.nii", nifti)}, timeout=120)
+    assert answer.status_code == 200, answer.text
+    served = [s["probability"] for s in answer.json()["slices"]]
+    assert served == pytest.approx(offline, abs=1e-4)
+    assert served != pytest.approx(alone, abs=1e-4)  # the neighbours did change the answer
