@@ -2,7 +2,7 @@
 
 A mask is binary, so it is written as a 1-bit greyscale PNG: black background, white hemorrhage.
 Decoders expand it to 0/255 (OpenCV, browsers, PIL's "L" mode) or to booleans (PIL's "1" mode).
-It is about 9 times faster to encode than an 8-bit PNG, and smaller.
+It encodes about 3.4 times faster than an 8-bit PNG and is smaller (python -m bench.mask_png).
 """
 
 import base64
