@@ -61,8 +61,11 @@ def matmul_flops(flops: dict[str, float]) -> float:
     return sum(value for op, value in flops.items() if op in MATMUL_OPS)
 
 
-def model_flops(store: Path, version: str = "1") -> dict[str, dict[str, float]]:
-    return {name: graph_flops(frozen_graph(store / name / version)) for name in MODELS}
+def model_flops(store: Path) -> dict[str, dict[str, float]]:
+    """FLOPs of the versions the service serves (the highest of each in the store)."""
+    from app.serving.store import resolve
+
+    return {name: graph_flops(frozen_graph(resolve(store, name).path)) for name in MODELS}
 
 
 def peak_matmul(precision: str) -> dict:

@@ -14,11 +14,11 @@ from fastapi import FastAPI, File, UploadFile
 
 from app.pipeline.decode import decode_slice
 from app.pipeline.encode import mask_to_png, png_base64
+from app.serving.store import resolve
 from core.model_input import to_model_input
 from core.resize import resize_mask
 
 STORE = Path(os.environ.get("ICH_MODEL_STORE", "model_store"))
-VERSION = "1"
 MAX_PIXELS = 4096 * 4096
 
 
@@ -29,8 +29,9 @@ def load_keras_model(path: Path) -> keras.Model:
     return keras.Model(inputs, outputs)
 
 
-classifier = load_keras_model(STORE / "ich_classifier" / VERSION)
-segmenter = load_keras_model(STORE / "ich_segmenter" / VERSION)
+# The versions the service would serve: the highest in the store.
+classifier = load_keras_model(resolve(STORE, "ich_classifier").path)
+segmenter = load_keras_model(resolve(STORE, "ich_segmenter").path)
 app = FastAPI(title="naive baseline (benchmark only)")
 
 
