@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.model_input import MODEL_SIZE, to_model_input
+from core.model_input import MODEL_SIZE, slice_with_context, stack_slice_input
 from core.resize import resize_mask
 from core.windowing import as_brain_window_export
 from training.datasets.phantoms import phantom_record
@@ -40,8 +40,8 @@ def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     seed, as_png, size, keep_native, slices = args
     phantom = generate_phantom(seed)
     hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
-    hu = hu if slices == 1 else hu[..., None].repeat(slices, axis=-1)  # a lone slice is its own context
-    image = to_model_input(hu, size).astype(np.float16)
+    # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
+    image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size).astype(np.float16)
     mask = resize_mask(phantom.mask, size).astype(np.uint8)[..., None]
     labels = np.array([phantom.positive] + [phantom.labels[s] for s in SUBTYPES], np.float32)
     return image, mask, labels, (phantom.mask if keep_native else None)
@@ -63,7 +63,7 @@ def _map(function, jobs: list, workers: int):
 def _prepared(args) -> dict:
     seed, patient, as_png, spec = args
     record = phantom_record(seed, patient, as_png)
-    return prepare(record, record.hu[..., None].repeat(spec.slices, axis=-1), spec)
+    return prepare(record, slice_with_context(record.hu[None], 0, spec.context), spec)
 
 
 def write_phantom_shards(

@@ -135,21 +135,33 @@ class Shards:
         return self.masked_positive + self.masked_negative
 
 
+class _Tally:
+    """Counts slices as they are written or read, for Shards."""
+
+    def __init__(self) -> None:
+        self.counts = {"count": 0, "positive": 0, "masked_positive": 0, "masked_negative": 0}
+
+    def add(self, positive: bool, has_mask: bool) -> None:
+        self.counts["count"] += 1
+        self.counts["positive"] += int(positive)
+        if has_mask:
+            self.counts["masked_positive" if positive else "masked_negative"] += 1
+
+    def shards(self, paths) -> "Shards":
+        return Shards(tuple(paths), **self.counts)
+
+
 def write_prepared(prepared: Iterable[dict], directory: Path, prefix: str) -> Shards:
     """Prepared slices -> shards, counting what the epochs need to know."""
-    tally = {"count": 0, "positive": 0, "masked_positive": 0, "masked_negative": 0}
+    tally = _Tally()
 
     def examples():
         for item in prepared:
-            positive = item["labels"][0] > 0
-            tally["count"] += 1
-            tally["positive"] += int(positive)
-            if item["has_mask"]:
-                tally["masked_positive" if positive else "masked_negative"] += 1
+            tally.add(item["labels"][0] > 0, bool(item["has_mask"]))
             yield serialize(item)
 
     paths = write_shards(examples(), directory, prefix)
-    return Shards(tuple(paths), **tally)
+    return tally.shards(paths)
 
 
 def write_records(records: Iterable[SliceRecord], directory: Path, prefix: str, spec: ShardSpec) -> Shards:
@@ -203,12 +215,8 @@ def parser(spec: ShardSpec):
 def tally_shards(paths: list[Path], spec: ShardSpec) -> Shards:
     """The Shards of files written earlier (say by another run), counted by reading them once."""
     parse = parser(spec)
-    tally = {"count": 0, "positive": 0, "masked_positive": 0, "masked_negative": 0}
+    tally = _Tally()
     for serialized in read_shards(paths):
         example = parse(serialized)
-        positive = bool(example["labels"][0] > 0)
-        tally["count"] += 1
-        tally["positive"] += positive
-        if bool(example["has_mask"]):
-            tally["masked_positive" if positive else "masked_negative"] += 1
-    return Shards(tuple(paths), **tally)
+        tally.add(bool(example["labels"][0] > 0), bool(example["has_mask"]))
+    return tally.shards(paths)

@@ -54,9 +54,10 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def test_two_workers_train_in_step_and_agree_on_the_weights(tmp_path):
+def run_two_workers(tmp_path: Path, arguments, timeout_s: float) -> None:
+    """Run `python -m ARGUMENTS(index)` as workers 0 and 1 of one localhost cluster; both must succeed."""
     workers = [f"localhost:{port}" for port in free_ports(2)]
-    processes = []
+    processes, logs = [], [tmp_path / f"worker{index}.log" for index in range(2)]
     for index in range(2):
         env = {
             **os.environ,
@@ -64,23 +65,24 @@ def test_two_workers_train_in_step_and_agree_on_the_weights(tmp_path):
             "CUDA_VISIBLE_DEVICES": "",
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
-        command = [
-            sys.executable,
-            "-m",
-            "training.distributed",
-            "--steps",
-            "3",
-            "--out",
-            str(tmp_path / f"worker{index}.npz"),
-        ]
-        log = (tmp_path / f"worker{index}.log").open("w")
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        command = [sys.executable, "-m", *arguments(index)]
+        processes.append(
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[index].open("w"), stderr=subprocess.STDOUT)
+        )
     try:
-        codes = [p.wait(timeout=WORKER_TIMEOUT_S) for p in processes]
+        codes = [p.wait(timeout=timeout_s) for p in processes]
     finally:
         for p in processes:
             p.kill()
-    assert codes == [0, 0], (tmp_path / "worker0.log").read_text()[-3000:]
+    assert codes == [0, 0], "\n".join(log.read_text()[-3000:] for log in logs)
+
+
+def test_two_workers_train_in_step_and_agree_on_the_weights(tmp_path):
+    run_two_workers(
+        tmp_path,
+        lambda index: ["training.distributed", "--steps", "3", "--out", str(tmp_path / f"worker{index}.npz")],
+        WORKER_TIMEOUT_S,
+    )
 
     summaries = [json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2)]
     assert summaries[0] == summaries[1] == {"strategy": MULTI_WORKER, "replicas": 2, "steps": 3}
@@ -97,18 +99,9 @@ def test_the_training_command_runs_across_two_workers_and_only_the_chief_exports
     """`python -m training` itself under TF_CONFIG: both workers end with the same models."""
     import keras
 
-    workers = [f"localhost:{port}" for port in free_ports(2)]
-    processes = []
-    for index in range(2):
-        env = {
-            **os.environ,
-            "TF_CONFIG": tf_config(workers, index),
-            "CUDA_VISIBLE_DEVICES": "",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-        }
-        command = [
-            sys.executable,
-            "-m",
+    run_two_workers(
+        tmp_path,
+        lambda index: [
             "training",
             "--smoke",
             "--workers",
@@ -117,17 +110,9 @@ def test_the_training_command_runs_across_two_workers_and_only_the_chief_exports
             str(tmp_path / f"store{index}"),
             "--run-dir",
             str(tmp_path / f"run{index}"),
-        ]
-        log = (tmp_path / f"training{index}.log").open("w")
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-    try:
-        codes = [p.wait(timeout=4 * WORKER_TIMEOUT_S) for p in processes]
-    finally:
-        for p in processes:
-            p.kill()
-    assert codes == [0, 0], (tmp_path / "training0.log").read_text()[-3000:] + (tmp_path / "training1.log").read_text()[
-        -3000:
-    ]
+        ],
+        4 * WORKER_TIMEOUT_S,
+    )
 
     assert (tmp_path / "store0" / "ich_classifier" / "1" / "saved_model.pb").exists()
     assert not (tmp_path / "store1").exists()
