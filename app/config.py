@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     batching: bool = Field(True, description="run concurrent requests' slices through the models as one batch")
     batch_max_size: int | None = Field(None, ge=1, description="slices per model call; unset: 8 on CPU, 32 on a GPU")
     batch_max_delay_ms: float = Field(2.0, ge=0, description="longest the first slice of a batch waits for others")
+    engine: Literal["auto", "openvino", "tensorflow"] = Field(
+        "auto", description="runs the SavedModels; auto: OpenVINO on a CPU, TensorFlow on a GPU"
+    )
     tf_intra_op_threads: int = Field(0, ge=0, description="threads inside one TensorFlow op; 0 = one per core")
     tf_inter_op_threads: int = Field(0, ge=0, description="TensorFlow ops run at once; 0 = TensorFlow's choice")
     tf_onednn: bool = Field(True, description="oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS)")

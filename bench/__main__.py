@@ -38,7 +38,8 @@ def machine() -> str:
         "unknown CPU",
     )
     amx = "AMX bf16" if "amx_bf16" in cpu_flags() else "no AMX"
-    return f"Machine: {model}, {os.cpu_count()} cores, {amx}, no GPU; TensorFlow {version('tensorflow')}."
+    libraries = f"TensorFlow {version('tensorflow')}, OpenVINO {version('openvino')}"
+    return f"Machine: {model}, {os.cpu_count()} cores, {amx}, no GPU; {libraries}."
 
 
 def log(message: str) -> None:
@@ -89,7 +90,7 @@ def render(runs: list[measure.Run], meta: dict) -> str:
     peaks = report.best_peaks(runs)
     for run in runs:
         report.derive(run, peaks, meta["precision"], meta["variant"], meta["variant_precision"])
-    return report.markdown(report.summarise(runs), {**meta, "peaks": peaks})
+    return report.markdown(report.summarise(runs), {**meta, "peaks": peaks, "engine": runs[0].engine})
 
 
 def report_from(path: Path) -> str:

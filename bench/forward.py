@@ -1,4 +1,4 @@
-"""Forward pass alone, per configuration: what bf16, XLA and the batch size buy, without HTTP or the pipeline.
+"""Forward pass alone, per configuration: what the engine, bf16, XLA and the batch size buy, without HTTP or the pipeline.
 
 `python -m bench.forward --store model_store` runs each configuration in its own process (these options are fixed
 per process) and prints ms per slice for both models together, median (min–max) of several timed calls.
@@ -13,23 +13,28 @@ from pathlib import Path
 
 import numpy as np
 
-from app.serving.runtime import saved_model_predictor
-from app.serving.store import resolve
-from app.serving.tf_setup import TFOptions, configure_tensorflow
+from app.config import Settings
+from app.serving.loading import store_loader
+from app.serving.tf_setup import configure_tensorflow
 
+# Service settings per configuration; "tf" is TensorFlow's own runtime, "ov" OpenVINO (the CPU default).
 CONFIGS = {
-    "fp32": {},
-    "bf16": {"cpu_bf16": True},
-    "fp32+xla": {"xla": True},
-    "bf16+xla": {"cpu_bf16": True, "xla": True},
+    "ov-fp32": {"engine": "openvino"},
+    "ov-bf16": {"engine": "openvino", "cpu_bf16": True},
+    "tf-fp32": {"engine": "tensorflow"},
+    "tf-bf16": {"engine": "tensorflow", "cpu_bf16": True},
+    "tf-fp32+xla": {"engine": "tensorflow", "xla": True},
+    "tf-bf16+xla": {"engine": "tensorflow", "cpu_bf16": True, "xla": True},
 }
 BATCHES = (1, 4, 8, 16)
 REPEATS = 5
 
 
 def measure(store: Path, options: dict, batches: tuple[int, ...], repeats: int) -> dict:
-    setup = configure_tensorflow(TFOptions(**options))
-    models = [saved_model_predictor(resolve(store, name)) for name in ("ich_classifier", "ich_segmenter")]
+    settings = Settings(model_store=store, **options)
+    setup = configure_tensorflow(settings.tf_options)
+    loaded = store_loader(settings)()
+    models = [loaded.classifier, loaded.segmenter]
     rng = np.random.default_rng(0)
     inputs = {size: rng.random((size, 256, 256, 3), np.float32) for size in batches}
 
@@ -45,7 +50,7 @@ def measure(store: Path, options: dict, batches: tuple[int, ...], repeats: int) 
         for size in batches:
             times[size].append(per_slice_ms(size))
     return {
-        "setup": setup.as_dict(),
+        "setup": setup.as_dict() | {"engine": loaded.engine},
         "ms_per_slice": {
             size: {"median": float(np.median(t)), "min": min(t), "max": max(t), "first_call_ms": first[size]}
             for size, t in times.items()

@@ -42,6 +42,7 @@ class Run:
     figures: dict[str, float] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    engine: str = "tensorflow"  # what ran the models in our service (runs recorded before OpenVINO have none)
 
     def add(self, name: str, value: float) -> None:
         self.figures[name] = float(value)
@@ -120,10 +121,14 @@ def one_run(inputs: Inputs, plan: Plan, floor_numbers: dict | None = None) -> Ru
             other.stop()
     run.add("load_average_1min.end", os.getloadavg()[0])
     numbers = floor_numbers or floor(plan.store)
+    run.engine = numbers.get("engine", "tensorflow")
     for precision, rate in numbers["matmul"].items():
         run.add(f"peak_matmul_{precision}_gflops", rate["peak_flops"] / 1e9)
-    for size, timing in numbers["forward_fp32"].items():
-        run.add(f"forward_fp32.batch{size}_ms_per_slice", timing["median_ms"])
+        for engine, by_engine in rate.get("by_engine", {}).items():
+            run.add(f"peak_matmul_{precision}_{engine}_gflops", by_engine["peak_flops"] / 1e9)
+    for key in ("forward_fp32", "forward_fp32_tensorflow"):  # the served engine, and TensorFlow when it is another
+        for size, timing in numbers.get(key, {}).items():
+            run.add(f"{key}.batch{size}_ms_per_slice", timing["median_ms"])
     for model, ops in numbers["flops"].items():
         run.add(f"flops.{model}_gflop", matmul_flops(ops) / 1e9)
         run.add(f"flops.{model}_elementwise_gflop", (sum(ops.values()) - matmul_flops(ops)) / 1e9)

@@ -27,10 +27,11 @@ def derive(run: Run, peaks: dict[str, float], precision: str, variant: str | Non
     flops = f["flops.ich_classifier_gflop"] + f["flops.ich_segmenter_gflop"]
     run.add("flops.per_slice_gflop", flops)
     run.add("flops.elementwise_gflop", sum(v for k, v in f.items() if k.endswith("_elementwise_gflop")))
-    for size in (1, 8):
-        ms = f.get(f"forward_fp32.batch{size}_ms_per_slice")
-        if ms:  # the models alone, no HTTP, pipeline or clients: how close the kernels themselves come
-            run.add(f"efficiency.forward_fp32_batch{size}", flops / ms * 1000 / peaks["fp32"])
+    for key in ("forward_fp32", "forward_fp32_tensorflow"):
+        for size in (1, 8):
+            ms = f.get(f"{key}.batch{size}_ms_per_slice")
+            if ms:  # the models alone, no HTTP, pipeline or clients: how close the kernels themselves come
+                run.add(f"efficiency.{key}_batch{size}", flops / ms * 1000 / peaks["fp32"])
     for c in CONCURRENCY:
         run.add(f"ratio.throughput_c{c}", f[f"ours.throughput_c{c}"] / f[f"naive.throughput_c{c}"])
         run.add(f"efficiency.ours_c{c}", flops * f[f"ours.throughput_c{c}"] / peaks[precision])
@@ -57,6 +58,18 @@ def _row(cells: list[str]) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)]
+
+
+def _peak_rows() -> list[tuple[str, str]]:
+    """Per engine (recorded since OpenVINO serves), then the better of the two, which the efficiency uses."""
+    rows = []
+    for precision in ("fp32", "bf16"):
+        for engine in ("tensorflow", "openvino"):
+            rows.append(
+                (f"peak matmul {precision}, {engine} (GFLOP/s), per run", f"peak_matmul_{precision}_{engine}_gflops")
+            )
+        rows.append((f"peak matmul {precision} (GFLOP/s), per run", f"peak_matmul_{precision}_gflops"))
+    return rows
 
 
 def markdown(s: dict[str, Spread], meta: dict) -> str:
@@ -108,7 +121,8 @@ def markdown(s: dict[str, Spread], meta: dict) -> str:
     )
     rows.append(["cold start to ready (s)", get("ours.cold_start_s", 1), get("naive.cold_start_s", 1), ""])
     rows.append(["peak RSS (MiB)", get("ours.peak_rss_mib", 0), get("naive.peak_rss_mib", 0), ""])
-    lines += _table(["figure", f"ours ({precision})", "naive (fp32, model.predict)", "ours vs naive"], rows) + [""]
+    ours = f"ours ({precision}, {meta.get('engine', 'tensorflow')})"
+    lines += _table(["figure", ours, "naive (fp32, model.predict)", "ours vs naive"], rows) + [""]
 
     stage_rows = [
         [stage, get(f"ours.latency_256.{stage}_ms", 1), get(f"ours.latency_512.{stage}_ms", 1)]
@@ -122,19 +136,24 @@ def markdown(s: dict[str, Spread], meta: dict) -> str:
         ["conv/matmul FLOPs per slice, segmenter (GFLOP)", get("flops.ich_segmenter_gflop", 3)],
         ["conv/matmul FLOPs per slice, both (GFLOP)", get("flops.per_slice_gflop", 3)],
         ["elementwise FLOPs per slice, not counted above (GFLOP)", get("flops.elementwise_gflop", 3)],
-        ["peak matmul fp32 (GFLOP/s), per run", get("peak_matmul_fp32_gflops", 0)],
-        ["peak matmul bf16 (GFLOP/s), per run", get("peak_matmul_bf16_gflops", 0)],
+        *[[label, get(key, 0)] for label, key in _peak_rows() if key in s],
         *[[f"peak used for efficiency, {p} (best of the runs, GFLOP/s)", f"{v:.0f}"] for p, v in meta["peaks"].items()],
     ]
     floor_rows += [[f"efficiency ours c={c} ({precision})", get(f"efficiency.ours_c{c}", 3)] for c in CONCURRENCY]
-    for size in (1, 8):
-        floor_rows += [
-            [f"forward pass alone, batch {size}, fp32 (ms/slice)", get(f"forward_fp32.batch{size}_ms_per_slice", 1)],
-            [
-                f"efficiency of the forward pass alone, batch {size}, fp32",
-                get(f"efficiency.forward_fp32_batch{size}", 3),
-            ],
-        ]
+    engine = meta.get("engine", "tensorflow")
+    for key, name in (("forward_fp32", engine), ("forward_fp32_tensorflow", "tensorflow")):
+        for size in (1, 8):
+            if f"{key}.batch{size}_ms_per_slice" in s:
+                floor_rows += [
+                    [
+                        f"forward pass alone, {name}, batch {size}, fp32 (ms/slice)",
+                        get(f"{key}.batch{size}_ms_per_slice", 1),
+                    ],
+                    [
+                        f"efficiency of the forward pass alone, {name}, batch {size}, fp32",
+                        get(f"efficiency.{key}_batch{size}", 3),
+                    ],
+                ]
     if variant:
         floor_rows += [
             [f"throughput {variant} c=8 (slices/s)", get(f"{variant}.throughput_c8", 2)],

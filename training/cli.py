@@ -28,6 +28,7 @@ from training.shards import ShardSpec
 from training.training_data import PHANTOMS, prepare_training_data
 
 CLASSIFIER_NAME, SEGMENTER_NAME = "ich_classifier", "ich_segmenter"
+MODELS = ("classifier", "segmenter")
 SMOKE = {"train_count": 48, "val_count": 24, "test_count": 24, "classifier_epochs": 1, "segmenter_epochs": 1}
 
 
@@ -51,6 +52,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     data.add_argument("--no-augment", action="store_true", help="train without augmentation (for comparison)")
     data.add_argument("--workers", type=int, default=2, help="processes generating phantoms")
     model = parser.add_argument_group("models")
+    model.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODELS,
+        default=list(MODELS),
+        help="train and export only these; the service pairs each with the other's highest stored version",
+    )
     model.add_argument("--classifier-epochs", type=int, default=8)
     model.add_argument("--segmenter-epochs", type=int, default=10)
     model.add_argument("--base-width", type=int, default=16, help="ResUNet width at full resolution")
@@ -128,28 +136,33 @@ def run(args: argparse.Namespace) -> dict | None:
         init_weights={k: v for k, v in inits.items() if v},
     )
 
-    log("training the classifier")
-    classifier = fit_classifier(data.train, data.validation, plan, args.classifier_epochs)
-    log("training the ResUNet segmenter")
-    segmenter = fit_segmenter(
-        data.train,
-        data.validation,
-        plan,
-        args.segmenter_epochs,
-        base_width=args.base_width,
-        attention=args.attention,
-        loss=args.loss,
-    )
+    classifier = segmenter = None
+    if "classifier" in args.models:
+        log("training the classifier")
+        classifier = fit_classifier(data.train, data.validation, plan, args.classifier_epochs)
+    if "segmenter" in args.models:
+        log("training the ResUNet segmenter")
+        segmenter = fit_segmenter(
+            data.train,
+            data.validation,
+            plan,
+            args.segmenter_epochs,
+            base_width=args.base_width,
+            attention=args.attention,
+            loss=args.loss,
+        )
 
     if not is_chief(tf_config):
         log(f"worker done; checkpoints in {plan.checkpoint_dir}, the chief exports the models")
         return None
     log("choosing the operating point on validation and evaluating held-out data")
-    classify = lambda x: classifier.model(x, training=False)
-    segment = lambda x: segmenter.model(x, training=False)
-    validation_feed = classifier_feed(data.validation, spec, 32, None, training=False)
-    operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), args.target_sensitivity)
-    threshold = operating_point["threshold"]
+    classify = classifier and (lambda x: classifier.model(x, training=False))
+    segment = segmenter and (lambda x: segmenter.model(x, training=False))
+    operating_point, threshold = {}, None
+    if classify:
+        validation_feed = classifier_feed(data.validation, spec, 32, None, training=False)
+        operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), args.target_sensitivity)
+        threshold = operating_point["threshold"]
     if data.split is None:
         classifier_held_out, segmenter_held_out = phantom_held_out(args, classify, segment, threshold, spec.slices)
     else:
@@ -163,33 +176,39 @@ def run(args: argparse.Namespace) -> dict | None:
         "input": input_spec(MODEL_SIZE, spec.context),
         "reproduce": "python -m training " + shlex.join(sys.argv[1:]),
     }
-    classifier_card = {
-        **common,
-        "task": "slice classification: P(any intracranial hemorrhage) and P(each subtype)",
-        "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
-        "threshold": threshold,
-        "operating_point": operating_point,
-        "metrics": {"held_out": classifier_held_out},
-        "training": training_record(classifier, args.classifier_epochs, strategy),
-    }
-    segmenter_card = {
-        **common,
-        "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
-        "architecture": {
-            "name": "Attention ResUNet" if args.attention else "ResUNet",
-            "base_width": args.base_width,
-            "attention_gates": args.attention,
-            "loss": args.loss,
-        },
-        "output": {"name": "mask", "mask_threshold": 0.5},
-        "threshold": 0.5,
-        "metrics": {"held_out": segmenter_held_out},
-        "training": training_record(segmenter, args.segmenter_epochs, strategy),
-    }
-    for name, result, card in (
-        (CLASSIFIER_NAME, classifier, classifier_card),
-        (SEGMENTER_NAME, segmenter, segmenter_card),
-    ):
+    cards = {}
+    if classifier:
+        cards[CLASSIFIER_NAME] = (
+            classifier,
+            {
+                **common,
+                "task": "slice classification: P(any intracranial hemorrhage) and P(each subtype)",
+                "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
+                "threshold": threshold,
+                "operating_point": operating_point,
+                "metrics": {"held_out": classifier_held_out},
+                "training": training_record(classifier, args.classifier_epochs, strategy),
+            },
+        )
+    if segmenter:
+        cards[SEGMENTER_NAME] = (
+            segmenter,
+            {
+                **common,
+                "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
+                "architecture": {
+                    "name": "Attention ResUNet" if args.attention else "ResUNet",
+                    "base_width": args.base_width,
+                    "attention_gates": args.attention,
+                    "loss": args.loss,
+                },
+                "output": {"name": "mask", "mask_threshold": 0.5},
+                "threshold": 0.5,
+                "metrics": {"held_out": segmenter_held_out},
+                "training": training_record(segmenter, args.segmenter_epochs, strategy),
+            },
+        )
+    for name, (result, card) in cards.items():
         path = export_model(result.model, args.store, name, args.version, card)
         log(f"exported {path}")
     summary = {"classifier": classifier_held_out, "segmenter": segmenter_held_out, "operating_point": operating_point}

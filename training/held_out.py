@@ -29,8 +29,8 @@ def phantom_held_out(args: argparse.Namespace, classify, segment, threshold: flo
         )
         for form, share in FORMS
     }
-    classifier = {form: classifier_metrics(classify, data, threshold) for form, data in tests.items()}
-    segmenter = {form: segmenter_metrics(segment, data) for form, data in tests.items()}
+    classifier = {form: classifier_metrics(classify, data, threshold) for form, data in tests.items()} if classify else {}
+    segmenter = {form: segmenter_metrics(segment, data) for form, data in tests.items()} if segment else {}
     return classifier, segmenter
 
 

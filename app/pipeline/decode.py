@@ -106,7 +106,7 @@ def decode_reference_mask(data: bytes, shape: tuple[int, int]) -> np.ndarray:
     """A PNG (or any raster) whose non-zero pixels are hemorrhage -> bool (H, W) matching the image."""
     if not data:
         raise InvalidInput("reference_mask is empty", "reference_mask")
-    if not (data.startswith(PNG_MAGIC) or data.startswith(JPEG_MAGIC)):
+    if not data.startswith((PNG_MAGIC, JPEG_MAGIC)):
         raise UnsupportedImage("reference_mask must be a PNG", "reference_mask")
     check_mask_header(data, shape)
     image = _imdecode(data, "reference_mask", "reference_mask")

@@ -3,8 +3,10 @@
 from collections.abc import Callable
 
 from app.config import Settings
+from app.serving.openvino_engine import openvino_predictor
 from app.serving.runtime import LoadedModels, saved_model_predictor
 from app.serving.store import ModelVersion, resolve
+from app.serving.tf_setup import TFSetup, configure_tensorflow
 
 
 def resolve_pair(settings: Settings) -> tuple[ModelVersion, ModelVersion]:
@@ -19,9 +21,22 @@ def resolved_versions(settings: Settings) -> tuple[int, int]:
     return classifier.version, segmenter.version
 
 
+def choose_engine(requested: str, setup: TFSetup) -> str:
+    """OpenVINO on a CPU (faster here, same fp32 answers); TensorFlow where it has a GPU."""
+    if requested != "auto":
+        return requested
+    return "tensorflow" if setup.device == "gpu" else "openvino"
+
+
 def store_loader(settings: Settings) -> Callable[[], LoadedModels]:
     def load() -> LoadedModels:
+        setup = configure_tensorflow(settings.tf_options)  # once per process; later calls return the same setup
+        engine = choose_engine(settings.engine, setup)
+        if engine == "openvino":
+            predictor = lambda version: openvino_predictor(version, bf16=setup.cpu_bf16)
+        else:
+            predictor = saved_model_predictor
         classifier, segmenter = resolve_pair(settings)
-        return LoadedModels(saved_model_predictor(classifier), saved_model_predictor(segmenter), classifier, segmenter)
+        return LoadedModels(predictor(classifier), predictor(segmenter), classifier, segmenter, engine=engine)
 
     return load

@@ -20,6 +20,7 @@ class LoadedModels:
     segmenter: Predict  # (N, H, W, 3) float32 -> (N, H, W, 1) probabilities
     classifier_version: ModelVersion
     segmenter_version: ModelVersion
+    engine: str = "tensorflow"  # or "openvino"
     runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # what TensorFlow was configured with
 
     @property

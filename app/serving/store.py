@@ -23,7 +23,9 @@ def available_versions(store: Path, name: str) -> list[int]:
     folder = store / name
     if not folder.is_dir():
         return []
-    return sorted(int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit() and (p / "saved_model.pb").exists())
+    return sorted(
+        int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit() and (p / "saved_model.pb").exists()
+    )
 
 
 def resolve(store: Path, name: str, pinned: int | None = None) -> ModelVersion:

@@ -69,7 +69,8 @@ def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantom
     assert (decoded_mask(body) != offline_mask).sum() == 0
 
 
-def test_info_reports_the_cpu_here(base_url):
+def test_info_reports_the_cpu_and_its_engine_here(base_url):
     body = httpx.get(f"{base_url}/v1/info").json()
     assert body["device"] == "cpu"  # no GPU on this machine; a GPU host reports "gpu"
     assert body["runtime"]["gpus"] == 0
+    assert body["runtime"]["engine"] == "openvino"  # the CPU default; the answer test above compares it to TensorFlow

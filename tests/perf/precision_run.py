@@ -1,7 +1,7 @@
-"""Run both shipped models over saved inputs at one precision, the way the service loads them; save the outputs.
+"""Run both shipped models over saved inputs with one engine and precision, through the service's loader; save them.
 
-`python -m tests.perf.precision_run STORE INPUTS.npz OUT.npz --bf16` - a separate process per precision, because the
-bf16 rewrite is a process-wide TensorFlow option fixed when the models' functions are first instantiated.
+`python -m tests.perf.precision_run STORE INPUTS.npz OUT.npz --engine openvino --bf16` - a separate process per run,
+because the bf16 rewrite is a process-wide TensorFlow option fixed when the models' functions are first instantiated.
 """
 
 import argparse
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.serving.runtime import saved_model_predictor
-from app.serving.store import resolve
-from app.serving.tf_setup import TFOptions, configure_tensorflow
+from app.config import Settings
+from app.serving.loading import store_loader
+from app.serving.tf_setup import configure_tensorflow
 
 BATCH = 8
 
@@ -22,17 +22,19 @@ def main(argv=None) -> None:
     parser.add_argument("store", type=Path)
     parser.add_argument("inputs", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument("--engine", choices=["openvino", "tensorflow"], required=True)
     parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args(argv)
-    setup = configure_tensorflow(TFOptions(cpu_bf16=args.bf16))
-    classifier = saved_model_predictor(resolve(args.store, "ich_classifier"))
-    segmenter = saved_model_predictor(resolve(args.store, "ich_segmenter"))
+    settings = Settings(model_store=args.store, engine=args.engine, cpu_bf16=args.bf16)
+    models = store_loader(settings)()
+    setup = configure_tensorflow(settings.tf_options)
+    classifier, segmenter = models.classifier, models.segmenter
     images = np.load(args.inputs)["images"]
     batches = [images[i : i + BATCH] for i in range(0, len(images), BATCH)]
     probabilities = np.concatenate([classifier(b) for b in batches])
     mask_probabilities = np.concatenate([segmenter(b) for b in batches])[..., 0]
     np.savez(args.out, probabilities=probabilities, mask_probabilities=mask_probabilities)
-    print(json.dumps(setup.as_dict()))
+    print(json.dumps(setup.as_dict() | {"engine": models.engine}))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,11 @@ def test_flops_scale_with_the_batch(tiny_saved_model):
     assert four == {op: 4 * value for op, value in one.items()}
 
 
-def test_peak_matmul_reports_a_positive_rate_per_precision(monkeypatch):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_peak_matmul_is_the_better_engine_at_each_precision(monkeypatch, precision):
     monkeypatch.setattr("bench.floor.MATMUL_SIZES", (64,))
-    result = peak_matmul("bf16")
-    assert result["sizes"] == [64] and result["peak_flops"] >= result["median_flops"] > 0
+    result = peak_matmul(precision)
+    engines = result["by_engine"]
+    assert set(engines) == {"tensorflow", "openvino"} and result["sizes"] == [64]
+    assert all(e["peak_flops"] >= e["median_flops"] > 0 for e in engines.values())
+    assert result["peak_flops"] == max(e["peak_flops"] for e in engines.values())

@@ -1,0 +1,59 @@
+"""Which engine runs the SavedModels: OpenVINO on a CPU, TensorFlow on a GPU, and whatever the operator pins."""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from app.config import Settings
+from app.serving import loading
+from app.serving.openvino_engine import openvino_predictor
+from app.serving.store import resolve
+from app.serving.tf_setup import TFSetup
+from tests.live_server import ROOT
+
+CPU = TFSetup("cpu", 0, cpu_bf16=False, gpu_mixed_precision=False, xla=False, intra_op_threads=2, inter_op_threads=2)
+GPU = replace(CPU, device="gpu", gpus=1)
+SHIPPED_STORE = ROOT / "model_store"
+
+
+@pytest.mark.parametrize(
+    ("requested", "setup", "engine"),
+    [
+        ("auto", CPU, "openvino"),
+        ("auto", GPU, "tensorflow"),
+        ("tensorflow", CPU, "tensorflow"),
+        ("openvino", GPU, "openvino"),
+    ],
+)
+def test_auto_picks_openvino_on_a_cpu_and_tensorflow_on_a_gpu(requested, setup, engine):
+    assert loading.choose_engine(requested, setup) == engine
+
+
+def test_an_unknown_engine_is_refused_at_start_up(tmp_path):
+    with pytest.raises(ValueError, match="engine"):
+        Settings(model_store=tmp_path, engine="onnx")
+
+
+@pytest.mark.parametrize("engine", ["openvino", "tensorflow"])
+def test_the_store_loader_builds_the_chosen_engine(monkeypatch, engine):
+    monkeypatch.setattr(loading, "configure_tensorflow", lambda options: CPU)
+    built = []
+    monkeypatch.setattr(loading, "openvino_predictor", lambda version, bf16: built.append("openvino") or "ov")
+    monkeypatch.setattr(loading, "saved_model_predictor", lambda version: built.append("tensorflow") or "tf")
+    models = loading.store_loader(Settings(model_store=SHIPPED_STORE, engine=engine))()
+    assert models.engine == engine and built == [engine, engine]
+
+
+def test_openvino_outputs_are_the_callers_own_and_safe_across_threads():
+    """One OpenVINO request is reused, so each answer must be copied out before the next call overwrites it."""
+    predict = openvino_predictor(resolve(SHIPPED_STORE, "ich_classifier"))
+    rng = np.random.default_rng(0)
+    batches = [rng.random((2, 256, 256, 3), np.float32) for _ in range(6)]
+    alone = [predict(batch) for batch in batches]
+    assert not np.allclose(alone[0], alone[1]), "different inputs should give different outputs"
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(predict, batches))
+    for first, second in zip(alone, together):
+        np.testing.assert_allclose(first, second, atol=1e-6)
