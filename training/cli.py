@@ -114,7 +114,32 @@ def training_record(result, epochs: int, strategy) -> dict:
         "hardware": hardware(strategy),
         "history": result.history,
     }
-    return record | ({"transfer_learning": result.transfer} if result.transfer else {})
+    return {"training": record | ({"transfer_learning": result.transfer} if result.transfer else {})}
+
+
+def classifier_card(held_out: dict, operating_point: dict) -> dict:
+    return {
+        "task": "slice classification: P(any intracranial hemorrhage) and P(each subtype)",
+        "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
+        "threshold": operating_point["threshold"],
+        "operating_point": operating_point,
+        "metrics": {"held_out": held_out},
+    }
+
+
+def segmenter_card(held_out: dict, args: argparse.Namespace) -> dict:
+    return {
+        "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
+        "architecture": {
+            "name": "Attention ResUNet" if args.attention else "ResUNet",
+            "base_width": args.base_width,
+            "attention_gates": args.attention,
+            "loss": args.loss,
+        },
+        "output": {"name": "mask", "mask_threshold": 0.5},
+        "threshold": 0.5,
+        "metrics": {"held_out": held_out},
+    }
 
 
 def run(args: argparse.Namespace) -> dict | None:
@@ -178,36 +203,14 @@ def run(args: argparse.Namespace) -> dict | None:
     }
     cards = {}
     if classifier:
+        card = classifier_card(classifier_held_out, operating_point)
         cards[CLASSIFIER_NAME] = (
             classifier,
-            {
-                **common,
-                "task": "slice classification: P(any intracranial hemorrhage) and P(each subtype)",
-                "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
-                "threshold": threshold,
-                "operating_point": operating_point,
-                "metrics": {"held_out": classifier_held_out},
-                "training": training_record(classifier, args.classifier_epochs, strategy),
-            },
+            common | card | training_record(classifier, args.classifier_epochs, strategy),
         )
     if segmenter:
-        cards[SEGMENTER_NAME] = (
-            segmenter,
-            {
-                **common,
-                "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
-                "architecture": {
-                    "name": "Attention ResUNet" if args.attention else "ResUNet",
-                    "base_width": args.base_width,
-                    "attention_gates": args.attention,
-                    "loss": args.loss,
-                },
-                "output": {"name": "mask", "mask_threshold": 0.5},
-                "threshold": 0.5,
-                "metrics": {"held_out": segmenter_held_out},
-                "training": training_record(segmenter, args.segmenter_epochs, strategy),
-            },
-        )
+        card = segmenter_card(segmenter_held_out, args)
+        cards[SEGMENTER_NAME] = segmenter, common | card | training_record(segmenter, args.segmenter_epochs, strategy)
     for name, (result, card) in cards.items():
         path = export_model(result.model, args.store, name, args.version, card)
         log(f"exported {path}")

@@ -18,8 +18,6 @@ from tests.live_server import ROOT, live_server
 from training.phantoms import generate_phantom
 
 
-
-
 @pytest.fixture(scope="module")
 def smoke_store(tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
@@ -71,3 +69,17 @@ def test_service_answer_equals_offline_savedmodel(smoke_store, tmp_path):
     assert served_mask.shape == offline_mask.shape == (512, 512)
     assert (served_mask != offline_mask).sum() == 0
     assert body["models"] == [{"name": "ich_classifier", "version": 3}, {"name": "ich_segmenter", "version": 3}]
+
+
+def test_models_option_trains_and_exports_only_the_named_model(tmp_path):
+    """`--models segmenter` retrains the ResUNet alone; the service pairs it with the classifier already stored."""
+    store = tmp_path / "store"
+    command = ["--smoke", "--models", "segmenter", "--store", str(store), "--version", "4", "--workers", "1"]
+    command += ["--run-dir", str(tmp_path / "work")]
+    done = subprocess.run([sys.executable, "-m", "training", *command], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert [p.name for p in store.iterdir()] == ["ich_segmenter"]
+    card = json.loads((store / "ich_segmenter" / "4" / "model_card.json").read_text())
+    assert card["reproduce"].startswith("python -m training --smoke --models segmenter")
+    assert {"hu", "brain_window_8bit"} <= set(card["metrics"]["held_out"])
+    assert card["training"]["epochs"] == 1
