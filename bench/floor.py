@@ -118,24 +118,32 @@ def peak_matmul(precision: str) -> dict:
     }
 
 
-def forward_pass(store: Path, engine: str, batches=FORWARD_BATCHES, rounds: int = MATMUL_REPEATS) -> dict:
-    """Both models alone, loaded by the service's own loader with this engine, in ms per slice."""
-    from app.config import Settings
+def forward_pass(
+    store: Path, engine: str, batches=FORWARD_BATCHES, rounds: int = MATMUL_REPEATS, **settings
+) -> dict[str, dict[str, float]]:
+    """Both models alone, loaded by the service's own loader (this engine, any other service settings), in ms per
+    slice: median, min and max over the rounds, and the first call at each batch size, which creates its kernels."""
     from app.serving.loading import store_loader
 
-    loaded = store_loader(Settings(model_store=store, engine=engine))()
-    models = [loaded.classifier, loaded.segmenter]
+    loaded = store_loader(Settings(model_store=store, engine=engine, **settings))()
     rng = np.random.default_rng(0)
     inputs = {size: rng.random((size, *INPUT_SHAPE[1:]), np.float32) for size in batches}
+
+    def per_slice_ms(size: int) -> float:
+        started = time.perf_counter()
+        loaded.classifier(inputs[size])
+        loaded.segmenter(inputs[size])
+        return (time.perf_counter() - started) * 1000 / size
+
+    first = {size: per_slice_ms(size) * size for size in batches}
     times: dict[int, list[float]] = {size: [] for size in batches}
-    for round_index in range(rounds + 1):
-        for size in batches:  # rounds over the sizes, so background load touches each alike
-            started = time.perf_counter()
-            for model in models:
-                model(inputs[size])
-            if round_index:  # round 0 creates the kernels for each shape
-                times[size].append((time.perf_counter() - started) * 1000 / size)
-    return {str(size): {"median_ms": float(np.median(t)), "min_ms": min(t)} for size, t in times.items()}
+    for _ in range(rounds):  # rounds over the sizes, so background load touches each alike
+        for size in batches:
+            times[size].append(per_slice_ms(size))
+    return {
+        str(size): {"median_ms": float(np.median(t)), "min_ms": min(t), "max_ms": max(t), "first_call_ms": first[size]}
+        for size, t in times.items()
+    }
 
 
 def main(argv=None) -> None:

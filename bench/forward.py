@@ -8,14 +8,12 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
 from app.config import Settings
-from app.serving.loading import store_loader
+from app.serving.loading import choose_engine
 from app.serving.tf_setup import configure_tensorflow
+from bench.floor import forward_pass
 
 # Service settings per configuration; "tf" is TensorFlow's own runtime, "ov" OpenVINO (the CPU default).
 CONFIGS = {
@@ -32,30 +30,10 @@ REPEATS = 5
 
 def measure(store: Path, options: dict, batches: tuple[int, ...], repeats: int) -> dict:
     settings = Settings(model_store=store, **options)
-    setup = configure_tensorflow(settings.tf_options)
-    loaded = store_loader(settings)()
-    models = [loaded.classifier, loaded.segmenter]
-    rng = np.random.default_rng(0)
-    inputs = {size: rng.random((size, 256, 256, 3), np.float32) for size in batches}
-
-    def per_slice_ms(size: int) -> float:
-        started = time.perf_counter()
-        for model in models:
-            model(inputs[size])
-        return (time.perf_counter() - started) * 1000 / size
-
-    first = {size: per_slice_ms(size) * size for size in batches}  # kernel creation and allocation for the shape
-    times: dict[int, list[float]] = {size: [] for size in batches}
-    for _ in range(repeats):  # rounds over the sizes, so drift in background load touches every size alike
-        for size in batches:
-            times[size].append(per_slice_ms(size))
-    return {
-        "setup": setup.as_dict() | {"engine": loaded.engine},
-        "ms_per_slice": {
-            size: {"median": float(np.median(t)), "min": min(t), "max": max(t), "first_call_ms": first[size]}
-            for size, t in times.items()
-        },
-    }
+    setup = configure_tensorflow(settings.tf_options)  # before the loader, which would otherwise apply the defaults
+    engine = choose_engine(settings.engine, setup)
+    timings = forward_pass(store, batches=batches, rounds=repeats, **options)
+    return {"setup": setup.as_dict() | {"engine": engine}, "ms_per_slice": timings}
 
 
 def main(argv=None) -> None:
@@ -91,7 +69,7 @@ def main(argv=None) -> None:
             print(f"| {name} | failed: {done.stderr.strip().splitlines()[-1]} |")
             continue
         timings = json.loads(done.stdout.strip().splitlines()[-1])["ms_per_slice"]
-        cells = [f"{t['median']:.1f} ({t['min']:.1f}–{t['max']:.1f})" for t in timings.values()]
+        cells = [f"{t['median_ms']:.1f} ({t['min_ms']:.1f}–{t['max_ms']:.1f})" for t in timings.values()]
         first = ", ".join(f"{t['first_call_ms']:.0f}" for t in timings.values())
         print(f"| {name} | " + " | ".join(cells) + f" | {first} |")
 
