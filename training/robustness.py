@@ -1,6 +1,6 @@
 """Held-out phantoms as a different scanner would send them: each shipped version measured under the augmentation.
 
-    python -m training.robustness --versions 2 [1 ...] --count 300
+    python -m training.robustness --versions 2 3 [1 ...] --count 300
 
 Every test phantom (seed 3; every second one through the 8-bit brain-window export) gets one random draw of
 training.augment (rotation, scale, shift, flips, HU gain and offset, noise), with the same draws for every version,
@@ -50,27 +50,29 @@ def perturbed_test_set(count: int, seed: int = 123) -> tuple[np.ndarray, np.ndar
 
 
 def measure(store, version: str, data) -> dict:
+    """Each model at this version that the store holds (a version may retrain only one of them)."""
     inputs, masks, labels, forms = data
-    classify = load_saved_model(store / "ich_classifier" / version)
-    segment = load_saved_model(store / "ich_segmenter" / version)
-    scores = predict_in_batches(classify, inputs)[:, 0]
-    predicted = predict_in_batches(segment, inputs)[..., 0] >= 0.5
+    found = {name: store / name / version for name in ("ich_classifier", "ich_segmenter")}
+    found = {name: load_saved_model(path) for name, path in found.items() if path.is_dir()}
+    scores = predict_in_batches(found["ich_classifier"], inputs)[:, 0] if "ich_classifier" in found else None
+    segment = found.get("ich_segmenter")
+    predicted = predict_in_batches(segment, inputs)[..., 0] >= 0.5 if segment else None
     result = {}
     for form, chosen in (("hu", ~forms), ("brain_window_8bit", forms)):
-        result[form] = {
-            "auc": roc_auc(labels[chosen], scores[chosen]),
-            "mean_dice_positive_slices": float(
-                np.mean([dice_score(predicted[i], masks[i]) for i in np.flatnonzero(chosen & labels)])
-            ),
-            "negative_slices_with_false_positive_pixels": float(
+        figures = {}
+        if scores is not None:
+            figures["auc"] = roc_auc(labels[chosen], scores[chosen])
+        if predicted is not None:
+            dice = [dice_score(predicted[i], masks[i]) for i in np.flatnonzero(chosen & labels)]
+            figures["mean_dice_positive_slices"] = float(np.mean(dice))
+            figures["negative_slices_with_false_positive_pixels"] = float(
                 np.mean([predicted[i].any() for i in np.flatnonzero(chosen & ~labels)])
-            ),
-        }
+            )
+        result[form] = figures
     return result
 
 
 def main(argv=None) -> None:
-
     parser = argparse.ArgumentParser(prog="python -m training.robustness", description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("model_store"))
     parser.add_argument("--versions", nargs="+", default=["2"])
