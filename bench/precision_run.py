@@ -1,6 +1,6 @@
 """Run both shipped models over saved inputs with one engine and precision, through the service's loader; save them.
 
-`python -m tests.perf.precision_run STORE INPUTS.npz OUT.npz --engine openvino --bf16` - a separate process per run,
+`python -m bench.precision_run STORE INPUTS.npz OUT.npz --engine openvino --bf16` - a separate process per run,
 because the bf16 rewrite is a process-wide TensorFlow option fixed when the models' functions are first instantiated.
 """
 
