@@ -1,8 +1,8 @@
 """The CPU inference engine: the same SavedModel, compiled by OpenVINO for this CPU.
 
 OpenVINO reads the SavedModel that TensorFlow would load (no second model file to keep in step) and runs it
-fp32 with fused, blocked-layout kernels: 1.3x TensorFlow's forward speed on this machine, with outputs equal to
-1e-7 (docs/performance.md; tests/perf/test_openvino_equivalence.py).
+fp32 with fused, blocked-layout kernels: 1.4x TensorFlow's forward speed on this machine, with outputs equal to
+2e-6 (docs/performance.md; tests/perf/test_engine_equivalence.py).
 """
 
 import threading
