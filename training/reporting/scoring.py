@@ -13,9 +13,7 @@ from core.dice import dice_score
 from core.model_input import slice_with_context, to_model_input
 from core.resize import resize_image
 from training.datasets.records import SliceRecord
-
-Predict = Callable[[np.ndarray], np.ndarray]
-BATCH = 16
+from training.evaluate import Predict, predict_in_batches
 
 
 @dataclass
@@ -64,10 +62,6 @@ class Overlay:
     hu: np.ndarray
     reference: np.ndarray
     predicted: np.ndarray
-
-
-def predict_in_batches(predict: Predict, inputs: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.asarray(predict(inputs[i : i + BATCH])) for i in range(0, len(inputs), BATCH)])
 
 
 def score_patient(
