@@ -16,6 +16,9 @@ SERIES_SLICES = 40
 SERIES_CLIENTS = 16  # a scanner pushing slice by slice opens a handful of connections, not one per slice
 STAGES = ("decode", "preprocess", "classify", "segment", "postprocess", "encode")
 
+# The forward pass alone with the served engine, and with TensorFlow when that is another (bench.floor).
+FORWARD_KEYS = ("forward_fp32", "forward_fp32_tensorflow")
+
 
 @dataclass
 class Inputs:
@@ -126,7 +129,7 @@ def one_run(inputs: Inputs, plan: Plan, floor_numbers: dict | None = None) -> Ru
         run.add(f"peak_matmul_{precision}_gflops", rate["peak_flops"] / 1e9)
         for engine, by_engine in rate.get("by_engine", {}).items():
             run.add(f"peak_matmul_{precision}_{engine}_gflops", by_engine["peak_flops"] / 1e9)
-    for key in ("forward_fp32", "forward_fp32_tensorflow"):  # the served engine, and TensorFlow when it is another
+    for key in FORWARD_KEYS:
         for size, timing in numbers.get(key, {}).items():
             run.add(f"{key}.batch{size}_ms_per_slice", timing["median_ms"])
     for model, ops in numbers["flops"].items():

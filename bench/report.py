@@ -1,6 +1,6 @@
 """Ratios, efficiency and targets from the runs, printed as the Markdown tables that docs/performance.md records."""
 
-from bench.measure import CONCURRENCY, STAGES, Run
+from bench.measure import CONCURRENCY, FORWARD_KEYS, STAGES, Run
 from bench.stats import Spread, spread
 
 TARGETS = {
@@ -27,7 +27,7 @@ def derive(run: Run, peaks: dict[str, float], precision: str, variant: str | Non
     flops = f["flops.ich_classifier_gflop"] + f["flops.ich_segmenter_gflop"]
     run.add("flops.per_slice_gflop", flops)
     run.add("flops.elementwise_gflop", sum(v for k, v in f.items() if k.endswith("_elementwise_gflop")))
-    for key in ("forward_fp32", "forward_fp32_tensorflow"):
+    for key in FORWARD_KEYS:
         for size in (1, 8):
             ms = f.get(f"{key}.batch{size}_ms_per_slice")
             if ms:  # the models alone, no HTTP, pipeline or clients: how close the kernels themselves come
@@ -141,7 +141,7 @@ def markdown(s: dict[str, Spread], meta: dict) -> str:
     ]
     floor_rows += [[f"efficiency ours c={c} ({precision})", get(f"efficiency.ours_c{c}", 3)] for c in CONCURRENCY]
     engine = meta.get("engine", "tensorflow")
-    for key, name in (("forward_fp32", engine), ("forward_fp32_tensorflow", "tensorflow")):
+    for key, name in zip(FORWARD_KEYS, (engine, "tensorflow")):
         for size in (1, 8):
             if f"{key}.batch{size}_ms_per_slice" in s:
                 floor_rows += [

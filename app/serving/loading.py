@@ -1,6 +1,7 @@
 """Which versions to serve (pinned or highest) and how to load them from the store."""
 
 from collections.abc import Callable
+from functools import partial
 
 from app.config import Settings
 from app.serving.openvino_engine import openvino_predictor
@@ -32,10 +33,7 @@ def store_loader(settings: Settings) -> Callable[[], LoadedModels]:
     def load() -> LoadedModels:
         setup = configure_tensorflow(settings.tf_options)  # once per process; later calls return the same setup
         engine = choose_engine(settings.engine, setup)
-        if engine == "openvino":
-            predictor = lambda version: openvino_predictor(version, bf16=setup.cpu_bf16)
-        else:
-            predictor = saved_model_predictor
+        predictor = partial(openvino_predictor, bf16=setup.cpu_bf16) if engine == "openvino" else saved_model_predictor
         classifier, segmenter = resolve_pair(settings)
         return LoadedModels(predictor(classifier), predictor(segmenter), classifier, segmenter, engine=engine)
 

@@ -9,13 +9,14 @@ import threading
 
 import numpy as np
 
+from app.serving.runtime import Predict
 from app.serving.store import ModelVersion
 
 # fp32 unless asked: OpenVINO would otherwise pick bf16 on AMX CPUs, which fails the equivalence check.
 PRECISIONS = {False: "f32", True: "bf16"}
 
 
-def openvino_predictor(version: ModelVersion, bf16: bool = False):
+def openvino_predictor(version: ModelVersion, bf16: bool = False) -> Predict:
     import openvino as ov  # imported here so that a TensorFlow-only deployment never loads it
 
     core = ov.Core()
