@@ -13,8 +13,7 @@ import numpy as np
 from app.config import Settings
 from app.serving.loading import store_loader
 from app.serving.tf_setup import configure_tensorflow
-
-BATCH = 8
+from training.evaluate import predict_in_batches
 
 
 def main(argv=None) -> None:
@@ -27,12 +26,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     settings = Settings(model_store=args.store, engine=args.engine, cpu_bf16=args.bf16)
     models = store_loader(settings)()
-    setup = configure_tensorflow(settings.tf_options)
-    classifier, segmenter = models.classifier, models.segmenter
+    setup = configure_tensorflow(settings.tf_options)  # cached: the set-up the loader just applied
     images = np.load(args.inputs)["images"]
-    batches = [images[i : i + BATCH] for i in range(0, len(images), BATCH)]
-    probabilities = np.concatenate([classifier(b) for b in batches])
-    mask_probabilities = np.concatenate([segmenter(b) for b in batches])[..., 0]
+    probabilities = predict_in_batches(models.classifier, images)
+    mask_probabilities = predict_in_batches(models.segmenter, images)[..., 0]
     np.savez(args.out, probabilities=probabilities, mask_probabilities=mask_probabilities)
     print(json.dumps(setup.as_dict() | {"engine": models.engine}))
 
