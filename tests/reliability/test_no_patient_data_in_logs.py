@@ -17,13 +17,15 @@ from tests.reliability.fake_app import DELAY_ENV
 PATIENT_NAME, PATIENT_ID = "Quillfeather^Ozymandias", "MRN-55501-ZX"
 FILE_NAME = "Quillfeather_Ozymandias_MRN-55501-ZX.dcm"
 PIXEL_SPACING = Tag(0x00280030)
-SECRETS = (PATIENT_NAME, "Quillfeather", "Ozymandias", PATIENT_ID, "55501")
+# Letters in the accession number: a bare 5-digit secret turned up by chance inside random UIDs and timings.
+ACCESSION = "ACC55501QZ"
+SECRETS = (PATIENT_NAME, "Quillfeather", "Ozymandias", PATIENT_ID, ACCESSION)
 
 
 def identified(z_mm: float = 0.0, series_uid: str | None = None, malformed: bool = False, **changes) -> bytes:
     ds = ct_dataset(block_slice(), z_mm=z_mm, series_uid=series_uid, study_uid=STUDY, frame_uid=FRAME)
     ds.PatientName, ds.PatientID, ds.OtherPatientIDs = PATIENT_NAME, PATIENT_ID, PATIENT_ID
-    ds.AccessionNumber, ds.ReferringPhysicianName = "55501", PATIENT_NAME
+    ds.AccessionNumber, ds.ReferringPhysicianName = ACCESSION, PATIENT_NAME
     for keyword, value in changes.items():
         setattr(ds, keyword, value)
     if malformed:  # the name inside a number field: a parse error must not echo the value
