@@ -1,16 +1,42 @@
-"""HTTP load on loopback: closed-loop clients spread over several processes, a burst, and sequential latency."""
+"""HTTP load on loopback: closed-loop clients spread over several processes, a burst, and sequential latency.
 
+The clients share the two cores with the server they measure, so they must cost it as little as possible: each
+request body is multipart-encoded once (by httpx) and sent over a plain `http.client` connection. httpx's own request
+path took ~5 ms of client CPU per request against ~0.7 ms for this (bench/load.py's CPU accounting, docs/performance.md).
+"""
+
+import http.client
+import json
 import multiprocessing
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
 MAX_PROCESSES = 4  # client processes; threads within each make up the rest of the concurrency
 TIMEOUT_S = 120
 PREDICT = "/v1/predict"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A request body encoded ahead of time, with the Content-Type that names its multipart boundary."""
+
+    content_type: str
+    body: bytes
+
+
+def upload(files: list[tuple[str, tuple[str, bytes, str]]]) -> Upload:
+    """httpx's multipart encoder, used once per payload; the body is then resent as bytes."""
+    request = httpx.Request("POST", "http://encode.invalid", files=files)
+    return Upload(request.headers["content-type"], request.read())
+
+
+def slice_upload(payload: bytes) -> Upload:
+    return upload([("image", ("slice.png", payload, "image/png"))])
 
 
 @dataclass
@@ -29,6 +55,7 @@ class Sample:
 class Load:
     samples: list[Sample]
     window_s: float
+    client_cpu_s: float = 0.0  # CPU the client processes used, when measured (closed_loop)
 
     @property
     def ok(self) -> list[Sample]:
@@ -42,39 +69,50 @@ class Load:
     def throughput(self) -> float:
         return len(self.ok) / self.window_s
 
+    @property
+    def client_cpu_ms_per_request(self) -> float:
+        return 1000 * self.client_cpu_s / max(1, len(self.samples))
 
-def post(client: httpx.Client, url: str, payload: bytes) -> Sample:
+
+def connect(url: str) -> http.client.HTTPConnection:
+    """A keep-alive connection; after an error it reconnects on the next request by itself."""
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_S)
+
+
+def post(connection: http.client.HTTPConnection, path: str, request: Upload) -> Sample:
     started = time.time()
     try:
-        response = client.post(url + PREDICT, files={"image": ("slice.png", payload, "image/png")})
-        status = response.status_code
-        timings = response.json().get("timings_ms", {}) if status == 200 else {}
-    except httpx.HTTPError:
-        status, timings = 0, {}
+        connection.request("POST", path, request.body, {"Content-Type": request.content_type})
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        status, body = 0, b""
+    timings = json.loads(body).get("timings_ms", {}) if status == 200 else {}
     return Sample(started, time.time(), status, timings)
 
 
-def _loop(client: httpx.Client, url: str, payloads: list[bytes], offset: int, stop_at: float) -> list[Sample]:
-    samples, index = [], offset
+def _loop(url: str, uploads: list[Upload], offset: int, stop_at: float) -> list[Sample]:
+    connection, samples, index = connect(url), [], offset
     while time.time() < stop_at:
-        samples.append(post(client, url, payloads[index % len(payloads)]))
+        samples.append(post(connection, PREDICT, uploads[index % len(uploads)]))
         index += 1
+    connection.close()
     return samples
 
 
-def _client_process(url, payloads, offsets, seconds, ready, results) -> None:
-    clients = [httpx.Client(timeout=TIMEOUT_S) for _ in offsets]
-    ready.wait()  # every process has its clients before the window opens
-    stop_at = time.time() + seconds
+def _client_process(url, uploads, offsets, seconds, ready, results) -> None:
+    ready.wait()  # every process is up before the window opens
+    cpu_started, stop_at = time.process_time(), time.time() + seconds
     with ThreadPoolExecutor(len(offsets)) as pool:
-        runs = pool.map(lambda pair: _loop(pair[0], url, payloads, pair[1], stop_at), zip(clients, offsets))
-        results.put([sample for run in runs for sample in run])
-    for client in clients:
-        client.close()
+        runs = list(pool.map(lambda offset: _loop(url, uploads, offset, stop_at), offsets))
+    results.put(([sample for run in runs for sample in run], time.process_time() - cpu_started))
 
 
 def closed_loop(url: str, payloads: list[bytes], concurrency: int, seconds: float) -> Load:
     """`concurrency` clients each send the next request as soon as the last answers, for `seconds`."""
+    uploads = [slice_upload(p) for p in payloads]
     # forkserver: children fork from a clean single-threaded server, never from this process with its threads and
     # their locks (a plain fork deadlocked in OpenSSL's context creation).
     context = multiprocessing.get_context("forkserver")
@@ -83,7 +121,7 @@ def closed_loop(url: str, payloads: list[bytes], concurrency: int, seconds: floa
     workers = [
         context.Process(
             target=_client_process,
-            args=(url, payloads, list(range(p, concurrency, processes)), seconds, ready, results),
+            args=(url, uploads, list(range(p, concurrency, processes)), seconds, ready, results),
         )
         for p in range(processes)
     ]
@@ -91,27 +129,29 @@ def closed_loop(url: str, payloads: list[bytes], concurrency: int, seconds: floa
         worker.start()
     ready.wait()
     start_at = time.time()
-    samples = [sample for _ in workers for sample in results.get()]
+    parts = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
+    samples = [sample for part, _ in parts for sample in part]
     # Every request started in the window counts, and the window stretches to the last answer: exact at c=1, slightly
     # conservative above it (clients that finished early sit idle at the end), and never empty for a slow server.
-    return Load(samples, max(s.finished for s in samples) - start_at)
+    window = max(s.finished for s in samples) - start_at
+    return Load(samples, window, sum(cpu for _, cpu in parts))
 
 
 def burst(url: str, payloads: list[bytes], concurrency: int) -> tuple[float, Load]:
     """All payloads at once through `concurrency` connections, as a scanner pushing a series slice by slice."""
-    lock, queue = threading.Lock(), list(reversed(payloads))
+    lock, queue = threading.Lock(), [slice_upload(p) for p in reversed(payloads)]
 
     def worker() -> list[Sample]:
-        samples = []
-        with httpx.Client(timeout=TIMEOUT_S) as client:
-            while True:
-                with lock:
-                    if not queue:
-                        return samples
-                    payload = queue.pop()
-                samples.append(post(client, url, payload))
+        connection, samples = connect(url), []
+        while True:
+            with lock:
+                if not queue:
+                    connection.close()
+                    return samples
+                request = queue.pop()
+            samples.append(post(connection, PREDICT, request))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -122,17 +162,16 @@ def burst(url: str, payloads: list[bytes], concurrency: int) -> tuple[float, Loa
 
 def sequential(url: str, payloads: list[bytes], count: int) -> Load:
     """One request at a time: latency without queueing."""
-    with httpx.Client(timeout=TIMEOUT_S) as client:
-        samples = [post(client, url, payloads[i % len(payloads)]) for i in range(count)]
+    uploads, connection = [slice_upload(p) for p in payloads], connect(url)
+    samples = [post(connection, PREDICT, uploads[i % len(uploads)]) for i in range(count)]
+    connection.close()
     return Load(samples, sum(s.latency_s for s in samples))
 
 
 def series(url: str, files: list[bytes]) -> tuple[float, int, dict[str, float]]:
     """One /v1/series request carrying every DICOM file of the series."""
-    upload = [("files", (f"slice{i:03d}.dcm", data, "application/dicom")) for i, data in enumerate(files)]
-    with httpx.Client(timeout=TIMEOUT_S) as client:
-        started = time.perf_counter()
-        response = client.post(url + "/v1/series", files=upload)
-        wall = time.perf_counter() - started
-    timings = response.json().get("timings_ms", {}) if response.status_code == 200 else {}
-    return wall, response.status_code, timings
+    request = upload([("files", (f"slice{i:03d}.dcm", data, "application/dicom")) for i, data in enumerate(files)])
+    connection = connect(url)
+    sample = post(connection, "/v1/series", request)
+    connection.close()
+    return sample.latency_s, sample.status, sample.timings_ms

@@ -84,6 +84,7 @@ def throughput(run: Run, name: str, url: str, payloads: list[bytes], plan: Plan,
         result = load.closed_loop(url, payloads, concurrency, plan.seconds)
         run.add_load(f"{name}.throughput_c{concurrency}", result)
         run.add(f"{name}.throughput_c{concurrency}", result.throughput)
+        run.add(f"{name}.throughput_c{concurrency}.client_cpu_ms", result.client_cpu_ms_per_request)
 
 
 def one_run(inputs: Inputs, plan: Plan, floor_numbers: dict | None = None) -> Run:

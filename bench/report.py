@@ -105,6 +105,14 @@ def markdown(s: dict[str, Spread], meta: dict) -> str:
         )
     rows.append(
         [
+            "load generator CPU per request at c=8 (ms)",
+            get("ours.throughput_c8.client_cpu_ms", 1),
+            get("naive.throughput_c8.client_cpu_ms", 1),
+            "",
+        ]
+    )
+    rows.append(
+        [
             "40-slice 512×512 series, one /v1/series request (s)",
             get("ours.series_endpoint_s", 2),
             "n/a",

@@ -2,6 +2,7 @@
 
 import http.server
 import json
+import socket
 import threading
 from dataclasses import asdict
 
@@ -45,8 +46,17 @@ def test_png_inputs_hold_hu_plus_1024_and_the_dicom_series_assembles_in_order():
 
 class SlowEcho(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"timings_ms": {"decode": 1.0}}).encode()
+        # Answers 200 only to a well-formed multipart upload, so a load generator sending anything else fails.
+        sent = self.rfile.read(int(self.headers["Content-Length"]))
+        boundary = self.headers["Content-Type"].removeprefix("multipart/form-data; boundary=").encode()
+        parts = sent.split(b"--" + boundary)
+        well_formed = (
+            len(parts) >= 3 and parts[-1] == b"--\r\n" and b"Content-Disposition: form-data; name=" in parts[1]
+        )
+        body = json.dumps({"timings_ms": {"decode": 1.0, "parts": len(parts) - 2}}).encode()
+        if not well_formed:
+            self.send_error(400)
+            return
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -54,6 +64,12 @@ class SlowEcho(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket closes
 
 
 @pytest.fixture
@@ -68,7 +84,24 @@ def test_closed_loop_spreads_clients_over_processes_and_counts_every_answer(echo
     result = load.closed_loop(echo_url, [b"slice"], concurrency=6, seconds=0.5)
     assert result.errors == 0 and len(result.ok) >= 6
     assert result.throughput == pytest.approx(len(result.ok) / result.window_s)
-    assert all(s.timings_ms == {"decode": 1.0} for s in result.ok)
+    assert all(s.timings_ms == {"decode": 1.0, "parts": 1} for s in result.ok)
+    assert 0 < result.client_cpu_ms_per_request < 500  # the load generator's own cost is measured
+
+
+def test_uploads_are_multipart_encoded_once_and_resent_as_bytes():
+    request = load.slice_upload(b"\x89PNG-bytes")
+    assert request.content_type.startswith("multipart/form-data; boundary=")
+    assert b'name="image"; filename="slice.png"' in request.body and b"\x89PNG-bytes" in request.body
+
+
+def test_series_sends_every_file_in_one_request(echo_url):
+    wall, status, timings = load.series(echo_url, [b"dicom-a", b"dicom-b", b"dicom-c"])
+    assert status == 200 and timings == {"decode": 1.0, "parts": 3} and wall > 0
+
+
+def test_a_refused_connection_counts_as_an_error_not_a_crash():
+    result = load.sequential(f"http://127.0.0.1:{closed_port()}", [b"slice"], count=2)
+    assert result.errors == 2 and result.ok == []
 
 
 def test_burst_sends_each_payload_once(echo_url):
