@@ -4,11 +4,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
+import openvino
 import pytest
 
 from app.config import Settings
 from app.serving import loading
-from app.serving.openvino_engine import openvino_predictor
+from app.serving.openvino_engine import one_slice_model, openvino_predictor
 from app.serving.store import resolve
 from app.serving.tf_setup import TFSetup
 from tests.live_server import ROOT
@@ -57,3 +58,17 @@ def test_openvino_outputs_are_the_callers_own_and_safe_across_threads():
         together = list(pool.map(predict, batches))
     for first, second in zip(alone, together):
         np.testing.assert_allclose(first, second, atol=1e-6)
+
+
+def test_openvino_runs_a_batch_slice_by_slice_through_a_fixed_shape():
+    """The model is compiled for one slice (no kernels compiled on the hot path); a batch must still come back whole,
+    in order, and equal to each slice run alone."""
+    version = resolve(SHIPPED_STORE, "ich_segmenter")
+    assert list(one_slice_model(openvino.Core(), version).input().get_shape()) == [1, 256, 256, 3]
+    predict = openvino_predictor(version)
+    batch = np.random.default_rng(1).random((3, 256, 256, 3), np.float32)
+    together = predict(batch)
+    assert together.shape[0] == 3
+    for index in range(3):
+        np.testing.assert_array_equal(together[index], predict(batch[index : index + 1])[0])
+    assert not np.array_equal(together[0], together[1])
