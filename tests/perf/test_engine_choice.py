@@ -61,8 +61,8 @@ def test_openvino_outputs_are_the_callers_own_and_safe_across_threads():
 
 
 def test_openvino_runs_a_batch_slice_by_slice_through_a_fixed_shape():
-    """The model is compiled for one slice (no kernels compiled on the hot path); a batch must still come back whole,
-    in order, and equal to each slice run alone."""
+    """The model is compiled for one fixed slice shape; a batch must still come back whole, in order, and equal to
+    each slice run alone."""
     version = resolve(SHIPPED_STORE, "ich_segmenter")
     assert list(one_slice_model(openvino.Core(), version).input().get_shape()) == [1, 256, 256, 3]
     predict = openvino_predictor(version)
