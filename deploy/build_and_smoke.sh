@@ -117,6 +117,8 @@ smoke_in_chroot() {
     curl -sf "$base/health/live" >/dev/null || die "/health/live failed"
     curl -sf "$base/v2/health/ready" >/dev/null || die "/v2/health/ready failed"
     curl -sf "$base/v1/models" >/dev/null || die "/v1/models failed"
+    # On a CPU the image must run the models through OpenVINO (ICH_ENGINE=auto), or it silently serves slower.
+    curl -sf "$base/v1/info" | grep -q '"engine":"openvino"' || die "/v1/info does not report the OpenVINO engine"
     # The image's HEALTHCHECK command itself, as the container runtime would run it.
     chroot --userspec="$user" "$root" /usr/bin/env -i "${env[@]}" "${health[@]}" || die "HEALTHCHECK command failed"
     # One real prediction on a uniform brain-window PNG made with the image's own OpenCV.
