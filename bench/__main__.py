@@ -55,8 +55,10 @@ def main(argv=None) -> None:
     precision = "bf16" if settings.cpu_bf16 and has_amx_bf16() else "fp32"
     variant, variant_precision, variant_env = None, None, {}
     if not args.no_variant and has_amx_bf16():
-        variant_precision = "fp32" if precision == "bf16" else "bf16"
-        variant, variant_env = f"ours_{variant_precision}", {"ICH_CPU_BF16": str(variant_precision == "bf16").lower()}
+        # Beside fp32, the one bf16 option that passes the equivalence check: the ResUNet alone (OpenVINO).
+        variant_precision = "fp32" if precision == "bf16" else report.SEGMENTER_BF16
+        variant = f"ours_{variant_precision}".replace("-", "_")
+        variant_env = {"ICH_CPU_BF16": "false"} if precision == "bf16" else {"ICH_CPU_BF16_SEGMENTER": "true"}
     log("building phantom inputs")
     png_512, dicom_512 = inputs.series_inputs(measure.SERIES_SLICES)
     data = measure.Inputs(inputs.png_slices(8, 256), png_512, dicom_512)

@@ -25,10 +25,11 @@ MIN_MASK_PIXELS = 100  # below this one or two pixels swing a slice's Dice by se
 MIN_DICE, MAX_PROBABILITY_GAP = 0.99, 0.01
 # ... and two fp32 engines may differ only by summation order.
 ENGINE_DICE, ENGINE_PROBABILITY_GAP = 0.999, 1e-4
-RUNS = {
-    "openvino-fp32": ("openvino", False),
-    "openvino-bf16": ("openvino", True),
-    "tensorflow-bf16": ("tensorflow", True),
+RUNS = {  # name: (engine, precision as bench.precision_run takes it)
+    "openvino-fp32": ("openvino", "fp32"),
+    "openvino-bf16": ("openvino", "bf16"),
+    "openvino-bf16-segmenter": ("openvino", "bf16-segmenter"),
+    "tensorflow-bf16": ("tensorflow", "bf16"),
 }
 
 
@@ -41,11 +42,12 @@ def held_out_inputs(folder: Path, count: int = HELD_OUT_SLICES) -> Path:
     return path
 
 
-def outputs(store: Path, inputs: Path, engine: str, bf16: bool = False) -> tuple[dict, dict]:
+def outputs(store: Path, inputs: Path, engine: str, precision: str = "fp32") -> tuple[dict, dict]:
     """(probabilities and mask probabilities, the runtime set-up) from a fresh process."""
-    out = inputs.parent / f"{engine}_{'bf16' if bf16 else 'fp32'}.npz"
-    command = [sys.executable, "-m", "bench.precision_run", str(store), str(inputs), str(out), "--engine", engine]
-    done = subprocess.run(command + (["--bf16"] if bf16 else []), cwd=ROOT, capture_output=True, text=True, check=False)
+    out = inputs.parent / f"{engine}_{precision}.npz"
+    command = [sys.executable, "-m", "bench.precision_run", str(store), str(inputs), str(out)]
+    command += ["--engine", engine, "--precision", precision]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"bench.precision_run failed: {done.stderr[-3000:]}")
     return dict(np.load(out)), json.loads(done.stdout.strip().splitlines()[-1])

@@ -19,6 +19,7 @@ from bench.floor import forward_pass
 CONFIGS = {
     "ov-fp32": {"engine": "openvino"},
     "ov-bf16": {"engine": "openvino", "cpu_bf16": True},
+    "ov-bf16-segmenter": {"engine": "openvino", "cpu_bf16_segmenter": True},
     "tf-fp32": {"engine": "tensorflow"},
     "tf-bf16": {"engine": "tensorflow", "cpu_bf16": True},
     "tf-fp32+xla": {"engine": "tensorflow", "xla": True},

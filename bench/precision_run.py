@@ -1,7 +1,8 @@
 """Run both shipped models over saved inputs with one engine and precision, through the service's loader; save them.
 
-`python -m bench.precision_run STORE INPUTS.npz OUT.npz --engine openvino --bf16` - a separate process per run,
-because the bf16 rewrite is a process-wide TensorFlow option fixed when the models' functions are first instantiated.
+`python -m bench.precision_run STORE INPUTS.npz OUT.npz --engine openvino --precision bf16` - a separate process per
+run, because the bf16 rewrite is a process-wide TensorFlow option fixed when the models' functions are first
+instantiated. Precisions: fp32, bf16 (both models), bf16-segmenter (the ResUNet alone, OpenVINO).
 """
 
 import argparse
@@ -15,6 +16,8 @@ from app.serving.loading import store_loader
 from app.serving.tf_setup import configure_tensorflow
 from training.evaluate import predict_in_batches
 
+PRECISION_SETTINGS = {"fp32": {}, "bf16": {"cpu_bf16": True}, "bf16-segmenter": {"cpu_bf16_segmenter": True}}
+
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
@@ -22,16 +25,16 @@ def main(argv=None) -> None:
     parser.add_argument("inputs", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--engine", choices=["openvino", "tensorflow"], required=True)
-    parser.add_argument("--bf16", action="store_true")
+    parser.add_argument("--precision", choices=list(PRECISION_SETTINGS), default="fp32")
     args = parser.parse_args(argv)
-    settings = Settings(model_store=args.store, engine=args.engine, cpu_bf16=args.bf16)
+    settings = Settings(model_store=args.store, engine=args.engine, **PRECISION_SETTINGS[args.precision])
     models = store_loader(settings)()
     setup = configure_tensorflow(settings.tf_options)  # cached: the set-up the loader just applied
     images = np.load(args.inputs)["images"]
     probabilities = predict_in_batches(models.classifier, images)
     mask_probabilities = predict_in_batches(models.segmenter, images)[..., 0]
     np.savez(args.out, probabilities=probabilities, mask_probabilities=mask_probabilities)
-    print(json.dumps(setup.as_dict() | {"engine": models.engine}))
+    print(json.dumps(setup.as_dict() | {"engine": models.engine, "precisions": models.precisions}))
 
 
 if __name__ == "__main__":

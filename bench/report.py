@@ -21,6 +21,18 @@ def best_peaks(runs: list[Run]) -> dict[str, float]:
     }
 
 
+SEGMENTER_BF16 = "bf16-segmenter"  # the classifier fp32, the ResUNet bf16
+
+
+def seconds_at_peak(f: dict[str, float], peaks: dict[str, float], precision: str) -> float:
+    """Time both models' FLOPs per slice would take at the machine's peak: each model against the peak of the
+    precision it ran at, so that efficiency = this x slices/s holds for mixed precision too."""
+    classifier, segmenter = f["flops.ich_classifier_gflop"], f["flops.ich_segmenter_gflop"]
+    if precision == SEGMENTER_BF16:
+        return classifier / peaks["fp32"] + segmenter / peaks["bf16"]
+    return (classifier + segmenter) / peaks[precision]
+
+
 def derive(run: Run, peaks: dict[str, float], precision: str, variant: str | None, variant_precision: str | None):
     """Per-run ratios and efficiencies, so that their spread over runs is reported like any other figure."""
     f = run.figures
@@ -34,7 +46,7 @@ def derive(run: Run, peaks: dict[str, float], precision: str, variant: str | Non
                 run.add(f"efficiency.{key}_batch{size}", flops / ms * 1000 / peaks["fp32"])
     for c in CONCURRENCY:
         run.add(f"ratio.throughput_c{c}", f[f"ours.throughput_c{c}"] / f[f"naive.throughput_c{c}"])
-        run.add(f"efficiency.ours_c{c}", flops * f[f"ours.throughput_c{c}"] / peaks[precision])
+        run.add(f"efficiency.ours_c{c}", f[f"ours.throughput_c{c}"] * seconds_at_peak(f, peaks, precision))
     for size in (256, 512):
         for q in ("p50", "p99"):
             key = f"latency_{size}.{q}_ms"
@@ -44,7 +56,7 @@ def derive(run: Run, peaks: dict[str, float], precision: str, variant: str | Non
     if variant:
         rate = f[f"{variant}.throughput_c8"]
         run.add(f"ratio.{variant}_throughput_c8", rate / f["naive.throughput_c8"])
-        run.add(f"efficiency.{variant}_c8", flops * rate / peaks[variant_precision])
+        run.add(f"efficiency.{variant}_c8", rate * seconds_at_peak(f, peaks, variant_precision))
 
 
 def summarise(runs: list[Run]) -> dict[str, Spread]:

@@ -31,7 +31,7 @@ def accelerated(load: Callable[[], LoadedModels], settings: Settings) -> Callabl
         nonlocal batcher
         setup: TFSetup = configure_tensorflow(settings.tf_options)
         models = load()
-        models.runtime_info = setup.as_dict() | {"engine": models.engine}
+        models.runtime_info = setup.as_dict() | {"engine": models.engine, "precisions": models.precisions}
         if not settings.batching:
             return models
         if batcher is None:

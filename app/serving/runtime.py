@@ -21,6 +21,7 @@ class LoadedModels:
     classifier_version: ModelVersion
     segmenter_version: ModelVersion
     engine: str = "tensorflow"  # or "openvino"
+    precisions: dict[str, str] = field(default_factory=lambda: {"classifier": "fp32", "segmenter": "fp32"})
     runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # what TensorFlow was configured with
 
     @property

@@ -151,6 +151,17 @@ def test_ratios_efficiency_and_targets_follow_from_the_figures():
     assert "| throughput at c=8 ≥ 2× naive | NO | 1.50× (1.50–1.50) |" in slow
 
 
+def test_with_the_resunet_alone_in_bf16_each_model_counts_against_its_own_precisions_peak():
+    run = synthetic_run(40.0, 4.0)
+    run.add("ours_bf16_segmenter.throughput_c8", 10.0)
+    meta = {**META, "precision": "fp32", "variant": "ours_bf16_segmenter", "variant_precision": "bf16-segmenter"}
+    text = render([run], meta)
+    # classifier 0.25 GFLOP at the fp32 peak (200), ResUNet 7.75 GFLOP at the bf16 peak (800), 10 slices/s
+    assert run.figures["efficiency.ours_bf16_segmenter_c8"] == pytest.approx(10.0 * (0.25 / 200 + 7.75 / 800))
+    assert run.figures["efficiency.ours_c8"] == pytest.approx(40.0 * 8.0 / 200)
+    assert "| efficiency ours_bf16_segmenter c=8 (bf16-segmenter) | 0.109 (0.109–0.109) |" in text
+
+
 def test_efficiency_divides_by_the_best_peak_of_the_invocation():
     busy, idle = synthetic_run(40.0, 4.0), synthetic_run(40.0, 4.0)
     busy.add("peak_matmul_bf16_gflops", 400.0)  # a peak measured while other work ran

@@ -72,3 +72,19 @@ def test_openvino_runs_a_batch_slice_by_slice_through_a_fixed_shape():
     for index in range(3):
         np.testing.assert_array_equal(together[index], predict(batch[index : index + 1])[0])
     assert not np.array_equal(together[0], together[1])
+
+
+@pytest.mark.parametrize(
+    ("engine", "amx", "segmenter_bf16"),
+    [("openvino", True, True), ("tensorflow", True, False), ("openvino", False, False)],
+)
+def test_the_resunet_alone_runs_bf16_only_through_openvino_on_an_amx_cpu(
+    monkeypatch, caplog, engine, amx, segmenter_bf16
+):
+    """TensorFlow's bf16 rewrite is process-wide, so it cannot keep the classifier fp32; without AMX there is no bf16."""
+    monkeypatch.setattr(loading, "has_amx_bf16", lambda: amx)
+    settings = Settings(model_store=SHIPPED_STORE, cpu_bf16_segmenter=True)
+    assert loading.bf16_models(settings, CPU, engine) == {"classifier": False, "segmenter": segmenter_bf16}
+    assert ("runs fp32" in caplog.text) == (not segmenter_bf16)
+    both = Settings(model_store=SHIPPED_STORE, cpu_bf16=True)
+    assert loading.bf16_models(both, replace(CPU, cpu_bf16=True), engine) == {"classifier": True, "segmenter": True}

@@ -1,7 +1,7 @@
 """The served answers must not depend on how the models are run. Against TensorFlow fp32 on held-out phantoms:
 - OpenVINO fp32 (the CPU default) must match to rounding: every probability within 1e-4, mask Dice >= 0.999;
 - bf16 on AMX may be the default only where it is equivalent: mask Dice >= 0.99 (pooled, and per slice for masks of
-  at least 100 pixels) and every probability within 0.01.
+  at least 100 pixels) and every probability within 0.01; the ResUNet alone in bf16 (an opt-in) must pass this.
 The shipped models run through the service's own loader, one process per engine and precision (bench.equivalence).
 """
 
@@ -50,7 +50,7 @@ def test_openvino_answers_as_tensorflow_does(inputs, tensorflow_fp32):
 @pytest.fixture(scope="module")
 def bf16_outputs(inputs):
     """bf16 through the engine the service picks on this CPU."""
-    return outputs(SHIPPED_STORE, inputs, "openvino", bf16=True)
+    return outputs(SHIPPED_STORE, inputs, "openvino", "bf16")
 
 
 @needs_amx
@@ -67,3 +67,14 @@ def test_bf16_is_served_by_default_exactly_when_it_is_equivalent(tensorflow_fp32
     figures = equivalence(tensorflow_fp32[0], bf16_outputs[0])
     default = Settings.model_fields["cpu_bf16"].default
     assert default == is_equivalent(figures), f"cpu_bf16 default {default}, but the check gives {figures}"
+
+
+@needs_amx
+def test_the_resunet_alone_in_bf16_is_equivalent_and_the_classifier_stays_fp32(inputs, tensorflow_fp32):
+    """ICH_CPU_BF16_SEGMENTER: the opt-in that the equivalence rule allows on the shipped models."""
+    (reference, _), (mixed, setup) = tensorflow_fp32, outputs(SHIPPED_STORE, inputs, "openvino", "bf16-segmenter")
+    assert setup["precisions"] == {"classifier": "fp32", "segmenter": "bf16"}
+    figures = equivalence(reference, mixed)
+    assert is_equivalent(figures), figures
+    assert figures["probability_gap"] <= ENGINE_PROBABILITY_GAP  # the classifier ran fp32: rounding only
+    assert np.abs(mixed["mask_probabilities"] - reference["mask_probabilities"]).max() > 1e-3  # the ResUNet ran bf16
