@@ -43,16 +43,17 @@ def openvino_predictor(version: ModelVersion, bf16: bool = False) -> Predict:
         {"INFERENCE_PRECISION_HINT": PRECISIONS[bf16], "PERFORMANCE_HINT": "LATENCY"},
     )
     request = compiled.create_infer_request()
+    row_shape = tuple(compiled.output(0).get_shape())[1:]
     lock = threading.Lock()  # one request object, reused; OpenVINO requests are not thread-safe
 
     def predict(batch: np.ndarray) -> np.ndarray:
         batch = np.ascontiguousarray(batch, np.float32)
-        rows = []
+        outputs = np.empty((len(batch), *row_shape), np.float32)
         with lock:
-            for row in batch:
+            for row, output in zip(batch, outputs):
                 request.infer({0: row[np.newaxis]})
-                # The output buffer belongs to the request and is overwritten by the next call.
-                rows.append(request.get_output_tensor(0).data.copy())
-        return np.concatenate(rows)
+                # Copied out once: the request's output buffer is overwritten by the next call.
+                output[...] = request.get_output_tensor(0).data[0]
+        return outputs
 
     return predict
