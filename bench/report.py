@@ -21,16 +21,19 @@ def best_peaks(runs: list[Run]) -> dict[str, float]:
     }
 
 
-SEGMENTER_BF16 = "bf16-segmenter"  # the classifier fp32, the ResUNet bf16
+SEGMENTER_BF16 = "bf16-segmenter"
+# What each model runs at under each precision the bench serves (as LoadedModels.precisions reports it).
+MODEL_PRECISIONS = {
+    "fp32": {"classifier": "fp32", "segmenter": "fp32"},
+    "bf16": {"classifier": "bf16", "segmenter": "bf16"},
+    SEGMENTER_BF16: {"classifier": "fp32", "segmenter": "bf16"},
+}
 
 
 def seconds_at_peak(f: dict[str, float], peaks: dict[str, float], precision: str) -> float:
-    """Time both models' FLOPs per slice would take at the machine's peak: each model against the peak of the
+    """Time both models' FLOPs per slice would take at the machine's peak, each model against the peak of the
     precision it ran at, so that efficiency = this x slices/s holds for mixed precision too."""
-    classifier, segmenter = f["flops.ich_classifier_gflop"], f["flops.ich_segmenter_gflop"]
-    if precision == SEGMENTER_BF16:
-        return classifier / peaks["fp32"] + segmenter / peaks["bf16"]
-    return (classifier + segmenter) / peaks[precision]
+    return sum(f[f"flops.ich_{model}_gflop"] / peaks[p] for model, p in MODEL_PRECISIONS[precision].items())
 
 
 def derive(run: Run, peaks: dict[str, float], precision: str, variant: str | None, variant_precision: str | None):

@@ -38,7 +38,8 @@ def accelerated(load: Callable[[], LoadedModels], settings: Settings) -> Callabl
             size = settings.batch_max_size or setup.batch_size
             batcher = MicroBatcher(size, settings.batch_max_delay_ms / 1000, record_batch_metrics)
             log.info("micro-batching: up to %d slices, %.1f ms delay", size, settings.batch_max_delay_ms)
-        warm_batch(models, batcher.max_batch_size)
+        if models.engine != "openvino":  # OpenVINO's models take one fixed slice shape, warmed by the load itself
+            warm_batch(models, batcher.max_batch_size)
         return batched_models(models, batcher)
 
     return load_fast

@@ -63,6 +63,14 @@ def test_models_are_configured_warmed_at_full_batch_and_batched(configured, tmp_
     assert max(raw.segmenter.batches[1:-1]) <= 3 and sum(raw.segmenter.batches[1:]) == 7  # 6 batched + 1 direct
 
 
+def test_openvino_models_are_not_warmed_again_at_full_batch(configured, tmp_path):
+    """They are compiled for one slice, so a full batch would only run that shape eight times more at start-up."""
+    load, loads = recording_loader()
+    openvino_load = lambda: replace(load(), engine="openvino")
+    models = fast_path.accelerated(openvino_load, Settings(model_store=tmp_path, batch_max_size=3))()
+    assert loads[0].segmenter.batches == [] and models.engine == "openvino"
+
+
 def test_batching_off_serves_the_loaded_callables_unchanged(configured, tmp_path):
     load, loads = recording_loader()
     models = fast_path.accelerated(load, Settings(model_store=tmp_path, batching=False))()
