@@ -11,8 +11,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 from app.config import Settings
-from app.serving.tf_setup import cpu_flags, has_amx_bf16
+from app.serving.tf_setup import has_amx_bf16
 from bench import inputs, measure, report
+from core.cpuinfo import cpu_flags, cpu_model
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -29,14 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown CPU",
-    )
+    model = cpu_model()
     amx = "AMX bf16" if "amx_bf16" in cpu_flags() else "no AMX"
     libraries = f"TensorFlow {version('tensorflow')}, OpenVINO {version('openvino')}"
     return f"Machine: {model}, {os.cpu_count()} cores, {amx}, no GPU; {libraries}."

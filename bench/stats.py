@@ -27,6 +27,4 @@ def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile, so p99 of a short run is an observed latency, never an interpolation."""
     if not values:
         raise ValueError("no samples")
-    ordered = sorted(values)
-    rank = max(1, int(np.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
+    return float(np.percentile(np.asarray(values, np.float64), q, method="inverted_cdf"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keras
 
+from core.cpuinfo import cpu_model
 from core.model_input import MODEL_SIZE
 from training.augment import Augmentation
 from training.datasets import LOADERS
@@ -92,19 +93,12 @@ def hardware(strategy) -> str:
     """What trained the model, for its card: CPU model and cores, GPUs by name, replicas in sync."""
     import tensorflow as tf
 
-    cpu = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), "CPU")
+    cpu = cpu_model()
     gpus = [
         tf.config.experimental.get_device_details(g).get("device_name", g.name)
         for g in tf.config.list_physical_devices("GPU")
     ]
     return f"{cpu}, {os.cpu_count()} cores; {', '.join(gpus) or 'no GPU'}; {strategy.num_replicas_in_sync} replica(s) in sync"
-
-
-def _cpuinfo() -> list[str]:
-    try:
-        return Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return []
 
 
 def training_record(result, epochs: int, strategy) -> dict:

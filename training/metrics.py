@@ -1,24 +1,15 @@
 """Detection metrics for held-out reports: ROC AUC, an operating threshold, sensitivity and specificity."""
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve as the Mann-Whitney U statistic; ties count a half."""
+    """Area under the ROC curve (scikit-learn's; ties count a half). Both classes must be present."""
     labels = np.asarray(labels, bool)
-    scores = np.asarray(scores, np.float64)
-    positives, negatives = scores[labels], scores[~labels]
-    if len(positives) == 0 or len(negatives) == 0:
+    if labels.all() or not labels.any():
         raise ValueError("AUC needs both positive and negative examples")
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    # Average ranks over ties.
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    for start, count in zip(first, counts):
-        ranks[order[start : start + count]] = start + (count + 1) / 2
-    u = ranks[labels].sum() - len(positives) * (len(positives) + 1) / 2
-    return float(u / (len(positives) * len(negatives)))
+    return float(roc_auc_score(labels, np.asarray(scores, np.float64)))
 
 
 def threshold_for_sensitivity(labels: np.ndarray, scores: np.ndarray, target: float) -> float:

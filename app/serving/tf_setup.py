@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from core.cpuinfo import CPUINFO, cpu_flags
+
 log = logging.getLogger(__name__)
-CPUINFO = Path("/proc/cpuinfo")
 # Batch sizes that keep each device busy without holding requests too long (see docs/performance.md).
 CPU_BATCH_SIZE, GPU_BATCH_SIZE = 8, 32
 
@@ -44,17 +45,6 @@ class TFSetup:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def cpu_flags(cpuinfo: Path = CPUINFO) -> set[str]:
-    try:
-        text = cpuinfo.read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def has_amx_bf16(cpuinfo: Path = CPUINFO) -> bool:
