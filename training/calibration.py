@@ -1,0 +1,124 @@
+"""Temperature scaling of P(any): fit T on labelled validation slices, measure NLL and ECE before and after,
+and draw the reliability diagram.
+
+Serving maps every output p to sigmoid(logit(p) / T), p clipped to [EPSILON, 1 - EPSILON]; the card's threshold
+is then on that calibrated scale. A monotone map changes no ranking, so AUC and every decision at the converted
+threshold stay the same.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from training.reporting.detection import calibration as reliability
+
+EPSILON = 1e-7
+METHOD = "temperature"
+# 1/T is searched on this bracket: T from 0.02 (sharpen a lot) to 50 (flatten a lot).
+INVERSE_T_RANGE = (0.02, 50.0)
+SEARCH_STEPS = 80  # golden-section steps; the bracket shrinks to ~1e-15 of its width
+GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, np.float64), EPSILON, 1.0 - EPSILON)
+    return np.log(p) - np.log1p(-p)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, np.float64)))  # tanh form never overflows
+
+
+def apply_temperature(p: np.ndarray, temperature: float) -> np.ndarray:
+    """The served map: sigmoid(logit(p) / T)."""
+    return sigmoid(logit(p) / temperature)
+
+
+def calibrated_threshold(threshold: float, temperature: float) -> float:
+    """The same operating point on the calibrated scale: p >= thr exactly when p' >= thr'."""
+    return float(apply_temperature(np.float64(threshold), temperature))
+
+
+def nll(labels: np.ndarray, p: np.ndarray) -> float:
+    """Mean binary cross-entropy, with p clipped as serving clips it."""
+    z = logit(p)
+    y = np.asarray(labels, np.float64)
+    # log(1 + e^-z) for positives, log(1 + e^z) for negatives, without overflow.
+    return float(np.mean(np.logaddexp(0.0, -z) * y + np.logaddexp(0.0, z) * (1.0 - y)))
+
+
+def ece(labels: np.ndarray, p: np.ndarray) -> float:
+    return reliability(np.asarray(labels, bool), np.asarray(p, np.float64))["expected_calibration_error"]
+
+
+def fit_temperature(labels: np.ndarray, p: np.ndarray) -> float:
+    """T minimising validation NLL. NLL is convex in 1/T (a logistic loss of scaled logits), so a
+    golden-section search over 1/T finds the minimum without an optimiser library."""
+    labels = np.asarray(labels, bool)
+    if labels.all() or not labels.any():
+        raise ValueError("fitting a temperature needs both positive and negative slices")
+    z = logit(p)
+
+    def loss(inverse_t: float) -> float:
+        return nll(labels, sigmoid(z * inverse_t))
+
+    low, high = INVERSE_T_RANGE
+    a, b = high - GOLDEN * (high - low), low + GOLDEN * (high - low)
+    loss_a, loss_b = loss(a), loss(b)
+    for _ in range(SEARCH_STEPS):
+        if loss_a <= loss_b:
+            high, b, loss_b = b, a, loss_a
+            a = high - GOLDEN * (high - low)
+            loss_a = loss(a)
+        else:
+            low, a, loss_a = a, b, loss_b
+            b = low + GOLDEN * (high - low)
+            loss_b = loss(b)
+    return float(1.0 / ((low + high) / 2.0))
+
+
+def calibration_entry(labels: np.ndarray, p: np.ndarray, temperature: float, fitted_on: str) -> dict:
+    """The card's "calibration" block, with the figures before and after on the data T was fitted on."""
+    after = apply_temperature(p, temperature)
+    return {
+        "method": METHOD,
+        "temperature": float(temperature),
+        "fitted_on": fitted_on,
+        "slices": int(len(labels)),
+        "nll_before": nll(labels, p),
+        "nll_after": nll(labels, after),
+        "ece_before": ece(labels, p),
+        "ece_after": ece(labels, after),
+    }
+
+
+def reliability_data(labels: np.ndarray, p: np.ndarray, temperature: float) -> dict:
+    """Reliability bins before and after calibration, for the JSON beside the diagram."""
+    labels = np.asarray(labels, bool)
+    return {
+        "temperature": float(temperature),
+        "before": reliability(labels, np.asarray(p, np.float64)),
+        "after": reliability(labels, apply_temperature(p, temperature)),
+    }
+
+
+def plot_reliability(data: dict, path: Path, title: str = "Reliability, P(any hemorrhage)") -> Path:
+    """Observed fraction positive against mean predicted probability per bin, before and after, with counts."""
+    fig = Figure(figsize=(5.0, 6.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=(3, 1), sharex=True)
+    top.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfect")
+    for key, label, marker in (("before", "raw", "o"), ("after", f"T = {data['temperature']:.2f}", "s")):
+        bins = data[key]
+        top.plot(
+            bins["mean_predicted"],
+            bins["observed_fraction"],
+            marker=marker,
+            label=f"{label} (ECE {bins['expected_calibration_error']:.3f})",
+        )
+        bottom.bar(bins["mean_predicted"], bins["count"], width=0.04, alpha=0.6, label=label)
+    top.set(ylabel="observed fraction positive", title=title, xlim=(0, 1), ylim=(0, 1.02))
+    top.legend(loc="upper left", fontsize=8)
+    bottom.set(xlabel="mean predicted probability in bin", ylabel="slices", yscale="log")
+    fig.savefig(path, dpi=110)
+    return path
