@@ -1,0 +1,204 @@
+"""Where the brain can be on one axial head CT slice: head, bone and the space inside the skull.
+
+Arrays are (H, W) in HU, row-major as the image is displayed. Works on HU read from DICOM/NIfTI
+and on HU decoded from an 8-bit brain-window export (core.windowing.brain_window_to_hu), where
+everything at or above 80 HU, bone included, was clipped to the top of the window.
+OpenCV and numpy only: serving does not ship scipy.
+"""
+
+import cv2
+import numpy as np
+
+from core.windowing import BRAIN
+
+# Cortical bone is several hundred HU; 100 HU sits above any brain, blood or contrast-free
+# vessel and below even thin, partial-volumed bone.
+BONE_HU = 100.0
+# A brain-window export clips bone to the window's top (80 HU); anything this close to the top
+# is taken as bone. Acute blood (50-75 HU) stays below it.
+SATURATED_BONE_HU = BRAIN.high - 1.0
+# When no pixel exceeds the brain window's top by more than this, the image is such an export.
+EXPORT_CEILING_SLACK_HU = 0.5
+# Skin, fat and brain are all above this; air and the thin foam/plastic of head holders mostly below.
+HEAD_HU = -300.0
+# Air in sinuses and mastoid cells is far below this; brain, CSF and blood are above it.
+SOFT_TISSUE_HU = -100.0
+# Gaps in the bone ring are closed before filling: foramina at the skull base, sutures, thin
+# temporal squama, the tangential cut through a vertex cap. The smallest closing that seals the
+# ring is used, since bigger ones also seal the orbits and nasal cavity onto the brain.
+GAP_CLOSE_MM_STEPS = (4.0, 8.0, 16.0)
+# A closing is taken as sealing once its enclosed space is at least this share of the largest
+# enclosed space any step finds; a leaking ring encloses almost nothing.
+SEALED_SHARE = 0.6
+# Thin bridges through the skull base (optic canals, foramina) are cut by an opening this wide,
+# so the orbits and nasal cavity do not join the brain.
+BRIDGE_OPEN_MM = 2.0
+# The skull is found on a grid this coarse (pixels are pooled), which keeps it to a few ms on 512².
+WORK_PIXEL_MM = 1.0
+# Without a pixel spacing, a slice is taken to span the typical head-CT field of view.
+TYPICAL_HEAD_FOV_MM = 240.0
+# An adult head's left-right breadth at the level of the ventricles.
+TYPICAL_HEAD_BREADTH_MM = 145.0
+
+
+def is_brain_window_export(hu: np.ndarray) -> bool:
+    """True when the HU cannot exceed the brain window's top: the image came from an 8-bit export."""
+    hu = np.asarray(hu)
+    return float(hu.max()) <= BRAIN.high + EXPORT_CEILING_SLACK_HU and float(hu.min()) >= BRAIN.low - 0.5
+
+
+def bone_mask(hu: np.ndarray) -> np.ndarray:
+    """bool (H, W): bone. Above 100 HU, or at the clipped top of an 8-bit brain-window export."""
+    hu = np.asarray(hu, dtype=np.float32)
+    threshold = SATURATED_BONE_HU if is_brain_window_export(hu) else BONE_HU
+    return hu >= threshold
+
+
+def _largest_component(mask: np.ndarray) -> np.ndarray:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=4)
+    if count <= 1:
+        return np.zeros(mask.shape, dtype=bool)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return labels == largest
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """The mask plus every background region not connected to the image border."""
+    padded = np.pad(mask.astype(np.uint8), 1)
+    outside = padded.copy()
+    flood = np.zeros((padded.shape[0] + 2, padded.shape[1] + 2), np.uint8)
+    cv2.floodFill(outside, flood, (0, 0), 1)
+    return (padded.astype(bool) | (outside == 0))[1:-1, 1:-1]
+
+
+def _disc(diameter_px: float) -> np.ndarray:
+    size = max(1, int(round(diameter_px)))
+    size += 1 - size % 2  # odd, so the kernel is centred
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+
+
+def head_mask(hu: np.ndarray) -> np.ndarray:
+    """bool (H, W): the head, the largest component above -300 HU with its holes filled.
+
+    On an 8-bit export air reads 0 HU like CSF; there the head is what is above the window's floor.
+    """
+    hu = np.asarray(hu, dtype=np.float32)
+    threshold = BRAIN.low + 0.5 if is_brain_window_export(hu) else HEAD_HU
+    return _fill_holes(_largest_component(hu > threshold))
+
+
+def estimate_spacing_mm(hu: np.ndarray) -> float:
+    """Pixel size when the file does not say: the head's breadth (its shorter bounding side) is taken as
+    an adult's 145 mm, unless that is implausible for a head CT, then the image as a 240 mm field of view.
+
+    Accurate at and above the ventricles; near the vertex or the skull base the head is narrower, so
+    areas there come out smaller than true, which errs towards "too little brain".
+    """
+    head = head_mask(hu)
+    rows, cols = np.nonzero(head)
+    fov_guess = TYPICAL_HEAD_FOV_MM / max(hu.shape)
+    if rows.size == 0:
+        return fov_guess
+    breadth_px = min(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    guess = TYPICAL_HEAD_BREADTH_MM / breadth_px
+    # A head narrower than a third of the frame or wider than it is not a whole head at a normal level.
+    if not (fov_guess * 0.75 <= guess <= fov_guess * 3.0):
+        return fov_guess
+    return guess
+
+
+def _mm_to_px(mm: float, spacing_mm: float) -> float:
+    return mm / spacing_mm
+
+
+def _geodesic_dilate(seed: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
+    """Grow `seed` by up to `steps` pixels without leaving `allowed` (so it never crosses bone)."""
+    kernel = np.ones((3, 3), np.uint8)
+    grown = seed.astype(np.uint8)
+    allowed = allowed.astype(np.uint8)
+    for _ in range(steps):
+        grown = cv2.dilate(grown, kernel) & allowed
+    return grown.astype(bool)
+
+
+def _sealed_interior(bone: np.ndarray, pixel_mm: float) -> np.ndarray:
+    """The largest space the bone encloses once its gaps are closed, grown back to the bone's own edge."""
+    candidates = []
+    for gap_mm in GAP_CLOSE_MM_STEPS:
+        closed = cv2.morphologyEx(bone.astype(np.uint8), cv2.MORPH_CLOSE, _disc(_mm_to_px(gap_mm, pixel_mm)))
+        closed = closed.astype(bool)
+        skull = _fill_holes(closed)
+        candidates.append((gap_mm, skull, _largest_component(skull & ~closed)))
+    biggest = max(int(hole.sum()) for _, _, hole in candidates)
+    if biggest == 0:
+        return np.zeros(bone.shape, dtype=bool)
+    gap_mm, skull, hole = next(c for c in candidates if c[2].sum() >= SEALED_SHARE * biggest)
+    # The closing thickened the bone inwards at inlets; win that back, but only up to real bone.
+    return _geodesic_dilate(hole, skull & ~bone, int(np.ceil(_mm_to_px(gap_mm, pixel_mm) / 2)))
+
+
+def _air(hu: np.ndarray, bone: np.ndarray, export: bool, pixel_mm: float) -> np.ndarray:
+    """Air (sinuses, mastoid cells). An export clips air and CSF alike to the window floor; there only
+    floor-valued blobs wider than BRIDGE_OPEN_MM that touch bone count, which sinuses do and ventricles don't."""
+    if not export:
+        return hu <= SOFT_TISSUE_HU
+    floor = (hu <= BRAIN.low + 0.5).astype(np.uint8)
+    blobs = cv2.morphologyEx(floor, cv2.MORPH_OPEN, _disc(_mm_to_px(BRIDGE_OPEN_MM, pixel_mm)))
+    _, labels = cv2.connectedComponents(blobs, connectivity=8)
+    near_bone = cv2.dilate(bone.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    touching = np.unique(labels[near_bone & (labels > 0)])
+    return np.isin(labels, touching)
+
+
+def _pool(image: np.ndarray, factor: int) -> np.ndarray:
+    """Mean over factor x factor blocks (bool in, bool out: any pixel set)."""
+    if factor == 1:
+        return image
+    size = (image.shape[1] // factor, image.shape[0] // factor)
+    if image.dtype == bool:
+        return cv2.resize(image.astype(np.uint8) * 255, size, interpolation=cv2.INTER_AREA) > 0
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = None) -> np.ndarray:
+    """bool (H, W): inside the skull, minus bone (and minus air when the HU can show air).
+
+    Bone inside the head is closed over small gaps, its holes filled, and the largest hole kept.
+    Empty when no skull ring can be found. `spacing_mm` sizes the gap closing; without it the
+    pixel size is estimated from the head (estimate_spacing_mm).
+    """
+    hu = np.asarray(hu, dtype=np.float32)
+    export = is_brain_window_export(hu)
+    pixel_mm = float(np.mean(spacing_mm)) if spacing_mm is not None else estimate_spacing_mm(hu)
+    factor = max(1, int(WORK_PIXEL_MM / pixel_mm))
+    bone = bone_mask(hu)
+    allowed = ~bone & ~_air(hu, bone, export, pixel_mm)
+    coarse_hu, coarse_mm = _pool(hu, factor), pixel_mm * factor
+    head = head_mask(coarse_hu)
+    coarse_bone = _pool(bone, factor) & head
+    if not coarse_bone.any():
+        return np.zeros(hu.shape, dtype=bool)
+    inside = _sealed_interior(coarse_bone, coarse_mm) & head & _pool(allowed, factor)
+    opened = cv2.morphologyEx(inside.astype(np.uint8), cv2.MORPH_OPEN, _disc(_mm_to_px(BRIDGE_OPEN_MM, coarse_mm)))
+    coarse = _largest_component(opened.astype(bool)).astype(np.uint8)
+    full = np.zeros(hu.shape, dtype=np.uint8)
+    full[: coarse.shape[0] * factor, : coarse.shape[1] * factor] = np.kron(coarse, np.ones((factor, factor), np.uint8))
+    # Pooling kept any pixel touching bone out; grow back over those mixed pixels at full resolution.
+    return _geodesic_dilate(full.astype(bool) & allowed, allowed, factor)
+
+
+def inner_table_distance_mm(intracranial: np.ndarray, spacing_mm: tuple[float, float] | None) -> np.ndarray:
+    """float32 (H, W): distance in mm from each intracranial pixel to the mask's edge (the inner table); 0 outside.
+
+    With `spacing_mm` None the pixel is taken as 240 mm / the image's longer side (a typical head-CT
+    field of view; 0.47 mm on 512 px), since only the mask, not the HU, is given here.
+    """
+    mask = np.asarray(intracranial, dtype=bool)
+    if spacing_mm is None:
+        pixel_mm = TYPICAL_HEAD_FOV_MM / max(mask.shape)
+    else:
+        pixel_mm = float(np.mean(spacing_mm))
+    # Pad with background so a mask touching the image border still has an edge there.
+    padded = np.pad(mask.astype(np.uint8), 1)
+    distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    return (distance * pixel_mm).astype(np.float32)

@@ -1,0 +1,120 @@
+"""The space inside the skull, on synthetic slices and on the real normal scan in ../shared."""
+
+import numpy as np
+import pytest
+
+from core.intracranial import (
+    TYPICAL_HEAD_FOV_MM,
+    bone_mask,
+    head_mask,
+    inner_table_distance_mm,
+    intracranial_mask,
+    is_brain_window_export,
+)
+from core.windowing import as_brain_window_export
+from tests.core.head_phantom import BONE_HU, REAL_SCAN, brain_region, head_slice, real_scan_slices
+
+ONE_MM = (1.0, 1.0)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / (a | b).sum())
+
+
+def test_closed_skull_encloses_the_brain_and_no_bone():
+    hu = head_slice()
+    mask = intracranial_mask(hu, ONE_MM)
+    assert iou(mask, brain_region()) > 0.97
+    assert not (mask & (hu >= BONE_HU)).any()
+
+
+def test_a_gap_in_the_skull_is_closed_before_filling():
+    hu = head_slice(gap_px=5)
+    assert iou(intracranial_mask(hu, ONE_MM), brain_region()) > 0.95
+
+
+def test_without_spacing_the_pixel_size_is_estimated_and_the_brain_still_found():
+    assert iou(intracranial_mask(head_slice(gap_px=5)), brain_region()) > 0.95
+
+
+def test_brain_window_export_uses_the_saturated_top_as_bone():
+    hu = head_slice()
+    hu[120:140, 120:140] = 72  # acute blood: must stay intracranial, not read as bone
+    exported = as_brain_window_export(hu)
+    assert is_brain_window_export(exported) and not is_brain_window_export(hu)
+    assert bone_mask(exported).sum() == pytest.approx((hu >= 80).sum(), rel=0.01)
+    mask = intracranial_mask(exported)
+    assert mask[120:140, 120:140].all()
+    assert iou(mask, brain_region()) > 0.95
+
+
+def test_no_skull_ring_gives_an_empty_mask():
+    hu = np.full((128, 128), -1000, np.float32)
+    hu[20:100, 20:100] = 35
+    assert not intracranial_mask(hu, ONE_MM).any()
+
+
+def test_head_mask_is_the_filled_largest_component_without_the_head_holder():
+    hu = head_slice()
+    hu[128, 100:150] = -1000  # an air line across the brain is still inside the head
+    hu[250:253, 20:236] = 50  # a separate head-holder strip
+    head = head_mask(hu)
+    assert head[128, 120] and not head[251, 128]
+    assert head.sum() == pytest.approx((hu[:245] > -300).sum() + 50, rel=0.01)
+
+
+def test_inner_table_distance_in_mm():
+    mask = brain_region()
+    distance = inner_table_distance_mm(mask, (0.5, 0.5))
+    assert distance.max() == pytest.approx(80 * 0.5, abs=1.0)  # the ellipse's shorter semi-axis
+    assert (distance[~mask] == 0).all() and (distance[mask] > 0).all()
+    guessed = inner_table_distance_mm(mask, None)
+    assert guessed.max() == pytest.approx(80 * TYPICAL_HEAD_FOV_MM / 256, abs=2.0)
+
+
+real_scan = pytest.mark.skipif(not REAL_SCAN.is_dir(), reason="the real scan lives in ../shared/realct")
+MID_BRAIN, ORBITS, PETROUS, VERTEX = 60, 39, 24, 102
+
+
+@pytest.fixture(scope="module")
+def real():
+    return real_scan_slices((MID_BRAIN, ORBITS, PETROUS, VERTEX))
+
+
+@real_scan
+def test_real_mid_brain_level_mask_covers_the_brain(real):
+    slices, spacing = real
+    hu = slices[MID_BRAIN]
+    mask = intracranial_mask(hu, spacing)
+    area_cm2 = mask.sum() * spacing[0] * spacing[1] / 100
+    assert 140 < area_cm2 < 200  # an adult's intracranial cross-section at the ventricles
+    brain_like = (hu > 0) & (hu < 60) & head_mask(hu)
+    assert (mask & brain_like).sum() / brain_like.sum() > 0.8
+    assert not (mask & bone_mask(hu)).any()
+
+
+@real_scan
+def test_real_mid_brain_level_from_an_8bit_export_matches_the_dicom(real):
+    slices, spacing = real
+    hu = slices[MID_BRAIN]
+    assert iou(intracranial_mask(as_brain_window_export(hu)), intracranial_mask(hu, spacing)) > 0.95
+
+
+@real_scan
+@pytest.mark.parametrize("level", [ORBITS, PETROUS])
+def test_real_skull_base_levels_exclude_bone_air_and_orbital_fat(real, level):
+    slices, spacing = real
+    hu = slices[level]
+    mask = intracranial_mask(hu, spacing)
+    assert mask.sum() * spacing[0] * spacing[1] / 100 > 40  # the brain there is found at all
+    assert not (mask & (hu > 100)).any()
+    # Beam hardening by the petrous bones darkens the rim to about -50 HU; fat (-100..-60) and air must stay out.
+    assert (mask & (hu < -60)).sum() / mask.sum() < 0.005
+    head_rows = np.nonzero(head_mask(hu))[0]
+    assert np.nonzero(mask)[0].max() > head_rows.mean()  # reaches back into the posterior fossa
+
+
+@real_scan
+def test_real_vertex_cap_holds_almost_no_brain(real):
+    slices, spacing = real
+    assert intracranial_mask(slices[VERTEX], spacing).sum() * spacing[0] * spacing[1] < 500
