@@ -1,0 +1,102 @@
+"""What the service decodes from the file a user sends: a slice exported in one of the forms images
+arrive in, encoded to bytes where a file format is involved, then read back the service's way.
+
+The service (app/pipeline/decode.py) reads an 8-bit PNG/JPEG as a 40/80 brain window
+(core.windowing.brain_window_to_hu), so an export at another window reaches the model mis-scaled,
+exactly as in production; 16-bit PNG holds HU + 1024; DICOM and NIfTI carry HU through a rescale.
+"""
+
+import cv2
+import numpy as np
+
+from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
+from training.scanner.export_render import GAMMA_PROBABILITY, GAMMA_RANGE, burn_in, draw_window, reshape_geometry, window_pixels
+
+HU_FORM, BRAIN_WINDOW_FORM = "hu", "brain_window_8bit"
+# How often each file form arrives (recorded in the model card).
+EXPORT_FORM_WEIGHTS = {"dicom": 0.25, "png16": 0.1, "nifti": 0.05, "png8": 0.25, "jpeg8": 0.35}
+# DICOM (RescaleSlope, RescaleIntercept) and the stored integer range: most scanners store
+# unsigned 12-bit at slope 1 / -1024; some signed 16-bit, some a finer or coarser slope.
+DICOM_RESCALES = (
+    (1.0, -1024.0, 0, 4095),
+    (1.0, -1024.0, -32768, 32767),
+    (1.0, -1000.0, 0, 4095),
+    (0.5, -1024.0, 0, 65535),
+    (2.0, -2048.0, 0, 4095),
+)
+# NIfTI converters store float32 (no round-off) or int16 with scl_slope (1 or a fraction).
+NIFTI_SLOPES = (None, 1.0, 0.5)
+JPEG_QUALITY = (30, 95)
+# Screenshots and some PACS save grey slices as three equal colour channels.
+COLOUR_PROBABILITY = 0.2
+
+
+def _choose(weights: dict[str, float], rng: np.random.Generator) -> str:
+    names = list(weights)
+    return names[int(rng.choice(len(names), p=list(weights.values())))]
+
+
+def stored_roundoff(hu: np.ndarray, slope: float, intercept: float, low: float, high: float) -> np.ndarray:
+    """HU after storage as integers through slope/intercept (clipped to the stored range) and back."""
+    stored = np.clip(np.round((hu - intercept) / slope), low, high)
+    return (stored * slope + intercept).astype(np.float32)
+
+
+def encode_png16(hu: np.ndarray) -> bytes:
+    pixels = np.clip(np.round(hu + PNG16_HU_OFFSET), 0, np.iinfo(np.uint16).max).astype(np.uint16)
+    return cv2.imencode(".png", pixels)[1].tobytes()
+
+
+def encode_8bit(pixels: np.ndarray, codec: str, rng: np.random.Generator) -> bytes:
+    """uint8 (H, W) -> PNG or JPEG bytes, sometimes as three equal colour channels."""
+    image = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR) if rng.random() < COLOUR_PROBABILITY else pixels
+    if codec == "jpeg8":
+        quality = int(rng.integers(JPEG_QUALITY[0], JPEG_QUALITY[1] + 1))
+        return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+    return cv2.imencode(".png", image)[1].tobytes()
+
+
+def decode_raster(data: bytes) -> tuple[np.ndarray, str]:
+    """PNG/JPEG bytes -> (HU, form), interpreted as the service does (app/pipeline/decode.decode_raster)."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) - PNG16_HU_OFFSET, HU_FORM
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
+    return brain_window_to_hu(image), BRAIN_WINDOW_FORM
+
+
+def export_8bit_bytes(hu: np.ndarray, mask: np.ndarray | None, codec: str, rng: np.random.Generator):
+    """A viewer's 8-bit export of the slice: (file bytes, the mask in the exported geometry)."""
+    _, centre, width = draw_window(rng)
+    gamma = rng.uniform(*GAMMA_RANGE) if rng.random() < GAMMA_PROBABILITY else 1.0
+    pixels, mask = reshape_geometry(window_pixels(hu, centre, width, gamma), mask, rng)
+    return encode_8bit(burn_in(pixels, rng), codec, rng), mask
+
+
+def _hu_form(hu: np.ndarray, form: str, rng: np.random.Generator) -> np.ndarray:
+    if form == "png16":
+        return decode_raster(encode_png16(hu))[0]
+    if form == "dicom":
+        return stored_roundoff(hu, *DICOM_RESCALES[int(rng.integers(len(DICOM_RESCALES)))])
+    slope = NIFTI_SLOPES[int(rng.integers(len(NIFTI_SLOPES)))]
+    if slope is None:
+        return hu.astype(np.float32)
+    return stored_roundoff(hu, slope, 0.0, np.iinfo(np.int16).min, np.iinfo(np.int16).max)
+
+
+def simulate_export_with_mask(hu: np.ndarray, mask: np.ndarray | None, rng: np.random.Generator):
+    """(HU as the service decodes it, the mask in that geometry, form "hu" or "brain_window_8bit")."""
+    hu = np.asarray(hu, dtype=np.float32)
+    form = _choose(EXPORT_FORM_WEIGHTS, rng)
+    if form in ("png8", "jpeg8"):
+        data, mask = export_8bit_bytes(hu, mask, form, rng)
+        decoded, interpretation = decode_raster(data)
+        return decoded, mask, interpretation
+    return _hu_form(hu, form, rng), mask, HU_FORM
+
+
+def simulate_export(hu: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """(HU as the service decodes it, form); the shape changes when an 8-bit export was resized, cropped or padded."""
+    decoded, _, form = simulate_export_with_mask(hu, None, rng)
+    return decoded, form
