@@ -1,0 +1,121 @@
+"""Site calibration end to end: a tiny store, phantom patients laid out as a site would, a new classifier version."""
+
+import hashlib
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from core.model_input import to_model_input
+from tests.training.fixtures.tiny_store import export_tiny_store
+from tests.training.layouts import make_patients, write_folder
+from training.calibrate import main
+from training.calibration import apply_temperature
+from training.datasets import load_folder
+from training.evaluate_store import load_saved_model
+from training.metrics import roc_auc, sensitivity_specificity
+
+T, F = True, False
+PATTERN = ((T, F), (F, T), (T, T), (F, F), (F, F), (T, F))
+
+
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory):
+    return export_tiny_store(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture
+def store(tiny_store, tmp_path):
+    return shutil.copytree(tiny_store, tmp_path / "store")
+
+
+@pytest.fixture(scope="module")
+def png_site(tmp_path_factory):
+    return write_folder(tmp_path_factory.mktemp("site") / "st_marys_2026", make_patients(PATTERN))
+
+
+@pytest.fixture(scope="module")
+def nifti_site(tmp_path_factory):
+    return write_folder(tmp_path_factory.mktemp("site") / "volumes", make_patients(PATTERN), form="nifti")
+
+
+def checksums(folder):
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "model_card.json"
+    }
+
+
+def served_scores(model_dir, site, temperature=1.0):
+    """P(any) of every site slice, through the written version, rescored here independently."""
+    records = list(load_folder(site))
+    predict = load_saved_model(model_dir)
+    raw = predict(np.stack([to_model_input(r.hu) for r in records]).astype(np.float32))[:, 0]
+    return np.array([r.positive for r in records]), apply_temperature(raw, temperature)
+
+
+def test_a_png_site_gets_a_new_classifier_version_with_the_same_weights(store, png_site):
+    main(["--data", str(png_site), "--store", str(store)])
+
+    new, old = store / "ich_classifier" / "2", store / "ich_classifier" / "1"
+    assert checksums(new) == checksums(old) and len(checksums(new)) >= 3
+    assert sorted(p.name for p in (store / "ich_segmenter").iterdir()) == ["1"]
+    card = json.loads((new / "model_card.json").read_text())
+    site = card["site_calibration"]
+    assert card["version"] == 2 and site["previous_version"] == 1 and site["segmenter_version"] == 1
+    assert site["data"] == "st_marys_2026" and site["dataset_type"] == "folder"
+    assert (site["slices"], site["positive_slices"], site["patients"], site["positive_patients"]) == (12, 5, 6, 4)
+    assert site["target_sensitivity"] == 0.95 and site["temperature_refitted"] is False
+    assert card["threshold"] == site["threshold"] == card["operating_point"]["threshold"]
+    assert card["training"] == json.loads((old / "model_card.json").read_text())["training"]
+
+    labels, scores = served_scores(new, png_site)
+    sensitivity, specificity = sensitivity_specificity(labels, scores, card["threshold"])
+    assert sensitivity >= 0.95
+    assert (site["sensitivity"], site["specificity"]) == pytest.approx((sensitivity, specificity))
+    assert site["auc"] == pytest.approx(roc_auc(labels, scores))
+    # 16-bit PNGs carry no spacing, so no bleed volume: the rule counts flagged neighbours only.
+    assert site["scan_rule"].startswith("chosen without the volume arm")
+    assert card["scan_rule"]["min_volume_ml"] is None and card["scan_rule"]["sensitivity"] >= 0.95
+
+
+def test_refitting_the_temperature_on_nifti_volumes(store, nifti_site, tmp_path):
+    main(
+        ["--data", str(nifti_site), "--store", str(store), "--version", "7", "--temperature"]
+        + ["--sensitivity", "0.8", "--report", str(tmp_path / "report")]
+    )
+    card = json.loads((store / "ich_classifier" / "7" / "model_card.json").read_text())
+    calibration, site = card["calibration"], card["site_calibration"]
+    assert calibration["method"] == "temperature" and calibration["fitted_on"] == "site data volumes"
+    assert calibration["nll_after"] <= calibration["nll_before"]
+    assert site["temperature"] == calibration["temperature"] and site["target_sensitivity"] == 0.8
+
+    labels, scores = served_scores(store / "ich_classifier" / "7", nifti_site, calibration["temperature"])
+    assert sensitivity_specificity(labels, scores, card["threshold"])[0] >= 0.8
+    assert site["nll"] == pytest.approx(calibration["nll_after"])
+    # NIfTI volumes carry spacing, so the rule may weigh the predicted bleed volume too.
+    assert site["scan_rule"] == "chosen" and card["scan_rule"]["volumes"] == {"positive": 4, "negative": 2}
+    figures = json.loads((tmp_path / "report" / "figures.json").read_text())
+    assert figures["site"].items() <= site.items() and sum(figures["reliability"]["after"]["count"]) == 12
+    assert (tmp_path / "report" / "reliability.png").stat().st_size > 10_000
+
+
+def test_an_existing_version_is_never_overwritten(store, png_site):
+    target = store / "ich_classifier" / "1"
+    with pytest.raises(SystemExit, match=f"^error: {target} exists; model versions are immutable, pick a new --version$"):
+        main(["--data", str(png_site), "--store", str(store), "--version", "1"])
+
+
+def test_site_data_of_one_class_is_an_error(store, tmp_path):
+    negatives = write_folder(tmp_path / "negatives", make_patients(((F, F), (F,))))
+    with pytest.raises(SystemExit, match="^error: the site's data need positive and negative slices; got 0 of 3$"):
+        main(["--data", str(negatives), "--store", str(store)])
+    assert not (store / "ich_classifier" / "2").exists()
+
+
+def test_the_data_folder_is_required(capsys):
+    with pytest.raises(SystemExit):
+        main(["--dataset-type", "folder"])
+    assert "error: --data is required for --dataset-type folder" in capsys.readouterr().err

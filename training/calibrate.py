@@ -1,0 +1,132 @@
+"""Calibrate the served classifier for one site: measure it on the site's labelled data, pick the site's threshold
+for a stated sensitivity, and write a new classifier version with the same weights and a card saying so.
+
+python -m training.calibrate --data /site/labelled --dataset-type folder --sensitivity 0.95 [--temperature]
+
+Only the classifier gets a new version: the segmenter is unchanged, and the service pairs each model with the
+other's highest version. The figures are measured on the same data the threshold is chosen on, as the card says.
+"""
+
+import argparse
+import json
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from training.calibrate_figures import site_figures
+from training.datasets import LOADERS, DatasetError, load_phantoms
+from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
+from training.export import CARD_FILE
+from training.reporting.evaluation import score_dataset
+
+DATASET_TYPES = ("phantoms", *LOADERS)
+DEFAULT_SENSITIVITY = 0.95
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m training.calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="the site's labelled data (not used for phantoms)")
+    parser.add_argument("--dataset-type", choices=DATASET_TYPES, default="folder", help="its layout (default folder)")
+    parser.add_argument("--count", type=int, default=400, help="phantoms: how many slices")
+    parser.add_argument("--seed", type=int, default=2, help="phantoms: base seed (2 is the validation set's)")
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--classifier", default=CLASSIFIER, help="model name in the store")
+    parser.add_argument("--segmenter", default=SEGMENTER, help="model name in the store")
+    parser.add_argument("--from-version", type=int, help="classifier version to calibrate (default: the newest)")
+    parser.add_argument("--version", type=int, help="the new classifier version (default: the next free one)")
+    parser.add_argument("--sensitivity", type=float, default=DEFAULT_SENSITIVITY, help="target slice sensitivity")
+    parser.add_argument("--temperature", action="store_true", help="refit the temperature on the site's data too")
+    parser.add_argument("--report", type=Path, help="also write the figures and the reliability diagram here")
+    args = parser.parse_args(argv)
+    if args.dataset_type != "phantoms":
+        if args.data is None:
+            parser.error(f"--data is required for --dataset-type {args.dataset_type}")
+        if not args.data.is_dir():
+            parser.error(f"--data {args.data} is not a folder")
+    if not 0.0 < args.sensitivity <= 1.0:
+        parser.error(f"--sensitivity {args.sensitivity} must be in (0, 1]")
+    return args
+
+
+def next_version(store: Path, name: str) -> int:
+    versions = [int(p.name) for p in (store / name).glob("*") if p.is_dir() and p.name.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def describe_data(args: argparse.Namespace) -> str:
+    if args.dataset_type == "phantoms":
+        return f"phantoms seed {args.seed} x {args.count}"
+    return args.data.resolve().name
+
+
+def copy_weights(source: Path, target: Path) -> None:
+    """Every file of the SavedModel byte for byte, the card aside: same weights, new card."""
+    if target.exists():
+        raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(CARD_FILE))
+
+
+def new_card(card: dict, version: int, figures: dict, site: dict) -> dict:
+    updated = {**card, "version": version, "threshold": figures["operating_point"]["threshold"]}
+    updated["operating_point"] = figures["operating_point"]
+    for key in ("calibration", "scan_rule"):
+        if figures.get(key) is not None:
+            updated[key] = figures[key]
+    updated["site_calibration"] = site
+    return updated
+
+
+def run(args: argparse.Namespace) -> tuple[Path, dict]:
+    # Cards are read before any model loads, so a bad store fails in milliseconds.
+    source = model_dir(args.store, args.classifier, args.from_version)
+    card = read_card(source)
+    segmenter_path = model_dir(args.store, args.segmenter, None)
+    segmenter_card = read_card(segmenter_path)
+    version = args.version if args.version is not None else next_version(args.store, args.classifier)
+    target = args.store / args.classifier / str(version)
+    if target.exists():
+        raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
+    contexts = {c.get("input", {}).get("context_slices", 0) for c in (card, segmenter_card)}
+    if len(contexts) > 1:
+        raise StoreError(f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike")
+    if args.dataset_type == "phantoms":
+        records = load_phantoms(args.count, args.seed)
+    else:
+        records = LOADERS[args.dataset_type](args.data)
+    scored = score_dataset(
+        records,
+        load_saved_model(source),
+        load_saved_model(segmenter_path),
+        segmenter_card["threshold"],
+        context=contexts.pop(),
+    )
+    data = describe_data(args)
+    figures = site_figures(scored, card, args.sensitivity, args.temperature, f"site data {data}", args.report)
+    site = {
+        "data": data,
+        "dataset_type": args.dataset_type,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "previous_version": card.get("version", int(source.name)),
+        "segmenter_version": segmenter_card.get("version", int(segmenter_path.name)),
+        "target_sensitivity": args.sensitivity,
+        "temperature_refitted": args.temperature,
+        **figures["site"],
+    }
+    copy_weights(source, target)
+    card = new_card(card, version, figures, site)
+    (target / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    return target, card
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        target, card = run(args)
+    except (StoreError, DatasetError, ValueError) as e:
+        sys.exit(f"error: {e}")
+    print(json.dumps({"written": str(target), "threshold": card["threshold"], **card["site_calibration"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
