@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Builds the CPU image with no registry and no Docker engine, then smoke-tests it: a debootstrap bookworm base is
-# `podman import`ed, the `cpu` target is built on it with --isolation chroot, and the image's exported root file system
-# runs the service in a chroot (podman run cannot set rlimits here) until /health/ready answers 200.
+# Builds an image with no registry and no Docker engine, then smoke-tests it: a debootstrap bookworm base is
+# `podman import`ed, the target (cpu by default, or gpu) is built on it with --isolation chroot, and the image's
+# exported root file system runs the service in a chroot (podman run cannot set rlimits here) until /health/ready
+# answers 200. Without a GPU the gpu image serves through OpenVINO on the CPU, so its smoke proves the install only.
 #
-# Usage (as root, from anywhere):  deploy/build_and_smoke.sh [base|build|smoke|all]   (default: all)
+# Usage (as root, from anywhere):  [ICH_TARGET=gpu] deploy/build_and_smoke.sh [base|build|smoke|all]   (default: all)
 # Needs: debootstrap, podman, curl (apt-get install debootstrap podman curl), network to Debian and PyPI for the
 # base and build steps. Slow: the build installs TensorFlow; run it outside CI.
-# Settings (environment): ICH_WORK (scratch dir), DEBIAN_MIRROR, SMOKE_PORT, SMOKE_TIMEOUT (s), PODMAN_OPTS.
+# Settings (environment): ICH_TARGET (cpu|gpu), ICH_WORK (scratch dir), DEBIAN_MIRROR, SMOKE_PORT, SMOKE_TIMEOUT (s),
+# PODMAN_OPTS.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${ICH_WORK:-/var/tmp/ich-build}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_IMAGE=localhost/ich-base:bookworm
-IMAGE=localhost/ich-service:cpu
+TARGET=${ICH_TARGET:-cpu}
+IMAGE=localhost/ich-service:$TARGET
 SMOKE_PORT=${SMOKE_PORT:-18080}
 SMOKE_TIMEOUT=${SMOKE_TIMEOUT:-600}
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
@@ -50,10 +53,10 @@ build_base() {
 build_image() {
     need podman
     # --format docker keeps HEALTHCHECK (OCI images drop it); --pull never: the base exists only locally.
-    log "podman build --target cpu on $BASE_IMAGE -> $IMAGE"
+    log "podman build --target $TARGET on $BASE_IMAGE -> $IMAGE"
     "${PODMAN[@]}" build --isolation chroot --format docker --pull=never \
         -v "$CA_BUNDLE:$CA_BUNDLE:ro" \
-        --build-arg "BASE=$BASE_IMAGE" --target cpu -t "$IMAGE" "$REPO"
+        --build-arg "BASE=$BASE_IMAGE" --target "$TARGET" -t "$IMAGE" "$REPO"
     "${PODMAN[@]}" image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "[build_and_smoke] image size: %.0f MB\n", $1/1e6}' >&2
 }
 
@@ -117,7 +120,7 @@ smoke_in_chroot() {
     curl -sf "$base/health/live" >/dev/null || die "/health/live failed"
     curl -sf "$base/v2/health/ready" >/dev/null || die "/v2/health/ready failed"
     curl -sf "$base/v1/models" >/dev/null || die "/v1/models failed"
-    # On a CPU the image must run the models through OpenVINO (ICH_ENGINE=auto), or it silently serves slower.
+    # On a CPU either image must run the models through OpenVINO (ICH_ENGINE=auto), or it silently serves slower.
     curl -sf "$base/v1/info" | grep -q '"engine":"openvino"' || die "/v1/info does not report the OpenVINO engine"
     # The image's HEALTHCHECK command itself, as the container runtime would run it.
     chroot --userspec="$user" "$root" /usr/bin/env -i "${env[@]}" "${health[@]}" || die "HEALTHCHECK command failed"
@@ -134,6 +137,10 @@ smoke_in_chroot() {
 }
 
 main() {
+    case $TARGET in
+        cpu | gpu) ;;
+        *) die "unknown ICH_TARGET '$TARGET' (cpu|gpu)" ;;
+    esac
     mkdir -p "$WORK"
     case ${1:-all} in
         base) build_base ;;

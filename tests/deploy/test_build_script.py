@@ -34,22 +34,34 @@ def test_shellcheck_run_flags_an_unquoted_expansion(tmp_path):
     assert "SC2086" in done.stdout
 
 
-def test_unknown_step_is_refused_before_anything_runs(tmp_path):
-    done = subprocess.run(
-        ["bash", str(SCRIPT), "deploy"],
+def run_script(tmp_path: Path, step: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", str(SCRIPT), step],
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "ICH_WORK": str(tmp_path / "work")},
+        env={"PATH": "/usr/bin:/bin", "ICH_WORK": str(tmp_path / "work"), **env},
     )
+
+
+def test_unknown_step_is_refused_before_anything_runs(tmp_path):
+    done = run_script(tmp_path, "deploy")
     assert done.returncode == 1
     assert done.stderr == "[build_and_smoke] FAIL: unknown step 'deploy' (base|build|smoke|all)\n"
 
 
+def test_unknown_target_is_refused_before_anything_runs(tmp_path):
+    done = run_script(tmp_path, "build", ICH_TARGET="tpu")
+    assert done.returncode == 1
+    assert done.stderr == "[build_and_smoke] FAIL: unknown ICH_TARGET 'tpu' (cpu|gpu)\n"
+    assert not (tmp_path / "work").exists()
+
+
 def test_script_builds_an_existing_target_on_the_local_base_with_chroot_isolation():
     text = SCRIPT.read_text()
-    targets = set(re.findall(r"--target (\w+)", text))
-    assert targets == {"cpu"}
+    assert '--target "$TARGET"' in text
+    targets = set(re.search(r"^        (\w+(?: \| \w+)*)\) ;;$", text, re.MULTILINE).group(1).split(" | "))
+    assert targets == {"cpu", "gpu"}
     assert targets <= {stage.name for stage in read_stages()[1]}
     assert "--isolation chroot" in text
     assert '--build-arg "BASE=$BASE_IMAGE"' in text
