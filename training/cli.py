@@ -66,9 +66,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument("--attention", action="store_true", help="attention gates on the ResUNet skips")
     model.add_argument("--loss", choices=["dice", "dice_bce"], default="dice")
     model.add_argument(
-        "--init-classifier", type=Path, help="transfer learning: a .keras classifier from an earlier run"
+        "--init-classifier",
+        type=Path,
+        help="transfer learning: a .keras classifier from an earlier run (its encoder), or a store version such as"
+        " model_store/ich_classifier/3 (the whole model: fine-tuning)",
     )
-    model.add_argument("--init-segmenter", type=Path, help="transfer learning: a .keras ResUNet from an earlier run")
+    model.add_argument(
+        "--init-segmenter", type=Path, help="as --init-classifier, for the ResUNet (e.g. model_store/ich_segmenter/2)"
+    )
     model.add_argument("--target-sensitivity", type=float, default=0.95)
     output = parser.add_argument_group("output")
     output.add_argument("--store", type=Path, default=Path("model_store"), help="where SavedModels are written")

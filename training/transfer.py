@@ -1,4 +1,5 @@
-"""Transfer learning: start a model's encoder from a local .keras file, e.g. an earlier run on other data.
+"""Transfer learning: start a model's encoder from a local .keras file, e.g. an earlier run on other data, or
+start the whole model from a served SavedModel version (fine-tuning a shipped model on new data).
 
 Nothing is downloaded. Layers are matched in build order, which names cannot do (Keras numbers
 layer names per process), and copied only where the class and every weight shape agree; a first
@@ -21,8 +22,33 @@ def encoder_layers(model: keras.Model) -> list:
     return layers[:-1]
 
 
+# Keras adds the state of its random seed generators to an export; it is not a weight of the model.
+SEED_STATE = "seed_generator"
+
+
+def warm_start_from_saved_model(model: keras.Model, directory: Path) -> dict:
+    """Copy every weight of the SavedModel at `directory` (model_store/NAME/VERSION) into `model`, in build order.
+
+    The export keeps the variables in the order Keras built them, so a model of the same architecture takes them
+    one for one; any difference in count or shape means another architecture, and nothing is copied.
+    """
+    import tensorflow as tf  # a SavedModel is read by TensorFlow whatever backend trains
+
+    variables = [v for v in tf.saved_model.load(str(directory)).variables if SEED_STATE not in v.name]
+    shapes = [tuple(v.shape) for v in variables]
+    if shapes != [tuple(w.shape) for w in model.weights]:
+        raise ValueError(f"{directory}: its {len(shapes)} variables do not match this model's {len(model.weights)} weights")
+    for weight, variable in zip(model.weights, variables):
+        weight.assign(variable.numpy())
+    return {"source": str(directory), "fine_tuned": True, "weights_copied": len(variables)}
+
+
 def transfer_encoder(model: keras.Model, source: Path) -> dict:
-    """Copy encoder weights from the model saved at `source` into `model`; returns what was copied."""
+    """Copy encoder weights from the model saved at `source` into `model`; returns what was copied.
+
+    A SavedModel directory (a store version) starts the whole model instead: fine-tuning."""
+    if (source / "saved_model.pb").is_file():
+        return warm_start_from_saved_model(model, source)
     if source.suffix != ".keras" or not source.is_file():
         raise ValueError(f"--init-weights wants a .keras file written by an earlier run, not {source}")
     donor = keras.saving.load_model(source, compile=False)

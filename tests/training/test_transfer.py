@@ -60,3 +60,26 @@ def test_an_unrelated_or_missing_file_is_refused(tmp_path, donor_file):
         transfer_encoder(get_resunet((None, None), base_width=4, depth=2), tmp_path / "weights.h5")
     with pytest.raises(ValueError, match="no encoder layer matches"):
         transfer_encoder(get_classifier((32, 32), widths=(8, 16)), path)
+
+
+def _export(model, directory):
+    import tensorflow as tf
+
+    model.export(str(directory), format="tf_saved_model", input_signature=[tf.TensorSpec((None, 32, 32, 3), tf.float32)])
+    return directory
+
+
+def test_a_store_version_starts_the_whole_model_so_it_answers_as_the_export_does(tmp_path):
+    donor = get_classifier((32, 32), widths=(4, 8))
+    saved = _export(donor, tmp_path / "ich_classifier" / "1")
+    model = get_classifier((32, 32), widths=(4, 8))
+    report = transfer_encoder(model, saved)
+    assert report["fine_tuned"] and report["weights_copied"] == len(model.weights)
+    batch = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(model(batch, training=False)), np.asarray(donor(batch, training=False)), atol=1e-6)
+
+
+def test_a_store_version_of_another_architecture_is_refused(tmp_path):
+    saved = _export(get_classifier((32, 32), widths=(4, 8)), tmp_path / "ich_classifier" / "1")
+    with pytest.raises(ValueError, match="do not match"):
+        transfer_encoder(get_classifier((32, 32), widths=(4, 8, 16)), saved)
