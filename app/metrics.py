@@ -25,6 +25,12 @@ IN_FLIGHT = Gauge("ich_http_requests_in_flight", "Requests being handled now (pr
 REJECTED = Counter(
     "ich_http_requests_rejected_total", "Requests refused before reaching a handler, by reason.", ["reason"]
 )
+STAGE_LATENCY = Histogram(
+    "ich_stage_duration_seconds",
+    "Wall time of one pipeline stage for one request (decode, preprocess, classify, segment, postprocess, encode...).",
+    ["stage"],
+    buckets=LATENCY_BUCKETS_S,
+)
 BATCH_SIZE = Histogram("ich_batch_size", "Slices per model call.", buckets=BATCH_BUCKETS)
 QUEUE_DEPTH = Gauge("ich_batch_queue_depth", "Slices waiting for a model call.")
 MODEL_STATE = Enum("ich_model_load", "Load state of the served models.", states=MODEL_STATES)

@@ -1,7 +1,9 @@
-"""Per-stage wall-clock timings for one request."""
+"""Per-stage wall-clock timings for one request, also fed to the stage-latency histogram that /metrics exposes."""
 
 import time
 from contextlib import contextmanager
+
+from app.metrics import STAGE_LATENCY
 
 
 class StageTimer:
@@ -14,4 +16,6 @@ class StageTimer:
         try:
             yield
         finally:
-            self.milliseconds[name] = round((time.perf_counter() - started) * 1000, 2)
+            elapsed = time.perf_counter() - started
+            self.milliseconds[name] = round(elapsed * 1000, 2)
+            STAGE_LATENCY.labels(name).observe(elapsed)
