@@ -1,0 +1,1 @@
+"""Hospital integration: DICOM in (STOW-RS, C-STORE), durable jobs, DICOM SEG/SR/secondary capture out, delivery."""

@@ -1,0 +1,45 @@
+"""Integration tests: the real app with the job store in a temporary data folder, fake models, fast polling."""
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.app.conftest import runtime  # noqa: F401 (the fake-model runtime fixture)
+
+API_KEY = "integration-test-key-0123"
+
+
+def integration_settings(tmp_path, **overrides) -> Settings:
+    values = dict(
+        model_store=tmp_path,
+        integration=True,
+        data_dir=tmp_path / "data",
+        worker_poll_s=0.05,
+        delivery_backoff_s=0.1,
+        max_image_pixels=2048 * 2048,
+    )
+    return Settings(**(values | overrides))
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return integration_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings, runtime):
+    with TestClient(create_app(settings, runtime)) as client:
+        yield client
+
+
+def wait_for_job(client, job_url: str, until=("done", "failed"), timeout_s: float = 60, headers=None) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = client.get(job_url, headers=headers).json()
+        if job["status"] in until and all(d["status"] in ("delivered", "failed") for d in job["deliveries"]):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_url} still {job['status']} after {timeout_s} s: {job}")
