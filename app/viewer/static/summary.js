@@ -1,0 +1,105 @@
+// The scan summary and the current slice's line. Fields this page does not know are shown as they come.
+
+const SHOWN = new Set([
+  "probability", "hemorrhage", "threshold", "scan_rule", "subtypes", "most_suspicious_slice", "flagged_slices",
+  "bleed_volume_ml", "dice", "slices", "models", "input", "notice", "warnings", "models_agree", "area_pixels",
+  "area_mm2", "timings_ms", "mask_png_base64", "mask_nifti_base64", "montage_png_base64",
+]);
+const SLICE_SHOWN = new Set([
+  "index", "upload_index", "sop_instance_uid", "position_mm", "probability", "flagged", "subtypes", "area_pixels",
+  "area_mm2", "dice", "mask_png_base64",
+]);
+const IDENTIFIER_KEYS = ["study_instance_uid", "series_instance_uid", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"];
+
+export const fixed = (value, digits = 3) => (typeof value === "number" ? value.toFixed(digits) : "—");
+const words = (key) => key.replaceAll("_", " ");
+const plain = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+
+function row(list, term, content, id) {
+  const dt = document.createElement("dt");
+  dt.textContent = term;
+  const dd = document.createElement("dd");
+  if (id) dd.id = id;
+  if (content instanceof Node) dd.append(content);
+  else dd.textContent = content;
+  list.append(dt, dd);
+  return dd;
+}
+
+function listOf(items) {
+  const ul = document.createElement("ul");
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.textContent = plain(item);
+    ul.append(li);
+  }
+  return ul;
+}
+
+function subtypeTable(subtypes) {
+  const entries = Object.entries(subtypes ?? {}).sort((a, b) => b[1] - a[1]);
+  return listOf(entries.map(([name, p]) => `${name} ${fixed(p)}`));
+}
+
+export function renderSummary(list, answer, goTo) {
+  list.replaceChildren();
+  const verdict = answer.hemorrhage ? "Hemorrhage suspected" : "No hemorrhage found";
+  const answerCell = row(list, "Answer", `${verdict}: P(any) ${fixed(answer.probability)}`, "summary-answer");
+  answerCell.classList.add(answer.hemorrhage ? "positive" : "negative");
+  row(list, "Threshold", fixed(answer.threshold), "summary-threshold");
+  if (answer.scan_rule) row(list, "Rule", answer.scan_rule, "summary-rule");
+  if ("bleed_volume_ml" in answer) {
+    const volume = answer.bleed_volume_ml == null ? "not available (the input has no spacing)" : `${fixed(answer.bleed_volume_ml, 2)} mL`;
+    row(list, "Bleed volume", volume, "summary-volume");
+  } else if (answer.area_mm2 != null) {
+    row(list, "Bleed area", `${fixed(answer.area_mm2, 1)} mm² (${answer.area_pixels} px)`, "summary-volume");
+  }
+  const button = document.createElement("button");
+  button.type = "button";
+  button.id = "go-suspicious";
+  button.textContent = `index ${answer.most_suspicious_slice} (P ${fixed(answer.slices[answer.most_suspicious_slice]?.probability)})`;
+  button.onclick = () => goTo(answer.most_suspicious_slice);
+  row(list, "Most suspicious slice", button, "summary-suspicious");
+  if (answer.flagged_slices) row(list, "Flagged slices", answer.flagged_slices.join(", ") || "none", "summary-flagged");
+  if (answer.dice != null) row(list, "Dice vs reference", fixed(answer.dice), "summary-dice");
+  row(list, "Subtypes", subtypeTable(answer.subtypes), "summary-subtypes");
+  if ("warnings" in answer) {
+    const warnings = answer.warnings ?? [];
+    row(list, "Warnings", warnings.length ? listOf(warnings) : "none", "summary-warnings");
+  }
+  if ("models_agree" in answer) row(list, "Models agree", plain(answer.models_agree), "summary-agree");
+  const models = (answer.models ?? []).map((m) => `${m.name} v${m.version}`);
+  row(list, "Models", models.join(", "), "summary-models");
+  for (const [key, value] of Object.entries(answer)) {
+    if (!SHOWN.has(key)) row(list, words(key), plain(value));
+  }
+  if (answer.notice) row(list, "Notice", answer.notice, "summary-notice");
+}
+
+export function sliceLine(slice, count) {
+  const parts = [`index ${slice.index} (${slice.index + 1} of ${count})`];
+  if (typeof slice.probability === "number") {
+    parts.push(`P(any) ${fixed(slice.probability)}${slice.flagged ? " — flagged" : ""}`);
+  } else {
+    parts.push("not assessed");
+  }
+  if (slice.area_pixels != null) {
+    const mm2 = slice.area_mm2 != null ? `, ${fixed(slice.area_mm2, 1)} mm²` : "";
+    parts.push(`mask ${slice.area_pixels} px${mm2}`);
+  }
+  if (slice.dice != null) parts.push(`Dice ${fixed(slice.dice)}`);
+  for (const [key, value] of Object.entries(slice)) {
+    if (!SLICE_SHOWN.has(key) && value != null) parts.push(`${words(key)}: ${plain(value)}`);
+  }
+  return parts.join(" · ");
+}
+
+// DICOM UIDs are shown only when the reader asks; the service never returns names or other patient data.
+export function renderIdentifiers(list, answer, slice) {
+  list.replaceChildren();
+  const input = answer.input ?? {};
+  const sources = { ...input, ...(input.uids ?? {}) };
+  for (const key of IDENTIFIER_KEYS) if (sources[key]) row(list, words(key), sources[key]);
+  if (slice?.sop_instance_uid) row(list, "SOP instance UID (this slice)", slice.sop_instance_uid);
+  if (!list.children.length) row(list, "Identifiers", "none in this input");
+}

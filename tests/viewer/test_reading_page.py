@@ -1,0 +1,173 @@
+"""The reading page in headless Chromium against the live service with the shipped models (issue 18).
+
+What the page shows is checked against the service's own JSON for the same files.
+"""
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.phantom_files import hu_png
+
+TIMEOUT_S = 60
+# Set to docs/viewer to refresh the README's screenshot; by default screenshots go to the test's tmp folder.
+SCREENSHOT_DIR = os.environ.get("ICH_VIEWER_SCREENSHOTS")
+CANVAS_JS = "const c = document.getElementById('image'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+# The CT is drawn in grey: red-over-green pixels are the predicted mask, pure cyan ones the reference's outline.
+OVERLAY_PIXELS_JS = CANVAS_JS + "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > d[i + 1]) n++; return n;"
+REFERENCE_PIXELS_JS = (
+    CANVAS_JS + "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 0 && d[i + 1] === 230) n++; return n;"
+)
+
+
+def post_files(base: str, path: str, fields: dict[str, list[Path]]) -> dict:
+    files = [(field, (p.name, p.read_bytes())) for field, paths in fields.items() for p in paths]
+    response = httpx.post(f"{base}{path}", files=files, timeout=120)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def text(driver, element_id: str) -> str:
+    return driver.find_element(By.ID, element_id).text
+
+
+def read_scan(driver, base: str, paths: list[Path], references: list[Path] = ()) -> None:
+    driver.get(f"{base}/viewer")
+    driver.find_element(By.ID, "scan-files").send_keys("\n".join(str(p) for p in paths))
+    if references:
+        driver.find_element(By.ID, "reference-files").send_keys("\n".join(str(p) for p in references))
+    driver.find_element(By.ID, "run").click()
+    WebDriverWait(driver, TIMEOUT_S).until(
+        lambda d: d.find_element(By.ID, "reader").is_displayed() or d.find_element(By.ID, "error").is_displayed()
+    )
+
+
+def slice_index(driver) -> int:
+    return int(driver.find_element(By.ID, "slice-slider").get_attribute("value"))
+
+
+def screenshot(driver, tmp_path: Path, name: str) -> Path:
+    folder = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    assert driver.save_screenshot(str(path)), f"no screenshot written to {path}"
+    return path
+
+
+@pytest.fixture(scope="module")
+def answer(live_url, phantom_series, phantom_references) -> dict:
+    return post_files(live_url, "/v1/series", {"files": phantom_series, "reference_masks": phantom_references})
+
+
+def test_series_summary_equals_the_json_answer(chromium, live_url, phantom_series, phantom_references, answer, tmp_path):
+    read_scan(chromium, live_url, phantom_series, phantom_references)
+    assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
+    assert text(chromium, "summary-dice") == f"{answer['dice']:.3f}"
+    verdict = "Hemorrhage suspected" if answer["hemorrhage"] else "No hemorrhage found"
+    assert text(chromium, "summary-answer") == f"{verdict}: P(any) {answer['probability']:.3f}"
+    assert text(chromium, "summary-volume") == f"{answer['bleed_volume_ml']:.2f} mL"
+    assert text(chromium, "summary-rule") == answer["scan_rule"]
+    assert text(chromium, "summary-threshold") == f"{answer['threshold']:.3f}"
+    models = ", ".join(f"{m['name']} v{m['version']}" for m in answer["models"])
+    assert text(chromium, "summary-models") == models
+    # The page opens on the most suspicious slice and shows that slice's own probability.
+    suspicious = answer["most_suspicious_slice"]
+    assert slice_index(chromium) == suspicious
+    assert f"P(any) {answer['slices'][suspicious]['probability']:.3f}" in text(chromium, "slice-info")
+    assert "Not for clinical use" in text(chromium, "notice")
+    assert chromium.find_element(By.ID, "notice").is_displayed()
+    assert screenshot(chromium, tmp_path, "reading_page.png").stat().st_size > 10_000
+
+
+def test_wheel_keys_and_chart_move_through_slices(chromium, live_url, phantom_series, answer):
+    canvas = chromium.find_element(By.ID, "image")
+    chromium.find_element(By.CSS_SELECTOR, '#chart g.slice[data-index="0"]').click()
+    assert slice_index(chromium) == 0
+    ActionChains(chromium).scroll_from_origin(ScrollOrigin.from_element(canvas), 0, 120).perform()
+    assert slice_index(chromium) == 1
+    canvas.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+    assert slice_index(chromium) == 3
+    canvas.send_keys(Keys.END)
+    assert slice_index(chromium) == len(answer["slices"]) - 1
+    assert f"P(any) {answer['slices'][-1]['probability']:.3f}" in text(chromium, "slice-info")
+    chromium.find_element(By.ID, "go-suspicious").click()
+    assert slice_index(chromium) == answer["most_suspicious_slice"]
+
+
+def test_overlay_toggles_on_the_most_suspicious_slice(chromium, live_url, phantom_series, answer):
+    suspicious = answer["slices"][answer["most_suspicious_slice"]]
+    assert suspicious["area_pixels"] > 0, "the phantom's most suspicious slice should carry a mask"
+    chromium.find_element(By.ID, "go-suspicious").click()
+    assert chromium.execute_script(REFERENCE_PIXELS_JS) > 0, "the reference outline should be drawn"
+    chromium.find_element(By.ID, "show-reference").click()
+    assert chromium.execute_script(REFERENCE_PIXELS_JS) == 0
+    shown = chromium.execute_script(OVERLAY_PIXELS_JS)
+    assert shown == suspicious["area_pixels"]
+    chromium.find_element(By.ID, "show-mask").click()
+    assert chromium.execute_script(OVERLAY_PIXELS_JS) == 0
+    chromium.find_element(By.ID, "show-mask").click()
+    assert chromium.execute_script(OVERLAY_PIXELS_JS) == shown
+
+
+def test_window_presets_change_the_image(chromium, live_url, phantom_series):
+    canvas_png = "return document.getElementById('image').toDataURL();"
+    brain = chromium.execute_script(canvas_png)
+    chromium.find_element(By.CSS_SELECTOR, '[data-window="bone"]').click()
+    assert chromium.find_element(By.ID, "window-width").get_attribute("value") == "2800"
+    assert chromium.execute_script(canvas_png) != brain
+    chromium.find_element(By.CSS_SELECTOR, '[data-window="brain"]').click()
+    assert chromium.execute_script(canvas_png) == brain
+
+
+def test_identifiers_hidden_until_asked(chromium, live_url, phantom_series, answer):
+    study = answer["input"]["study_instance_uid"]
+    assert study not in chromium.find_element(By.TAG_NAME, "body").text
+    chromium.find_element(By.ID, "show-identifiers").click()
+    assert study in text(chromium, "identifiers")
+    chromium.find_element(By.ID, "show-identifiers").click()
+    assert study not in chromium.find_element(By.TAG_NAME, "body").text
+
+
+def test_a_wrong_file_shows_the_services_error(chromium, live_url, tmp_path):
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("not a scan\n" * 20)
+    expected = httpx.post(f"{live_url}/v1/series", files=[("files", (wrong.name, wrong.read_bytes()))], timeout=60)
+    assert expected.status_code in (400, 415, 422), expected.text
+    read_scan(chromium, live_url, [wrong])
+    shown = text(chromium, "error")
+    assert expected.json()["error"]["message"] in shown
+    assert f"HTTP {expected.status_code}" in shown
+    assert chromium.find_element(By.ID, "notice").is_displayed()
+
+
+def test_a_nifti_volume_reads_with_its_masks_turned(chromium, live_url, phantom_volume):
+    volume, reference = phantom_volume
+    answer = post_files(live_url, "/v1/volume", {"volume": [volume], "reference_mask": [reference]})
+    read_scan(chromium, live_url, [volume], [reference])
+    assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
+    assert text(chromium, "summary-volume") == f"{answer['bleed_volume_ml']:.2f} mL"
+    assert text(chromium, "summary-dice") == f"{answer['dice']:.3f}"
+    assert chromium.find_element(By.ID, "download-mask-nifti").is_displayed()
+    chromium.find_element(By.ID, "show-reference").click()
+    # Each slice's drawn mask has the area the JSON gives that slice: the mask volume was turned like the image.
+    for index, slice_answer in enumerate(answer["slices"]):
+        chromium.find_element(By.CSS_SELECTOR, f'#chart g.slice[data-index="{index}"]').click()
+        assert chromium.execute_script(OVERLAY_PIXELS_JS) == slice_answer["area_pixels"], index
+
+
+def test_one_png_slice_reads_as_a_one_slice_scan(chromium, live_url, phantoms, tmp_path):
+    image = tmp_path / "slice.png"
+    image.write_bytes(hu_png(phantoms[1].hu))
+    answer = post_files(live_url, "/v1/predict", {"image": [image]})
+    read_scan(chromium, live_url, [image])
+    assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
+    verdict = "Hemorrhage suspected" if answer["hemorrhage"] else "No hemorrhage found"
+    assert text(chromium, "summary-answer") == f"{verdict}: P(any) {answer['probability']:.3f}"
+    assert chromium.execute_script(OVERLAY_PIXELS_JS) == answer["area_pixels"]
