@@ -9,6 +9,7 @@ from app.middleware.api_key import ApiKeyMiddleware
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.inflight import InFlightLimitMiddleware
 from app.middleware.timeout import RequestTimeoutMiddleware
+from app.viewer import PAGE_PATHS
 
 PROBE_PATHS = frozenset({"/health/live", "/health/ready", "/v2/health/live", "/v2/health/ready"})
 # Probes and scrapes must answer while the service is saturated, or a busy pod would be killed as dead.
@@ -23,7 +24,8 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(RequestTimeoutMiddleware, timeout_s=settings.request_timeout_s)
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_inflight, exempt_paths=UNBOUNDED_PATHS)
     if settings.api_key is not None:
-        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value(), open_paths=PROBE_PATHS)
+        key = settings.api_key.get_secret_value()
+        app.add_middleware(ApiKeyMiddleware, api_key=key, open_paths=PROBE_PATHS | PAGE_PATHS)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.pipeline.decode import decode_slice, detect_format
+from app.pipeline.decode import JPEG_MAGIC, PNG_MAGIC, decode_slice
 from app.pipeline.nifti import read_nifti
 from app.pipeline.nifti_volume import reference_slices, to_display
 from app.pipeline.series import assemble_series
 
-RASTER_FORMATS = ("png", "jpeg")
 HU_DTYPE = np.dtype("<i2")  # little-endian int16: a typed array in any browser reads it as-is
 
 
@@ -48,7 +47,8 @@ def _hu_int16(hu: np.ndarray) -> np.ndarray:
 
 def slice_files_pixels(files: list[bytes], limits: Limits) -> ScanPixels:
     """One PNG/JPEG, or the DICOM files of one series in any order."""
-    if len(files) == 1 and files[0] and detect_format(files[0]) in RASTER_FORMATS:
+    # Anything but a lone PNG/JPEG goes to the series decoder, so a wrong file gets the series endpoint's words.
+    if len(files) == 1 and files[0].startswith((PNG_MAGIC, JPEG_MAGIC)):
         decoded = decode_slice(files[0], limits.max_pixels)
         return ScanPixels(_hu_int16(decoded.hu)[None], [], decoded.spacing_mm)
     series = assemble_series(files, limits.max_slices, limits.max_pixels, limits.max_voxels)

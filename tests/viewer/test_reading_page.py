@@ -66,7 +66,9 @@ def answer(live_url, phantom_series, phantom_references) -> dict:
     return post_files(live_url, "/v1/series", {"files": phantom_series, "reference_masks": phantom_references})
 
 
-def test_series_summary_equals_the_json_answer(chromium, live_url, phantom_series, phantom_references, answer, tmp_path):
+def test_series_summary_equals_the_json_answer(
+    chromium, live_url, phantom_series, phantom_references, answer, tmp_path
+):
     read_scan(chromium, live_url, phantom_series, phantom_references)
     assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
     assert text(chromium, "summary-dice") == f"{answer['dice']:.3f}"
