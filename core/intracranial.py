@@ -37,8 +37,10 @@ BRIDGE_OPEN_MM = 2.0
 WORK_PIXEL_MM = 1.0
 # Without a pixel spacing, a slice is taken to span the typical head-CT field of view.
 TYPICAL_HEAD_FOV_MM = 240.0
-# An adult head's left-right breadth at the level of the ventricles.
-TYPICAL_HEAD_BREADTH_MM = 145.0
+# An adult head's front-to-back length, and how much of the frame a head fills once an export was
+# cropped to it (a whole field of view leaves a margin of air around the head).
+TYPICAL_HEAD_LENGTH_MM = 185.0
+CROPPED_EXTENT = 0.92
 
 
 def is_brain_window_export(hu: np.ndarray) -> bool:
@@ -88,23 +90,21 @@ def head_mask(hu: np.ndarray) -> np.ndarray:
 
 
 def estimate_spacing_mm(hu: np.ndarray) -> float:
-    """Pixel size when the file does not say: the head's breadth (its shorter bounding side) is taken as
-    an adult's 145 mm, unless that is implausible for a head CT, then the image as a 240 mm field of view.
+    """Pixel size in mm when the file does not say.
 
-    Accurate at and above the ventricles; near the vertex or the skull base the head is narrower, so
-    areas there come out smaller than true, which errs towards "too little brain".
+    Exports usually keep the scanner's whole field of view, so the image's longer side is taken as
+    240 mm (0.47 mm on 512 px), whatever the level. When the head nearly fills the frame the image was
+    cropped to it; then the head's longer extent is taken as an adult head's length (185 mm), which
+    overstates the pixel size near the vertex and the foramen magnum, where heads are shorter.
     """
-    head = head_mask(hu)
-    rows, cols = np.nonzero(head)
     fov_guess = TYPICAL_HEAD_FOV_MM / max(hu.shape)
+    rows, cols = np.nonzero(head_mask(hu))
     if rows.size == 0:
         return fov_guess
-    breadth_px = min(rows.max() - rows.min(), cols.max() - cols.min()) + 1
-    guess = TYPICAL_HEAD_BREADTH_MM / breadth_px
-    # A head narrower than a third of the frame or wider than it is not a whole head at a normal level.
-    if not (fov_guess * 0.75 <= guess <= fov_guess * 3.0):
+    extent = max((rows.max() - rows.min() + 1) / hu.shape[0], (cols.max() - cols.min() + 1) / hu.shape[1])
+    if extent < CROPPED_EXTENT:
         return fov_guess
-    return guess
+    return TYPICAL_HEAD_LENGTH_MM / max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
 
 
 def _mm_to_px(mm: float, spacing_mm: float) -> float:
@@ -202,3 +202,8 @@ def inner_table_distance_mm(intracranial: np.ndarray, spacing_mm: tuple[float, f
     padded = np.pad(mask.astype(np.uint8), 1)
     distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
     return (distance * pixel_mm).astype(np.float32)
+
+
+def confine_mask(mask: np.ndarray, hu: np.ndarray, spacing_mm: tuple[float, float] | None = None) -> np.ndarray:
+    """A predicted bleed mask (H, W) cut to the slice's intracranial space."""
+    return np.asarray(mask, bool) & intracranial_mask(hu, spacing_mm)

@@ -6,6 +6,8 @@ import pytest
 from core.intracranial import (
     TYPICAL_HEAD_FOV_MM,
     bone_mask,
+    confine_mask,
+    estimate_spacing_mm,
     head_mask,
     inner_table_distance_mm,
     intracranial_mask,
@@ -118,3 +120,16 @@ def test_real_skull_base_levels_exclude_bone_air_and_orbital_fat(real, level):
 def test_real_vertex_cap_holds_almost_no_brain(real):
     slices, spacing = real
     assert intracranial_mask(slices[VERTEX], spacing).sum() * spacing[0] * spacing[1] < 500
+
+
+def test_confining_a_mask_removes_bone_and_scalp():
+    hu = head_slice()
+    painted = hu > 0  # what a phantom-trained model paints on real bone edges: skull, scalp and brain
+    confined = confine_mask(painted, hu, ONE_MM)
+    assert confined.sum() == pytest.approx(brain_region().sum(), rel=0.03) and not (confined & (hu >= BONE_HU)).any()
+
+
+def test_spacing_is_estimated_from_the_field_of_view_or_a_cropped_head():
+    assert estimate_spacing_mm(head_slice(size=512)) == pytest.approx(TYPICAL_HEAD_FOV_MM / 512)
+    cropped = head_slice(size=256)[20:236, 20:236]  # the head, 221 px long, cut to fill the 216 px frame
+    assert estimate_spacing_mm(cropped) == pytest.approx(185.0 / 216)

@@ -1,0 +1,106 @@
+"""The scan-level answer from per-slice answers: a rule with parameters instead of "the maximum over slices".
+
+A scan is positive when at least `min_run` neighbouring assessed slices are flagged (P(any) >= threshold), OR the
+predicted bleed volume over its assessed slices reaches `min_volume_ml`. Slices not assessed (core.slice_assessment)
+neither flag nor add volume, and are skipped when counting neighbours. Serving and training (which chooses the
+parameters on validation volumes) both call `decide`.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# One flagged slice alone is how the shipped phantom-trained models fail on real anatomy (a bone edge, a
+# partial volume); a bleed the models can see spans at least two neighbouring slices at 5 mm or thinner.
+DEFAULT_MIN_RUN = 2
+# Off until chosen on validation volumes: a volume threshold depends on how much the segmenter paints on
+# normal scans, which only labelled volumes measure.
+DEFAULT_MIN_VOLUME_ML: float | None = None
+DEFAULT_CHOSEN_ON = "service default (no scan_rule on the classifier card)"
+
+
+@dataclass(frozen=True)
+class ScanRule:
+    min_run: int = DEFAULT_MIN_RUN
+    min_volume_ml: float | None = DEFAULT_MIN_VOLUME_ML  # None: the volume arm is off
+    chosen_on: str = DEFAULT_CHOSEN_ON
+
+    def __post_init__(self):
+        if self.min_run < 1:
+            raise ValueError(f"min_run must be at least 1, not {self.min_run}")
+        if self.min_volume_ml is not None and not self.min_volume_ml > 0:
+            raise ValueError(f"min_volume_ml must be positive or None, not {self.min_volume_ml}")
+
+    @classmethod
+    def from_card(cls, card: dict) -> "ScanRule":
+        """The card's "scan_rule" object (min_run, min_volume_ml with null = off, chosen_on), else the defaults."""
+        spec = card.get("scan_rule")
+        if not isinstance(spec, dict):
+            return cls()
+        volume = spec.get("min_volume_ml")
+        volume = None if volume is None or math.isinf(float(volume)) else float(volume)
+        return cls(int(spec.get("min_run", DEFAULT_MIN_RUN)), volume, str(spec.get("chosen_on", "the model card")))
+
+    def describe(self) -> str:
+        run = f"at least {self.min_run} neighbouring assessed slice{'s' * (self.min_run > 1)} with P(any) >= threshold"
+        if self.min_volume_ml is None:
+            return run
+        return f"{run}, or a predicted bleed volume over assessed slices >= {self.min_volume_ml:g} mL"
+
+
+@dataclass(frozen=True)
+class ScanDecision:
+    positive: bool
+    by_run: bool  # the run arm fired
+    by_volume: bool  # the volume arm fired
+    longest_run: int  # neighbouring flagged assessed slices
+    volume_ml: float | None  # over assessed slices; None when slice volumes are unknown
+    probability: float  # max P(any) over assessed slices; 0 when none is assessed
+    most_suspicious_slice: int | None  # index of that slice
+    flagged_slices: list[int]  # assessed slices with P(any) >= threshold
+    assessed_slices: int
+
+
+def longest_run(flags: np.ndarray) -> int:
+    """Length of the longest stretch of consecutive True values."""
+    padded = np.concatenate(([0], np.asarray(flags, np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[0::2]).max()) if len(edges) else 0
+
+
+def decide(
+    slice_probabilities: Sequence[float],
+    assessed: Sequence[bool],
+    slice_volumes_ml: Sequence[float] | None,
+    threshold: float,
+    rule: ScanRule,
+) -> ScanDecision:
+    """Per-slice P(any) in slice order, whether each slice was assessed, each slice's predicted bleed volume
+    (None without spacing) -> the scan's answer. A scan with fewer assessed slices than `min_run` needs
+    all of them flagged, so a one-slice series can still be positive."""
+    p = np.asarray(slice_probabilities, np.float64)
+    ok = np.asarray(assessed, bool)
+    if p.shape != ok.shape:
+        raise ValueError(f"{p.size} probabilities but {ok.size} assessed flags")
+    flags = ok & (p >= threshold)
+    run = longest_run(flags[ok])
+    count = int(ok.sum())
+    by_run = count > 0 and run >= min(rule.min_run, count)
+    volume = None
+    if slice_volumes_ml is not None:
+        volume = float(np.asarray(slice_volumes_ml, np.float64)[ok].sum())
+    by_volume = rule.min_volume_ml is not None and volume is not None and volume >= rule.min_volume_ml
+    top = int(np.argmax(np.where(ok, p, -np.inf))) if count else None
+    return ScanDecision(
+        positive=bool(by_run or by_volume),
+        by_run=bool(by_run),
+        by_volume=bool(by_volume),
+        longest_run=run,
+        volume_ml=volume,
+        probability=float(p[top]) if top is not None else 0.0,
+        most_suspicious_slice=top,
+        flagged_slices=[int(i) for i in np.flatnonzero(flags)],
+        assessed_slices=count,
+    )

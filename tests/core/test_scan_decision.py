@@ -1,0 +1,56 @@
+"""The scan-level rule: neighbouring flagged assessed slices, or predicted volume; parameters from the card."""
+
+import math
+
+import pytest
+
+from core.scan_decision import DEFAULT_MIN_RUN, ScanRule, decide, longest_run
+
+T = 0.5
+
+
+def test_longest_run():
+    assert longest_run([0, 1, 1, 0, 1, 1, 1, 0]) == 3
+    assert longest_run([]) == 0 and longest_run([0, 0]) == 0
+
+
+def test_one_flagged_slice_is_not_enough_but_two_neighbours_are():
+    rule = ScanRule(min_run=2)
+    lone = decide([0.1, 0.9, 0.1, 0.2], [True] * 4, None, T, rule)
+    assert not lone.positive and lone.flagged_slices == [1] and lone.probability == 0.9
+    pair = decide([0.1, 0.9, 0.8, 0.2], [True] * 4, None, T, rule)
+    assert pair.positive and pair.by_run and pair.longest_run == 2 and pair.most_suspicious_slice == 1
+
+
+def test_not_assessed_slices_neither_flag_nor_add_volume_and_are_skipped_between_neighbours():
+    rule = ScanRule(min_run=2, min_volume_ml=1.0)
+    answer = decide([0.9, 0.99, 0.8, 0.1], [True, False, True, True], [0.3, 50.0, 0.3, 0.0], T, rule)
+    assert answer.flagged_slices == [0, 2] and answer.longest_run == 2  # 0 and 2 are neighbours once 1 is skipped
+    assert answer.volume_ml == pytest.approx(0.6) and not answer.by_volume
+    assert answer.probability == 0.9 and answer.most_suspicious_slice == 0 and answer.assessed_slices == 3
+
+
+def test_the_volume_arm_fires_alone():
+    answer = decide([0.1, 0.2], [True, True], [0.7, 0.6], T, ScanRule(min_run=3, min_volume_ml=1.0))
+    assert answer.positive and answer.by_volume and not answer.by_run
+
+
+def test_nothing_assessed_is_negative():
+    answer = decide([0.99, 0.99], [False, False], [5.0, 5.0], T, ScanRule(min_run=1, min_volume_ml=0.1))
+    assert not answer.positive and answer.most_suspicious_slice is None and answer.probability == 0.0
+
+
+def test_a_series_shorter_than_the_run_needs_all_its_slices():
+    assert decide([0.9], [True], None, T, ScanRule(min_run=3)).positive
+    assert not decide([0.9, 0.1], [True, True], None, T, ScanRule(min_run=3)).positive
+
+
+def test_rule_from_card_and_defaults():
+    card = {"scan_rule": {"min_run": 3, "min_volume_ml": 2.5, "chosen_on": "val", "sensitivity": 0.96}}
+    assert ScanRule.from_card(card) == ScanRule(3, 2.5, "val")
+    assert ScanRule.from_card({"scan_rule": {"min_run": 1, "min_volume_ml": None}}).min_volume_ml is None
+    assert ScanRule.from_card({}).min_run == DEFAULT_MIN_RUN
+    assert "2.5 mL" in ScanRule(3, 2.5).describe() and "mL" not in ScanRule(2, None).describe()
+    assert ScanRule.from_card({"scan_rule": {"min_run": 1, "min_volume_ml": math.inf}}).min_volume_ml is None
+    with pytest.raises(ValueError, match="min_run must be at least 1"):
+        ScanRule(min_run=0)
