@@ -76,14 +76,3 @@ def test_render_without_bleed_is_grey_outside_the_text_bands():
 )
 def test_montage_slice_choice(probabilities, threshold, max_tiles, chosen):
     assert montage_slices(np.array(probabilities), threshold, max_tiles) == chosen
-
-
-def test_docs_examples_render(tmp_path):
-    """The script behind docs/overlay_example.png and docs/montage_example.png, run on the fake models."""
-    from tests.app.conftest import fake_models
-    from tests.app.render_examples import render_examples
-
-    written = render_examples(fake_models(), tmp_path)
-    overlay, montage = (decode(path.read_bytes()) for path in written)
-    assert overlay.shape == (512, 512, 3) and is_red(overlay).any()
-    assert montage.shape[2] == 3 and montage.shape[0] % 256 == 0 and montage.shape[1] % 256 == 0

@@ -1,6 +1,6 @@
 """Render the docs' example pictures with the shipped models: a phantom slice sent as DICOM, and a series montage.
 
-    python -m tests.app.render_examples --store model_store --out docs
+    python -m experiments.render_examples --store model_store --out docs
 
 Phantoms only (never licensed data); seeds outside training's, so the models have not seen these slices.
 """

@@ -1,9 +1,9 @@
 """Held-out Dice of the ResUNet with and without attention gates, trained alike on the same shards.
 
-    python -m training.compare_attention --shards runs/v2/shards --out docs/attention_comparison.json
+    python -m experiments.compare_attention --shards runs/v2/shards --out experiments/results/attention_comparison.json
 
 Both variants get the same seed, data, augmentation, epochs and steps; only the gates differ.
-The figures go to a JSON file that docs/training.md quotes.
+The figures go to a JSON file that experiments/README.md and docs/training.md quote.
 """
 
 import argparse
@@ -24,7 +24,9 @@ from training.shards import ShardSpec, tally_shards
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.compare_attention", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.compare_attention", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--shards", type=Path, required=True, help="a run's shards folder (train-*, validation-*)")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--steps", type=int, default=120, help="batches of 16 crops per epoch")
@@ -63,7 +65,7 @@ def main(argv=None) -> None:
         }
         print(json.dumps(results, indent=1), flush=True)
     summary = {
-        "command": "python -m training.compare_attention " + " ".join(sys.argv[1:]),
+        "command": "python -m experiments.compare_attention " + " ".join(sys.argv[1:]),
         "budget": {
             "epochs": args.epochs,
             "steps_per_epoch": args.steps,

@@ -1,6 +1,6 @@
 """How the ResUNet's width moves its speed and its compute efficiency on this CPU, with random weights.
 
-`python -m bench.segmenter_widths` exports ResUNets of base width 16 (shipped), 24 and 32 as SavedModels to a
+`python -m experiments.segmenter_widths` exports ResUNets of base width 16 (shipped), 24 and 32 as SavedModels to a
 temporary folder, times each on batches of 8 slices, interleaved with the fp32 matmul peak, and prints GFLOP per
 slice, ms per slice and efficiency. Wider layers fill AVX-512 better, so efficiency rises while each slice costs more.
 """
