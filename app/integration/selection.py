@@ -17,7 +17,8 @@ from pydicom.uid import CTImageStorage
 
 MIN_SLICES = 3
 AXIAL_MIN_COSINE = 0.9  # slice normal within ~25 degrees of the patient's z axis (gantry tilt allowed)
-HEAD_PARTS = {"", "HEAD", "BRAIN", "SKULL", "HEADNECK"}
+# Body Part Examined is often free text ("BASE 3MM"); only parts that are clearly not the head rule a series out.
+OTHER_PARTS = {"CHEST", "ABDOMEN", "PELVIS", "ABDOMENPELVIS", "CHESTABDOMEN", "LUNG", "HEART", "BREAST", "KNEE", "HIP"}
 # Sharp reconstruction kernels: GE BONE/BONEPLUS, Siemens H60+/J60+/B60+/Br60+, Canon FC30+, any "SHARP".
 BONE_KERNEL = re.compile(r"BONE|SHARP|^[HJ][6-9]\d|^BR?[6-9]\d|^FC3\d", re.IGNORECASE)
 
@@ -54,7 +55,7 @@ def _skip_reason(headers: list[Dataset], max_slices: int) -> str | None:
     if normal is None or abs(normal[2]) < AXIAL_MIN_COSINE:
         return "not axial"
     part = str(first.get("BodyPartExamined", "")).upper().replace(" ", "")
-    if part not in HEAD_PARTS:
+    if part in OTHER_PARTS:
         return f"body part {part}, not head"
     if len(headers) < MIN_SLICES:
         return f"{len(headers)} slices, under the {MIN_SLICES} that make a scan"
