@@ -22,13 +22,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(model_store: Path, **env_overrides: str):
+def live_server(model_store: Path, target: str = "app.main:app", **env_overrides: str):
+    """`target` is the ASGI app uvicorn serves, e.g. tests.reliability.fake_app:app for fake models."""
     port = free_port()
     env = {**os.environ, "ICH_MODEL_STORE": str(model_store), "TF_CPP_MIN_LOG_LEVEL": "2", **env_overrides}
     # The server's own log, kept outside the repository for post-mortems of a failed test.
     log = open(Path(tempfile.gettempdir()) / f"ich-uvicorn-{port}.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,

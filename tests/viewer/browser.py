@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
+ANSWER_TIMEOUT_S = 60
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 # No sandbox (CI runs as root); nothing that phones home, so the page is seen exactly as offline.
 FLAGS = [
@@ -49,3 +52,24 @@ def start_chromium() -> tuple[webdriver.Chrome, Path]:
 def stop_chromium(driver: webdriver.Chrome, profile: Path) -> None:
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def text(driver: webdriver.Chrome, element_id: str) -> str:
+    return driver.find_element(By.ID, element_id).text
+
+
+def wait_for_reply(driver: webdriver.Chrome) -> None:
+    """Until the page shows an answer or an error."""
+    WebDriverWait(driver, ANSWER_TIMEOUT_S).until(
+        lambda d: d.find_element(By.ID, "reader").is_displayed() or d.find_element(By.ID, "error").is_displayed()
+    )
+
+
+def read_scan(driver: webdriver.Chrome, base: str, paths: list[Path], references: list[Path] = ()) -> None:
+    """Open the page, choose the files as the file dialog would, press Read and wait for the reply."""
+    driver.get(f"{base}/viewer")
+    driver.find_element(By.ID, "scan-files").send_keys("\n".join(str(p) for p in paths))
+    if references:
+        driver.find_element(By.ID, "reference-files").send_keys("\n".join(str(p) for p in references))
+    driver.find_element(By.ID, "run").click()
+    wait_for_reply(driver)

@@ -12,11 +12,10 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.phantom_files import hu_png
+from tests.viewer.browser import read_scan, text
 
-TIMEOUT_S = 60
 # Set to docs/viewer to refresh the README's screenshot; by default screenshots go to the test's tmp folder.
 SCREENSHOT_DIR = os.environ.get("ICH_VIEWER_SCREENSHOTS")
 CANVAS_JS = "const c = document.getElementById('image'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
@@ -32,21 +31,6 @@ def post_files(base: str, path: str, fields: dict[str, list[Path]]) -> dict:
     response = httpx.post(f"{base}{path}", files=files, timeout=120)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def text(driver, element_id: str) -> str:
-    return driver.find_element(By.ID, element_id).text
-
-
-def read_scan(driver, base: str, paths: list[Path], references: list[Path] = ()) -> None:
-    driver.get(f"{base}/viewer")
-    driver.find_element(By.ID, "scan-files").send_keys("\n".join(str(p) for p in paths))
-    if references:
-        driver.find_element(By.ID, "reference-files").send_keys("\n".join(str(p) for p in references))
-    driver.find_element(By.ID, "run").click()
-    WebDriverWait(driver, TIMEOUT_S).until(
-        lambda d: d.find_element(By.ID, "reader").is_displayed() or d.find_element(By.ID, "error").is_displayed()
-    )
 
 
 def slice_index(driver) -> int:
