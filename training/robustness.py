@@ -1,12 +1,11 @@
 """Held-out phantoms as a different scanner would send them: each shipped version measured under the augmentation.
 
-    python -m training.robustness --versions 2 3 [1 ...] --count 300
+    python -m training.robustness --versions 2 3 --count 300
 
 Every test phantom (seed 3; every second one through the 8-bit brain-window export) gets one random draw of
 training.augment (rotation, scale, shift, flips, HU gain and offset, noise), with the same draws for every version,
 then the standard windows. This asks whether a model holds up off the phantoms' own calibration and pose, which the
-plain held-out set does not. v1 predates this module and is not in the store any more: restore it with
-`git checkout 7ef9319 -- model_store/ich_classifier/1 model_store/ich_segmenter/1` to compare.
+plain held-out set does not. Only versions in the store can be compared.
 """
 
 import argparse

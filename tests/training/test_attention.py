@@ -8,7 +8,7 @@ from keras import layers
 from training.models.attention import attention_gate
 from training.models.resunet import get_resunet
 
-# Parameters of get_resunet((64, 64), base_width=4, depth=2) before the attention option existed.
+# Parameters of the plain get_resunet((64, 64), base_width=4, depth=2): the default must stay exactly that model.
 PLAIN_TINY_PARAMS = 8385
 
 

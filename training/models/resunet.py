@@ -30,7 +30,7 @@ def get_resunet(
     """ResUNet mapping a windowed stack (H, W, channels) to P(hemorrhage) per pixel (H, W, 1).
 
     attention=True gates every skip connection (Attention ResUNet); the default builds the
-    plain ResUNet, layer for layer the same as before the option existed.
+    plain ResUNet, the architecture of the shipped segmenter.
     """
     inputs = keras.Input(shape=(*img_size, channels), name="window_stack")
 
