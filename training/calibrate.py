@@ -11,13 +11,17 @@ import argparse
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 from training.calibrate_figures import site_figures
-from training.datasets import LOADERS, DatasetError, load_phantoms
+from training.datasets import LOADERS, DatasetError, SliceRecord
+from training.datasets.phantoms import phantom_record
 from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
 from training.export import CARD_FILE
+from training.phantom_data import BRAIN_WINDOW_FRACTION, _forms
+from training.phantoms.generator import phantom_seeds
 from training.reporting.evaluation import score_dataset
 
 DATASET_TYPES = ("phantoms", *LOADERS)
@@ -54,9 +58,17 @@ def next_version(store: Path, name: str) -> int:
     return max(versions, default=0) + 1
 
 
+def validation_phantoms(count: int, seed: int) -> Iterator[SliceRecord]:
+    """The phantom set training validates on (training.phantom_data.build_arrays): the same seeds, and the same
+    half of them sent through the 8-bit brain-window export."""
+    forms = _forms(seed, count, BRAIN_WINDOW_FRACTION)
+    for index, (phantom_seed, png) in enumerate(zip(phantom_seeds(seed, count), forms)):
+        yield phantom_record(phantom_seed, f"phantom-{seed}-{index:05d}", bool(png))
+
+
 def describe_data(args: argparse.Namespace) -> str:
     if args.dataset_type == "phantoms":
-        return f"phantoms seed {args.seed} x {args.count}"
+        return f"validation phantoms (seed {args.seed}, {args.count}, half 8-bit brain window)"
     return args.data.resolve().name
 
 
@@ -89,9 +101,11 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
         raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
     contexts = {c.get("input", {}).get("context_slices", 0) for c in (card, segmenter_card)}
     if len(contexts) > 1:
-        raise StoreError(f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike")
+        raise StoreError(
+            f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
+        )
     if args.dataset_type == "phantoms":
-        records = load_phantoms(args.count, args.seed)
+        records = validation_phantoms(args.count, args.seed)
     else:
         records = LOADERS[args.dataset_type](args.data)
     scored = score_dataset(
@@ -102,7 +116,8 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
         context=contexts.pop(),
     )
     data = describe_data(args)
-    figures = site_figures(scored, card, args.sensitivity, args.temperature, f"site data {data}", args.report)
+    fitted_on = data if args.dataset_type == "phantoms" else f"site data {data}"
+    figures = site_figures(scored, card, args.sensitivity, args.temperature, fitted_on, args.report)
     site = {
         "data": data,
         "dataset_type": args.dataset_type,

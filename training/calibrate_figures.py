@@ -62,7 +62,10 @@ def scan_rule(scored: Scored, served: dict, threshold: float, target: float, cho
         return None, reason + ", and a rule needs several-slice volumes of both kinds"
     grid = VOLUMES_ML if volume_known else (math.inf,)
     rule = choose_scan_rule(volumes, threshold, target, volumes_ml=grid, chosen_on=chosen_on)
-    return rule, "chosen" if volume_known else "chosen without the volume arm: the data do not give every slice's volume"
+    return (
+        rule,
+        "chosen" if volume_known else "chosen without the volume arm: the data do not give every slice's volume",
+    )
 
 
 def site_figures(
@@ -102,6 +105,8 @@ def site_figures(
         report.mkdir(parents=True, exist_ok=True)
         bins = reliability_data(labels, raw, temperature)
         plot_reliability(bins, report / "reliability.png", f"Reliability on {fitted_on}")
-        body = {"site": site, "calibration": calibration, "scan_rule": rule, "reliability": bins}
+        uncalibrated = {"auc": roc_auc(labels, raw), "nll": nll(labels, raw), "ece": ece(labels, raw)}
+        body = {"site": site, "uncalibrated": uncalibrated, "calibration": calibration, "scan_rule": rule}
+        body["reliability"] = bins
         (report / "figures.json").write_text(json.dumps(body, indent=1) + "\n")
     return {"operating_point": operating_point, "calibration": calibration, "scan_rule": rule, "site": site}

@@ -78,7 +78,9 @@ def choose_scan_rule(
     labels = [v.label for v in volumes]
     if all(labels) or not any(labels):
         raise ValueError("choosing a scan rule needs both positive and negative volumes")
-    grid = [(rule, rule_figures(volumes, threshold, rule)) for rule in (ScanRule(r, m) for r in runs for m in volumes_ml)]
+    grid = [
+        (rule, rule_figures(volumes, threshold, rule)) for rule in (ScanRule(r, m) for r in runs for m in volumes_ml)
+    ]
     meeting = [item for item in grid if item[1]["sensitivity"] >= target_sensitivity]
     if meeting:
         rule, figures = min(meeting, key=_preference)

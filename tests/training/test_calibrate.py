@@ -104,7 +104,9 @@ def test_refitting_the_temperature_on_nifti_volumes(store, nifti_site, tmp_path)
 
 def test_an_existing_version_is_never_overwritten(store, png_site):
     target = store / "ich_classifier" / "1"
-    with pytest.raises(SystemExit, match=f"^error: {target} exists; model versions are immutable, pick a new --version$"):
+    with pytest.raises(
+        SystemExit, match=f"^error: {target} exists; model versions are immutable, pick a new --version$"
+    ):
         main(["--data", str(png_site), "--store", str(store), "--version", "1"])
 
 

@@ -86,3 +86,15 @@ def test_the_reliability_diagram_and_its_bins(tmp_path):
     json.dumps(data)  # the JSON beside the diagram
     image = cv2.imread(str(plot_reliability(data, tmp_path / "reliability.png")))
     assert image is not None and image.shape[0] > 300 and image.std() > 0
+
+
+def test_confident_mistakes_pull_the_temperature_up_not_to_an_extreme():
+    # A well-separated model with a few confident misses (p ~ 1e-4 for positives): the fit must not run off to a
+    # tiny T, where clipped scores would hide the misses' cost; NLL after may never exceed NLL before.
+    rng = np.random.default_rng(1)
+    labels = np.r_[np.ones(200, bool), np.zeros(200, bool)]
+    p = np.r_[rng.uniform(0.98, 1.0, 193), np.full(7, 1e-4), rng.uniform(0.0, 0.02, 200)]
+    temperature = fit_temperature(labels, p)
+    assert 1.0 < temperature < 5.0
+    after = apply_temperature(p, temperature)
+    assert nll(labels, after) < nll(labels, p)
