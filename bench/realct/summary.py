@@ -1,0 +1,88 @@
+"""The run's short Markdown summary: the normal scan per form, the semi-real positives per form, the targets."""
+
+from bench.realct.anatomy import LEVELS, LOCATIONS
+
+
+def _f(value, digits=3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"] + [
+        "| " + " | ".join(row) + " |" for row in rows
+    ]
+
+
+def normal_table(normal: dict) -> list[str]:
+    header = ["form", "scan answer", "P(scan)", "flagged", "bleed mL (answer)", "all masks mL", "slices with mask",
+              "slices with component > 10 mm²"]
+    rows = [
+        [f["label"], "positive" if f["scan_positive"] else "negative", _f(f["scan_probability"]),
+         f"{f['flagged_slices']}/{f['slices']}", _f(f["bleed_volume_ml"], 2), _f(f["all_masks_ml"], 2),
+         str(f["slices_with_mask"]), f"{f['slices_with_component_over_10mm2']} ({f['share_with_component_over_10mm2']:.0%})"]
+        for f in normal.values()
+    ]
+    return _table(header, rows)
+
+
+def location_table(normal: dict) -> list[str]:
+    header = ["form"] + [f"mask mm² in {loc}" for loc in LOCATIONS]
+    rows = [[f["form"]] + [_f(f["component_mm2_by_location"][loc], 0) for loc in LOCATIONS] for f in normal.values()]
+    return _table(header, rows)
+
+
+def level_table(normal: dict) -> list[str]:
+    header = ["form"] + [f"flagged: {level}" for level in LEVELS]
+    rows = [[f["form"]] + [str(f["flagged_by_level"][level]) for level in LEVELS] for f in normal.values()]
+    return _table(header, rows)
+
+
+def semi_real_table(semi: dict) -> list[str]:
+    if not semi:
+        return []
+    types = list(next(iter(semi.values()))["by_type"])
+    header = ["form", "AUC", "sensitivity", "specificity", "Dice"] + [f"{t[:4]}. sens / Dice" for t in types]
+    rows = [
+        [name, _f(f["auc"]), _f(f["sensitivity"]), _f(f["specificity"]), _f(f["dice"])]
+        + [f"{_f(f['by_type'][t]['sensitivity'], 2)} / {_f(f['by_type'][t]['dice'], 2)}" for t in types]
+        for name, f in semi.items()
+    ]
+    return _table(header, rows)
+
+
+def summary_markdown(report: dict) -> str:
+    meta = report["meta"]
+    semi = report["semi_real"]
+    any_semi = next(iter(semi.values()), None)
+    lines = [
+        f"# Real-scan bench: {meta['scan']}",
+        "",
+        f"{meta['date']} · classifier v{meta['classifier_version']}, ResUNet v{meta['segmenter_version']} · "
+        f"{meta['engine']} · threshold {meta['threshold']:.3f} · {report['seconds']} s · `{meta['command']}`",
+        "",
+        "## Real normal scan (the truth: no bleed anywhere)",
+        "",
+        *normal_table(report["normal"]),
+        "",
+        "Where the mask components lie (brain: inside the skull, > 5 mm from the inner table; inner_table: within "
+        "5 mm of it; extracranial: scalp, orbits, sinuses, face):",
+        "",
+        *location_table(report["normal"]),
+        "",
+        *level_table(report["normal"]),
+        "",
+    ]
+    if any_semi:
+        lines += [
+            f"## Semi-real positives ({any_semi['positives']} bleeds pasted into real slices, "
+            f"{any_semi['negatives']} untouched slices of the same levels)",
+            "",
+            *semi_real_table(semi),
+            "",
+        ]
+    lines += ["## Targets for the next models", "", "```", *[c["line"] for c in report["checks"]], "```", ""]
+    return "\n".join(lines)
