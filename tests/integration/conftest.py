@@ -30,7 +30,7 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def client(settings, runtime):
+def client(settings, runtime):  # noqa: F811 (the imported fixture)
     with TestClient(create_app(settings, runtime)) as client:
         yield client
 

@@ -9,20 +9,18 @@ from tests.app.dicom_files import ct_dataset, save
 
 SIZE = 64
 SLICES = 6
+PIXEL_MM = (3.0, 3.0)  # 64 pixels span a head
 BLEED_SLICES = (2, 3)  # fake models flag what is >= 64 HU
 
 
 def phantom_hu(index: int) -> np.ndarray:
-    """Brain-like 30 HU disc in air, with a 70 HU bleed block on BLEED_SLICES."""
-    yy, xx = np.mgrid[:SIZE, :SIZE]
-    hu = np.where((yy - 32) ** 2 + (xx - 32) ** 2 < 28**2, 30.0, -1000.0)
+    """A head the service assesses (skull ring, 30 HU brain, 3 mm pixels), with a 70 HU bleed on BLEED_SLICES."""
+    hu = np.full((SIZE, SIZE), -1000.0)
+    hu[2:-2, 2:-2] = 1000.0
+    hu[4:-4, 4:-4] = 30.0
     if index in BLEED_SLICES:
         hu[16:32, 20:40] = 70.0
     return hu
-
-
-def expected_mask(index: int) -> np.ndarray:
-    return phantom_hu(index) >= 64
 
 
 def axial_series(study_uid: str, kernel: str = "H30s", slices: int = SLICES) -> list[Dataset]:
@@ -35,7 +33,7 @@ def axial_series(study_uid: str, kernel: str = "H30s", slices: int = SLICES) -> 
             study_uid=study_uid,
             series_uid=series_uid,
             frame_uid=frame_uid,
-            spacing_mm=(0.5, 0.5),
+            spacing_mm=PIXEL_MM,
         )
         ds.ConvolutionKernel, ds.BodyPartExamined, ds.InstanceNumber = kernel, "HEAD", index + 1
         ds.StudyTime = ds.SeriesTime = "101010"

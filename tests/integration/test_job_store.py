@@ -1,0 +1,37 @@
+"""The job store on SQLite (the default): claims, leases, finishing once, deliveries with backoff, purge."""
+
+import pytest
+
+from app.integration.database import make_engine, migrate, session_factory, sqlite_url
+from app.integration.deliveries import DeliveryQueue
+from app.integration.store import JobStore
+from tests.integration import job_store_cases as cases
+
+
+@pytest.fixture
+def sessions(tmp_path):
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    migrate(engine)  # upgrading an up-to-date store changes nothing
+    return session_factory(engine)
+
+
+@pytest.fixture
+def store(sessions, tmp_path):
+    return JobStore(sessions, tmp_path / "spool")
+
+
+def test_one_claim_per_job(store):
+    cases.one_claim_per_job(store)
+
+
+def test_a_lapsed_lease_is_taken_over(store):
+    cases.a_lapsed_lease_is_taken_over_and_the_old_worker_cannot_finish(store)
+
+
+def test_deliveries_back_off_fail_and_retry(store, sessions):
+    cases.deliveries_back_off_then_fail_and_can_be_retried(store, DeliveryQueue(sessions, 3, 0.3))
+
+
+def test_purge(store, tmp_path):
+    cases.purge_removes_spooled_files_of_finished_jobs(store, tmp_path / "spool")
