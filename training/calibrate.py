@@ -22,7 +22,7 @@ from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_save
 from training.export import CARD_FILE
 from training.phantom_data import BRAIN_WINDOW_FRACTION, _forms
 from training.phantoms.generator import phantom_seeds
-from training.reporting.evaluation import score_dataset
+from training.site_scoring import score_site
 
 DATASET_TYPES = ("phantoms", *LOADERS)
 DEFAULT_SENSITIVITY = 0.95
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
         records = validation_phantoms(args.count, args.seed)
     else:
         records = LOADERS[args.dataset_type](args.data)
-    scored = score_dataset(
+    volumes = score_site(
         records,
         load_saved_model(source),
         load_saved_model(segmenter_path),
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
     )
     data = describe_data(args)
     fitted_on = data if args.dataset_type == "phantoms" else f"site data {data}"
-    figures = site_figures(scored, card, args.sensitivity, args.temperature, fitted_on, args.report)
+    figures = site_figures(volumes, card, args.sensitivity, args.temperature, fitted_on, args.report)
     site = {
         "data": data,
         "dataset_type": args.dataset_type,

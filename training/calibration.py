@@ -1,8 +1,8 @@
 """Temperature scaling of P(any): fit T on labelled validation slices, measure NLL and ECE before and after,
 and draw the reliability diagram.
 
-Serving maps every output p to sigmoid(logit(p) / T), p clipped to [EPSILON, 1 - EPSILON]; the card's threshold
-is then on that calibrated scale. A monotone map changes no ranking, so AUC and every decision at the converted
+Serving maps every output p to sigmoid(logit(p) / T) (core.calibration, used here too); the card's threshold is
+then on that calibrated scale. A monotone map changes no ranking, so AUC and every decision at the converted
 threshold stay the same.
 """
 
@@ -11,29 +11,15 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from core.calibration import apply_temperature, logit
 from training.reporting.detection import calibration as reliability
 
-EPSILON = 1e-7
 METHOD = "temperature"
 # 1/T is searched on this bracket: T from 0.02 (sharpen a lot) to 50 (flatten a lot).
 INVERSE_T_RANGE = (0.02, 50.0)
 GRID_POINTS = 41
 SEARCH_STEPS = 60  # golden-section steps; the bracket shrinks to ~1e-12 of its width
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, np.float64), EPSILON, 1.0 - EPSILON)
-    return np.log(p) - np.log1p(-p)
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, np.float64)))  # tanh form never overflows
-
-
-def apply_temperature(p: np.ndarray, temperature: float) -> np.ndarray:
-    """The served map: sigmoid(logit(p) / T)."""
-    return sigmoid(logit(p) / temperature)
 
 
 def calibrated_threshold(threshold: float, temperature: float) -> float:

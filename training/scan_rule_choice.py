@@ -1,9 +1,8 @@
 """Choose the scan-level rule on validation volumes: the highest specificity at a target sensitivity.
 
-A scan is positive when at least `min_run` neighbouring assessed slices are flagged (P(any) >= the card's
-threshold) OR the predicted bleed volume over its assessed slices reaches `min_volume_ml`. Slices the service did
-not assess (e.g. outside the brain) neither flag nor add volume, and are skipped when counting neighbours.
-The old rule, the maximum over slices, is min_run = 1 with the volume arm off.
+The rule and its decision are serving's own (core.scan_decision): a scan is positive when at least `min_run`
+neighbouring assessed slices are flagged OR the predicted bleed volume over its assessed slices reaches
+`min_volume_ml` (None: that arm off). The old rule, the maximum over slices, is min_run = 1 with no volume arm.
 """
 
 import math
@@ -12,10 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.scan_decision import ScanRule, decide
+
 RUNS = (1, 2, 3, 4)
-# mL; inf switches the volume arm off. Small volumes matter: a 1 mL bleed is already clinically real.
-VOLUMES_ML = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, math.inf)
+# mL; None switches the volume arm off. Small volumes matter: a 1 mL bleed is already clinically real.
+VOLUMES_ML = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, None)
 TARGET_SENSITIVITY = 0.95
+MAX_OVER_SLICES = ScanRule(1, None, "the maximum over slices")
 
 
 @dataclass
@@ -24,31 +26,12 @@ class VolumeScores:
 
     probabilities: np.ndarray  # (slices,) P(any) on the scale the threshold is on
     assessed: np.ndarray  # bool (slices,)
-    volume_ml: np.ndarray  # (slices,) predicted bleed volume of each slice
+    volume_ml: np.ndarray | None  # (slices,) predicted bleed volume of each slice; None when unknown
     label: bool  # the volume holds a hemorrhage
 
 
-@dataclass(frozen=True)
-class ScanRule:
-    min_run: int
-    min_volume_ml: float
-
-
-MAX_OVER_SLICES = ScanRule(1, math.inf)
-
-
-def longest_run(flags: np.ndarray) -> int:
-    """Length of the longest stretch of consecutive True values."""
-    padded = np.concatenate(([0], np.asarray(flags, np.int8), [0]))
-    edges = np.flatnonzero(np.diff(padded))
-    return int((edges[1::2] - edges[0::2]).max()) if len(edges) else 0
-
-
 def scan_positive(volume: VolumeScores, threshold: float, rule: ScanRule) -> bool:
-    assessed = np.asarray(volume.assessed, bool)
-    flagged = np.asarray(volume.probabilities)[assessed] >= threshold
-    total_ml = float(np.asarray(volume.volume_ml, np.float64)[assessed].sum())
-    return longest_run(flagged) >= rule.min_run or total_ml >= rule.min_volume_ml
+    return decide(volume.probabilities, volume.assessed, volume.volume_ml, threshold, rule).positive
 
 
 def rule_figures(volumes: Sequence[VolumeScores], threshold: float, rule: ScanRule) -> dict:
@@ -63,7 +46,8 @@ def rule_figures(volumes: Sequence[VolumeScores], threshold: float, rule: ScanRu
 def _preference(item: tuple[ScanRule, dict]) -> tuple:
     """Highest specificity, then sensitivity; among equals the rule leaning least on volume, then the shortest run."""
     rule, figures = item
-    return (-figures["specificity"], -figures["sensitivity"], -rule.min_volume_ml, rule.min_run)
+    volume = math.inf if rule.min_volume_ml is None else rule.min_volume_ml
+    return (-figures["specificity"], -figures["sensitivity"], -volume, rule.min_run)
 
 
 def choose_scan_rule(
@@ -71,16 +55,16 @@ def choose_scan_rule(
     threshold: float,
     target_sensitivity: float = TARGET_SENSITIVITY,
     runs: Sequence[int] = RUNS,
-    volumes_ml: Sequence[float] = VOLUMES_ML,
+    volumes_ml: Sequence[float | None] = VOLUMES_ML,
     chosen_on: str = "validation volumes",
 ) -> dict:
-    """Grid search. When no rule reaches the target, the most sensitive one is returned and says so."""
+    """Grid search; the card's "scan_rule" object. When no rule reaches the target, the most sensitive one is
+    returned and says so."""
     labels = [v.label for v in volumes]
     if all(labels) or not any(labels):
         raise ValueError("choosing a scan rule needs both positive and negative volumes")
-    grid = [
-        (rule, rule_figures(volumes, threshold, rule)) for rule in (ScanRule(r, m) for r in runs for m in volumes_ml)
-    ]
+    rules = (ScanRule(r, m, chosen_on) for r in runs for m in volumes_ml)
+    grid = [(rule, rule_figures(volumes, threshold, rule)) for rule in rules]
     meeting = [item for item in grid if item[1]["sensitivity"] >= target_sensitivity]
     if meeting:
         rule, figures = min(meeting, key=_preference)
@@ -88,8 +72,7 @@ def choose_scan_rule(
         rule, figures = min(grid, key=lambda item: (-item[1]["sensitivity"], *_preference(item)))
     return {
         "min_run": rule.min_run,
-        # JSON has no infinity: null says the volume arm is off.
-        "min_volume_ml": None if math.isinf(rule.min_volume_ml) else rule.min_volume_ml,
+        "min_volume_ml": rule.min_volume_ml,
         "chosen_on": chosen_on,
         "threshold": float(threshold),
         "target_sensitivity": target_sensitivity,

@@ -4,19 +4,22 @@ import hashlib
 import json
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 
+from core.calibration import apply_temperature
 from core.model_input import to_model_input
+from core.windowing import PNG16_HU_OFFSET
 from tests.training.fixtures.tiny_store import export_tiny_store
-from tests.training.layouts import make_patients, write_folder
+from tests.training.layouts import SIZE, make_patients, write_folder
 from training.calibrate import main
-from training.calibration import apply_temperature
 from training.datasets import load_folder
 from training.evaluate_store import load_saved_model
 from training.metrics import roc_auc, sensitivity_specificity
 
 T, F = True, False
+AIR = "055"
 PATTERN = ((T, F), (F, T), (T, T), (F, F), (F, F), (T, F))
 
 
@@ -32,7 +35,12 @@ def store(tiny_store, tmp_path):
 
 @pytest.fixture(scope="module")
 def png_site(tmp_path_factory):
-    return write_folder(tmp_path_factory.mktemp("site") / "st_marys_2026", make_patients(PATTERN))
+    """The pattern's patients, and patient 055: one slice of air, which the service does not assess."""
+    site = write_folder(tmp_path_factory.mktemp("site") / "st_marys_2026", make_patients(PATTERN))
+    air = np.full((SIZE, SIZE), -1000.0)
+    cv2.imwrite(str(site / "images" / f"{AIR}_0.png"), (air + PNG16_HU_OFFSET).astype(np.uint16))
+    cv2.imwrite(str(site / "masks" / f"{AIR}_0.png"), np.zeros((SIZE, SIZE), np.uint8))
+    return site
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +57,8 @@ def checksums(folder):
 
 
 def served_scores(model_dir, site, temperature=1.0):
-    """P(any) of every site slice, through the written version, rescored here independently."""
-    records = list(load_folder(site))
+    """P(any) of every site slice but the air, through the written version, rescored here independently."""
+    records = [r for r in load_folder(site) if r.patient_id != AIR]
     predict = load_saved_model(model_dir)
     raw = predict(np.stack([to_model_input(r.hu) for r in records]).astype(np.float32))[:, 0]
     return np.array([r.positive for r in records]), apply_temperature(raw, temperature)
@@ -66,7 +74,8 @@ def test_a_png_site_gets_a_new_classifier_version_with_the_same_weights(store, p
     site = card["site_calibration"]
     assert card["version"] == 2 and site["previous_version"] == 1 and site["segmenter_version"] == 1
     assert site["data"] == "st_marys_2026" and site["dataset_type"] == "folder"
-    assert (site["slices"], site["positive_slices"], site["patients"], site["positive_patients"]) == (12, 5, 6, 4)
+    assert (site["slices"], site["positive_slices"], site["patients"], site["positive_patients"]) == (13, 5, 7, 4)
+    assert (site["slices_not_assessed"], site["positive_slices_not_assessed"]) == (1, 0)
     assert site["target_sensitivity"] == 0.95 and site["temperature_refitted"] is False
     assert card["threshold"] == site["threshold"] == card["operating_point"]["threshold"]
     assert card["training"] == json.loads((old / "model_card.json").read_text())["training"]
@@ -112,7 +121,9 @@ def test_an_existing_version_is_never_overwritten(store, png_site):
 
 def test_site_data_of_one_class_is_an_error(store, tmp_path):
     negatives = write_folder(tmp_path / "negatives", make_patients(((F, F), (F,))))
-    with pytest.raises(SystemExit, match="^error: the site's data need positive and negative slices; got 0 of 3$"):
+    with pytest.raises(
+        SystemExit, match="^error: the site's data need positive and negative assessed slices; got 0 of 3$"
+    ):
         main(["--data", str(negatives), "--store", str(store)])
     assert not (store / "ich_classifier" / "2").exists()
 

@@ -6,17 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
+from core.calibration import apply_temperature, logit, sigmoid
 from training.calibration import (
-    apply_temperature,
     calibrated_threshold,
     calibration_entry,
     ece,
     fit_temperature,
-    logit,
     nll,
     plot_reliability,
     reliability_data,
-    sigmoid,
 )
 
 TRUE_T = 3.0

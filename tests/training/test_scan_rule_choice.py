@@ -1,18 +1,10 @@
 """The scan-rule search on synthetic volumes whose best rule is known by construction."""
 
-import math
-
 import numpy as np
 import pytest
 
-from training.scan_rule_choice import (
-    MAX_OVER_SLICES,
-    ScanRule,
-    VolumeScores,
-    choose_scan_rule,
-    longest_run,
-    scan_positive,
-)
+from core.scan_decision import ScanRule
+from training.scan_rule_choice import MAX_OVER_SLICES, VolumeScores, choose_scan_rule, scan_positive
 
 THRESHOLD = 0.5
 SLICES = 12
@@ -40,17 +32,11 @@ def designed_set() -> list[VolumeScores]:
     return positives + negatives
 
 
-def test_longest_run_counts_consecutive_flags():
-    assert longest_run(np.array([0, 1, 1, 0, 1, 1, 1, 0], bool)) == 3
-    assert longest_run(np.array([1, 1], bool)) == 2
-    assert longest_run(np.zeros(5, bool)) == 0
-
-
 def test_unassessed_slices_neither_flag_nor_add_volume():
     hidden = volume([3, 4, 5, 6], 1.0, False, unassessed=(3, 4, 5, 6))
     assert not scan_positive(hidden, THRESHOLD, ScanRule(1, 0.5))
     seen = volume([3, 4, 5, 6], 1.0, False)
-    assert scan_positive(seen, THRESHOLD, ScanRule(4, math.inf))
+    assert scan_positive(seen, THRESHOLD, ScanRule(4, None))
     assert scan_positive(seen, THRESHOLD, ScanRule(5, 4.0))
     assert not scan_positive(seen, THRESHOLD, ScanRule(5, 4.5))
 
@@ -88,7 +74,15 @@ def test_when_no_rule_reaches_the_target_the_most_sensitive_is_returned():
 
 
 def test_max_over_slices_is_one_flag_and_no_volume_arm():
-    assert MAX_OVER_SLICES == ScanRule(1, math.inf)
+    assert (MAX_OVER_SLICES.min_run, MAX_OVER_SLICES.min_volume_ml) == (1, None)
+    assert scan_positive(volume([7], 0.0, True), THRESHOLD, MAX_OVER_SLICES)
+    assert not scan_positive(volume([], 0.0, True), THRESHOLD, MAX_OVER_SLICES)
+
+
+def test_volumes_of_unknown_bleed_volume_are_judged_by_runs_alone():
+    unknown = VolumeScores(np.r_[0.9, np.full(11, 0.1)], np.ones(12, bool), None, True)
+    assert not scan_positive(unknown, THRESHOLD, ScanRule(2, 0.1))
+    assert scan_positive(unknown, THRESHOLD, ScanRule(1, 0.1))
 
 
 def test_one_class_volumes_are_rejected():

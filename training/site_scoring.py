@@ -1,0 +1,73 @@
+"""Score a site's labelled slices the way the service answers them: raw P(any), whether each slice is assessed
+(core.slice_assessment), and each slice's predicted bleed volume from its mask confined to the intracranial space.
+
+Input: SliceRecords, HU at each slice's own matrix. Output: one ScoredVolume per patient, slices in stack order.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.model_input import slice_with_context, to_model_input
+from core.resize import resize_image
+from core.slice_assessment import assess_slice
+from training.datasets.records import SliceRecord
+from training.evaluate import Predict, predict_in_batches
+from training.reporting.evaluation import by_patient
+
+ML_PER_MM3 = 1e-3
+
+
+@dataclass
+class ScoredVolume:
+    patient_id: str
+    labels: np.ndarray  # bool (slices,): any hemorrhage on the slice
+    raw: np.ndarray  # (slices,) uncalibrated P(any)
+    assessed: np.ndarray  # bool (slices,)
+    volume_ml: np.ndarray | None  # (slices,) over the confined mask; None when the data give no spacing
+
+    @property
+    def label(self) -> bool:
+        return bool(self.labels.any())
+
+
+def model_inputs(records: list[SliceRecord], context: int) -> np.ndarray:
+    """The (N, 256, 256, C) stack a model sees; a 2.5D model gets each slice's neighbours from the stack."""
+    if not context:
+        return np.stack([to_model_input(r.hu) for r in records]).astype(np.float32)
+    volume = np.stack([r.hu for r in records])
+    return np.stack([to_model_input(slice_with_context(volume, i, context)) for i in range(len(records))])
+
+
+def slice_volume_ml(record: SliceRecord, probability: np.ndarray, mask_threshold: float, assessment) -> float | None:
+    if record.spacing_mm is None or not assessment.assessed:
+        return None if record.spacing_mm is None else 0.0
+    mask = assessment.confine(resize_image(probability, record.hu.shape) >= mask_threshold)
+    rows_mm, columns_mm, thickness_mm = record.spacing_mm
+    return float(mask.sum()) * rows_mm * columns_mm * thickness_mm * ML_PER_MM3
+
+
+def score_volume(
+    records: list[SliceRecord], classify: Predict, segment: Predict, mask_threshold: float, context: int = 0
+) -> ScoredVolume:
+    records = sorted(records, key=lambda r: r.slice_index)
+    inputs = model_inputs(records, context)
+    raw = predict_in_batches(classify, inputs)[:, 0].astype(np.float64)
+    probabilities = predict_in_batches(segment, inputs)[..., 0]
+    assessments = [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None) for r in records]
+    volumes = [slice_volume_ml(r, p, mask_threshold, a) for r, p, a in zip(records, probabilities, assessments)]
+    return ScoredVolume(
+        records[0].patient_id,
+        np.array([r.positive for r in records], bool),
+        raw,
+        np.array([a.assessed for a in assessments], bool),
+        None if any(v is None for v in volumes) else np.array(volumes),
+    )
+
+
+def score_site(
+    records: Iterable[SliceRecord], classify: Predict, segment: Predict, mask_threshold: float, context: int = 0
+) -> list[ScoredVolume]:
+    """Patient by patient, so a site's data are never all held at once."""
+    return [score_volume(group, classify, segment, mask_threshold, context) for group in by_patient(records)]
