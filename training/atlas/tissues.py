@@ -1,0 +1,156 @@
+"""Crisp tissues from the blurred average: sulci, grey/white boundaries and texture, skull tables and
+diploe, scalp skin and fat, air cells. One variant per (gyral pattern, atrophy), cached per process.
+
+The atlas is an average of many heads, so its cortex is a smooth grey haze. Sulci are drawn as the
+zero sheets of a band-limited random field inside the cortical band (they cut axial planes in the
+meandering lines real sulci do); atrophy widens them and lowers the CSF threshold, which opens the
+ventricles and the convexity spaces.
+"""
+
+from enum import IntEnum
+from functools import lru_cache
+
+import numpy as np
+from scipy import ndimage
+
+from training.atlas.template import Atlas, load_atlas
+
+VARIANTS = 4
+ATROPHY = (0.0, 0.35, 0.7, 1.0)  # per variant; 1 = marked atrophy of old age
+CORTEX_DEPTH_MM = 24.0  # sulci live within this of the inner table
+SULCUS_DEPTH_MM = (10.0, 22.0)  # shallow and deep sulci
+SPHERE_GRID, SPHERE_RADIUS, SPHERE_SIGMA = 96, 40.0, 2.0  # gyri about 10-15 mm apart on the cortex
+VENTRICLE_DEPTH_MM = 14.0
+SKULL_TABLE_MM = 1.7
+SKIN_MM = 1.6
+DEPTH_STEPS_PER_MM = 2  # depth is stored in half millimetres, up to 63.5 mm
+
+
+class Label(IntEnum):
+    AIR = 0
+    SOFT = 1
+    BONE = 2
+    CSF = 3  # sulci and cisterns
+    VENTRICLE = 4
+    GREY = 5
+    WHITE = 6
+    FAT = 7
+
+
+# Mean HU of each class; texture is added around them.
+HU = {
+    Label.AIR: -1000.0,
+    Label.SOFT: 40.0,
+    Label.BONE: 1500.0,
+    Label.CSF: 7.0,
+    Label.VENTRICLE: 5.0,
+    Label.GREY: 38.0,
+    Label.WHITE: 28.0,
+    Label.FAT: -95.0,
+}
+DIPLOE_HU = 600.0
+DURA_HU = 48.0
+
+
+def mni_to_index(x: float, y: float, z: float) -> np.ndarray:
+    """MNI millimetres to template voxel (z, row, col), from the NIfTI affine and the padding."""
+    return np.array([z + 84.0, 102.0 - y, 102.0 - x], np.float32)
+
+
+def _noise(shape, rng, sigma: float) -> np.ndarray:
+    field = ndimage.gaussian_filter(rng.standard_normal(shape, dtype=np.float32), sigma)
+    return field / field.std()
+
+
+def _sulci(cortex: np.ndarray, depth: np.ndarray, width: float, rng) -> np.ndarray:
+    """Sheets running in from the surface: the zero set of a random field on a sphere, extended
+    radially, so that axial planes cut them as lines from the convexity inwards; each reaches its
+    own depth."""
+    sphere_noise = _noise((SPHERE_GRID,) * 3, rng, SPHERE_SIGMA)
+    depth_noise = _noise((SPHERE_GRID,) * 3, rng, SPHERE_SIGMA * 2)
+    points = np.argwhere(cortex).astype(np.float32)
+    directions = points - points.mean(axis=0)
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True) + 1e-6
+    on_sphere = (SPHERE_GRID / 2 + SPHERE_RADIUS * directions).T
+    sheet = np.abs(ndimage.map_coordinates(sphere_noise, on_sphere, order=1)) < width
+    reach = SULCUS_DEPTH_MM[0] + np.ptp(SULCUS_DEPTH_MM) * (ndimage.map_coordinates(depth_noise, on_sphere, order=1) > 0)
+    sulci = np.zeros(cortex.shape, bool)
+    sulci[cortex] = sheet & (depth[cortex] < reach)
+    return sulci
+
+
+def _brain(atlas: Atlas, atrophy: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and HU inside the dura."""
+    shape = atlas.shape
+    texture = _noise(shape, rng, 0.8)
+    depth = atlas.inner_distance
+    csf = atlas.csf + 0.25 * atrophy > np.maximum(atlas.grey, atlas.white)
+    cortex = (atlas.grey > 0.2) & (depth < CORTEX_DEPTH_MM)
+    sulci = _sulci(cortex, depth, 0.1 + 0.12 * atrophy, rng)
+    white = atlas.white + 0.12 * _noise(shape, rng, 2.0) > atlas.grey
+    label = np.where(white, Label.WHITE, Label.GREY).astype(np.uint8)
+    label[csf | sulci] = Label.CSF
+    z = np.arange(shape[0])[:, None, None]
+    ventricle = csf & ~sulci & (depth > VENTRICLE_DEPTH_MM) & (z > mni_to_index(0, 0, -8)[0])
+    label[ventricle] = Label.VENTRICLE
+    hu = np.select([label == c for c in Label], [HU[c] for c in Label]).astype(np.float32) + 2.0 * texture
+    cols = np.arange(shape[2])[None, None, :]
+    falx = (np.abs(cols - mni_to_index(0, 0, 0)[2]) < 0.8) & (z > mni_to_index(0, 0, 5)[0]) & ~white & ~ventricle
+    hu[falx] = DURA_HU
+    return label, hu
+
+
+def _outside_brain(atlas: Atlas, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and HU of skull, air and scalp."""
+    shape = atlas.shape
+    fine = _noise(shape, rng, 0.7)
+    label = np.full(shape, Label.SOFT, np.uint8)
+    hu = HU[Label.SOFT] + 4.0 * fine
+    scalp_share = atlas.scalp_depth / (atlas.scalp_depth + atlas.bone_distance + 1e-3)
+    fat = (atlas.hu < -30.0) | ((scalp_share < 0.6) & (atlas.hu < 15.0))
+    label[fat] = Label.FAT
+    hu[fat] = HU[Label.FAT] + 8.0 * fine[fat]
+    skin = atlas.scalp_depth < SKIN_MM
+    label[skin] = Label.SOFT
+    hu[skin] = HU[Label.SOFT] + 3.0 * fine[skin]
+    # Tables are compact bone; the diploe between them is marrow with trabeculae. The petrous bone,
+    # brightest in the average, is compact throughout.
+    label[atlas.bone] = Label.BONE
+    compact = (atlas.bone_depth < SKULL_TABLE_MM) | (atlas.hu > 420.0)
+    trabecular = _noise(shape, rng, 0.6)
+    hu[atlas.bone] = np.where(
+        compact, HU[Label.BONE] + 150.0 * fine, DIPLOE_HU + 220.0 * trabecular
+    )[atlas.bone]
+    z, _, cols = np.ogrid[: shape[0], : shape[1], : shape[2]]
+    mastoid_side = np.abs(cols - mni_to_index(0, 0, 0)[2]) > 35
+    mastoid = atlas.bone & ~compact & (z < mni_to_index(0, 0, -18)[0]) & mastoid_side & (trabecular > 0.3)
+    air = (atlas.hu < -400.0) | atlas.outside | mastoid
+    label[air] = Label.AIR
+    hu[air] = HU[Label.AIR] + 10.0 * fine[air]
+    return label, hu
+
+
+def pack(hu: np.ndarray, depth: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """HU (int16), depth inside the dura (int8, DEPTH_STEPS_PER_MM) and label (uint8) in one uint32
+    per voxel, so that a trilinear lookup gathers all three with one index."""
+    packed = np.zeros(hu.shape + (4,), np.int8)
+    packed.view(np.int16)[..., 0] = np.clip(np.round(hu), -1024, 3071)
+    packed[..., 2] = np.clip(np.round(depth * DEPTH_STEPS_PER_MM), -127, 127)
+    packed[..., 3] = label
+    return packed.view(np.uint32)[..., 0]
+
+
+@lru_cache(maxsize=1)
+def _outside_brain_once() -> tuple[np.ndarray, np.ndarray]:
+    return _outside_brain(load_atlas(), np.random.default_rng([20120, VARIANTS]))
+
+
+def build_variant(index: int) -> np.ndarray:
+    """Head `index` (0..VARIANTS-1) as packed channels; each has its own gyral pattern and atrophy."""
+    atlas = load_atlas()
+    rng = np.random.default_rng([20120, index])
+    label, hu = (a.copy() for a in _outside_brain_once())
+    brain_label, brain_hu = _brain(atlas, ATROPHY[index], rng)
+    inside = atlas.intracranial
+    label[inside], hu[inside] = brain_label[inside], brain_hu[inside]
+    return pack(hu, atlas.inner_distance, label)
