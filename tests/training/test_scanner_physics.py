@@ -125,3 +125,12 @@ def test_motion_streaks_and_ghost_change_the_head():
     changed = np.abs(moved - hu) > 5
     assert changed[geometry.intracranial].mean() > 0.01
     np.testing.assert_array_equal(moved[~geometry.head], np.clip(moved[~geometry.head], None, hu.max()))
+
+
+def test_inside_of_an_open_skull_ring_is_still_found():
+    hu = flat_head()
+    hu[:, 120:136][hu[:, 120:136] > 1000] = BRAIN_HU  # a 16 mm gap through the vault, front and back
+    inside = slice_geometry(hu, SPACING).intracranial
+    expected = inner_rim(100.0)
+    assert (inside & expected).sum() / expected.sum() > 0.97
+    assert (inside & ~expected).sum() / expected.sum() < 0.03

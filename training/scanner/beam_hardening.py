@@ -20,12 +20,13 @@ DENSE_BONE_HU = 800.0
 DENSE_BONE_THICKNESS_MM = 3.0
 # A dense piece must be at least this large (mm^2) to harden the beam noticeably.
 DENSE_BONE_MIN_AREA_MM2 = 12.0
-# A piece spanning more than this fraction of the head is the vault ring itself, not a pair partner.
-RING_SPAN_FRACTION = 0.6
+# The vault lies at 0.85-1 of the way from the head's centre to its outline; petrous bone and the
+# clivus reach in towards the centre, so on average they lie inside this fraction.
+DENSE_BONE_MAX_RADIUS = 0.75
 # Pairs whose centres are this far apart (mm) streak; closer ones merge, farther ones cross the whole head.
 PAIR_DISTANCE_MM = (12.0, 110.0)
 MAX_STREAK_PAIRS = 3
-STREAK_HU = (-35.0, -8.0)
+STREAK_HU = (-40.0, -10.0)
 STREAK_WIDTH_MM = (1.5, 5.0)
 
 
@@ -37,18 +38,18 @@ def add_cupping(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generato
 
 
 def dense_bone_centres(hu: np.ndarray, geometry: SliceGeometry) -> list[tuple[float, float]]:
-    """(x, y) pixel centres of thick dense bone pieces, largest first, the vault ring excluded."""
+    """(x, y) pixel centres of thick dense bone pieces inside the vault, largest first."""
     diameter = max(3, int(round(DENSE_BONE_THICKNESS_MM / geometry.pixel_mm)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
     dense = cv2.morphologyEx((hu >= DENSE_BONE_HU).astype(np.uint8), cv2.MORPH_OPEN, disc)
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(dense, connectivity=8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(dense, connectivity=8)
     min_area = DENSE_BONE_MIN_AREA_MM2 / geometry.pixel_mm**2
-    span = RING_SPAN_FRACTION * 2.0 * min(geometry.radius_px)
+    radius = normalised_radius(hu.shape, geometry).ravel()
+    mean_radius = np.bincount(labels.ravel(), radius, count) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
     pieces = [
         (stats[i, cv2.CC_STAT_AREA], tuple(centroids[i]))
         for i in range(1, count)
-        if stats[i, cv2.CC_STAT_AREA] >= min_area
-        and max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) < span
+        if stats[i, cv2.CC_STAT_AREA] >= min_area and mean_radius[i] <= DENSE_BONE_MAX_RADIUS
     ]
     return [centre for _, centre in sorted(pieces, key=lambda piece: -piece[0])]
 

@@ -1,7 +1,8 @@
-"""Where the scanner effects act on one HU slice: bone, the head, the space inside the skull.
+"""Where the scanner effects act on one HU slice: bone, the head, and which side of the skull is inside.
 
-Cheaper than core.intracranial (which also handles 8-bit exports and open skull bases): this runs on
-the clean HU of a generated slice, inside data generation, within a few milliseconds.
+Cheaper than core.intracranial (which closes gaps and keeps the largest hole): this runs inside data
+generation within a millisecond or two, and needs no closed skull ring. A soft-tissue pixel is
+inside the skull when it lies deeper in the head than the bone nearest to it.
 """
 
 from dataclasses import dataclass
@@ -13,16 +14,15 @@ import numpy as np
 BONE_HU = 300.0
 # Skin, fat and brain are above this; air and foam pads below.
 HEAD_HU = -300.0
-# Gaps in the bone ring up to about this many pixels are bridged before filling the inside.
-GAP_CLOSE_PX = 3
 
 
 @dataclass
 class SliceGeometry:
     bone: np.ndarray  # bool (H, W)
     head: np.ndarray  # bool (H, W), holes filled
-    intracranial: np.ndarray  # bool (H, W); empty when the skull ring is open
+    intracranial: np.ndarray  # bool (H, W): soft tissue on the inner side of its nearest bone
     mm_to_bone: np.ndarray  # float32 (H, W): distance in mm to the nearest bone pixel
+    head_depth_mm: np.ndarray  # float32 (H, W): distance in mm to the head's outline (0 outside)
     centre: tuple[float, float]  # head centroid (x, y) in pixels
     radius_px: tuple[float, float]  # head semi-axes (x, y) in pixels, from its second moments
     pixel_mm: float
@@ -40,19 +40,23 @@ def slice_geometry(hu: np.ndarray, spacing_mm: tuple[float, float]) -> SliceGeom
     pixel_mm = float(np.mean(spacing_mm))
     bone = hu >= BONE_HU
     head = ~_outside(hu >= HEAD_HU)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * GAP_CLOSE_PX + 1,) * 2)
-    closed = cv2.dilate(bone.astype(np.uint8), kernel)
-    outside = cv2.dilate(_outside(closed > 0).astype(np.uint8), kernel) > 0
-    intracranial = ~outside & ~bone & head
-    if intracranial.mean() > 0.6:  # the fill leaked through no ring at all: nothing is inside a skull
-        intracranial[:] = False
-    mm_to_bone = cv2.distanceTransform((~bone).astype(np.uint8), cv2.DIST_L2, 3) * pixel_mm
+    head_depth = cv2.distanceTransform(head.astype(np.uint8), cv2.DIST_L2, 3) * pixel_mm
+    intracranial = np.zeros(hu.shape, bool)
+    mm_to_bone = np.full(hu.shape, np.inf, np.float32)
+    if bone.any():
+        distance, nearest = cv2.distanceTransformWithLabels(
+            (~bone).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+        )
+        mm_to_bone = distance * pixel_mm
+        # Labels number the bone pixels in raster order, the order boolean indexing returns them.
+        bone_depth = np.concatenate([[0.0], head_depth[bone]]).astype(np.float32)
+        intracranial = head & ~bone & (hu > HEAD_HU) & (head_depth > bone_depth[nearest])
     moments = cv2.moments(head.astype(np.uint8), binaryImage=True)
     area = max(moments["m00"], 1.0)
     centre = (moments["m10"] / area, moments["m01"] / area)
     # A uniform ellipse with semi-axis a has second central moment a^2 / 4 along it.
     radius = (2.0 * np.sqrt(max(moments["mu20"] / area, 1.0)), 2.0 * np.sqrt(max(moments["mu02"] / area, 1.0)))
-    return SliceGeometry(bone, head, intracranial, mm_to_bone.astype(np.float32), centre, radius, pixel_mm)
+    return SliceGeometry(bone, head, intracranial, mm_to_bone.astype(np.float32), head_depth.astype(np.float32), centre, radius, pixel_mm)
 
 
 def normalised_radius(shape: tuple[int, int], geometry: SliceGeometry) -> np.ndarray:
