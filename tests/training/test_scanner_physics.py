@@ -6,7 +6,7 @@ from training.scanner import simulate_scanner
 from training.scanner.beam_hardening import add_bone_streaks, add_cupping, dense_bone_centres
 from training.scanner.geometry import slice_geometry
 from training.scanner.inner_table import DENSE_BAND_HU, add_dense_band, add_partial_volume
-from training.scanner.kernel import Kernel, correlated_noise
+from training.scanner.kernel import Kernel, correlated_noise, nps
 from training.scanner.occasional import METAL_HU, add_head_holder, add_metal, add_motion
 
 SEEDS = range(12)
@@ -134,3 +134,13 @@ def test_inside_of_an_open_skull_ring_is_still_found():
     expected = inner_rim(100.0)
     assert (inside & expected).sum() / expected.sum() > 0.97
     assert (inside & ~expected).sum() / expected.sum() < 0.03
+
+
+@pytest.mark.parametrize("shape", [(256, 256), (128, 96), (127, 96)])
+def test_noise_matches_the_plain_fft_filter_on_even_and_odd_sizes(shape):
+    kernel = Kernel("soft", 0.5, 0.0, 5.0)
+    white = np.random.default_rng(4).standard_normal(shape, dtype=np.float32)
+    frequency = np.hypot(*np.meshgrid(np.fft.fftfreq(shape[0], 0.5), np.fft.rfftfreq(shape[1], 0.5), indexing="ij"))
+    expected = np.fft.irfft2(np.fft.rfft2(white) * np.sqrt(nps(frequency, kernel)), s=shape)
+    expected /= expected.std()
+    np.testing.assert_allclose(correlated_noise(shape, kernel, 0.5, np.random.default_rng(4)), expected, atol=1e-4)

@@ -10,7 +10,7 @@ from itertools import combinations
 import cv2
 import numpy as np
 
-from training.scanner.geometry import SliceGeometry, normalised_radius
+from training.scanner.geometry import SliceGeometry
 
 # Residual cupping after the scanner's correction: the head's centre this many HU darker than its edge.
 CUPPING_HU = (0.0, 6.0)
@@ -32,20 +32,21 @@ STREAK_WIDTH_MM = (1.5, 5.0)
 
 def add_cupping(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator) -> np.ndarray:
     depth = rng.uniform(*CUPPING_HU)
-    radius = normalised_radius(hu.shape, geometry)
-    cup = -depth * np.clip(1.0 - radius**2, 0.0, 1.0)
+    cup = -depth * np.clip(1.0 - geometry.radius**2, 0.0, 1.0)
     return hu + np.where(geometry.head, cup, 0.0).astype(np.float32)
 
 
 def dense_bone_centres(hu: np.ndarray, geometry: SliceGeometry) -> list[tuple[float, float]]:
     """(x, y) pixel centres of thick dense bone pieces inside the vault, largest first."""
+    inner_dense = (hu >= DENSE_BONE_HU) & (geometry.radius <= DENSE_BONE_MAX_RADIUS)
+    min_area = DENSE_BONE_MIN_AREA_MM2 / geometry.pixel_mm**2
+    if np.count_nonzero(inner_dense) < min_area:  # most slices above the skull base: nothing to pair
+        return []
     diameter = max(3, int(round(DENSE_BONE_THICKNESS_MM / geometry.pixel_mm)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
     dense = cv2.morphologyEx((hu >= DENSE_BONE_HU).astype(np.uint8), cv2.MORPH_OPEN, disc)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(dense, connectivity=8)
-    min_area = DENSE_BONE_MIN_AREA_MM2 / geometry.pixel_mm**2
-    radius = normalised_radius(hu.shape, geometry).ravel()
-    mean_radius = np.bincount(labels.ravel(), radius, count) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    mean_radius = np.bincount(labels.ravel(), geometry.radius.ravel(), count) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
     pieces = [
         (stats[i, cv2.CC_STAT_AREA], tuple(centroids[i]))
         for i in range(1, count)

@@ -25,6 +25,7 @@ class SliceGeometry:
     head_depth_mm: np.ndarray  # float32 (H, W): distance in mm to the head's outline (0 outside)
     centre: tuple[float, float]  # head centroid (x, y) in pixels
     radius_px: tuple[float, float]  # head semi-axes (x, y) in pixels, from its second moments
+    radius: np.ndarray  # float32 (H, W): elliptical distance from the centre, 1 at the head's edge
     pixel_mm: float
 
 
@@ -56,12 +57,14 @@ def slice_geometry(hu: np.ndarray, spacing_mm: tuple[float, float]) -> SliceGeom
     centre = (moments["m10"] / area, moments["m01"] / area)
     # A uniform ellipse with semi-axis a has second central moment a^2 / 4 along it.
     radius = (2.0 * np.sqrt(max(moments["mu20"] / area, 1.0)), 2.0 * np.sqrt(max(moments["mu02"] / area, 1.0)))
-    return SliceGeometry(bone, head, intracranial, mm_to_bone.astype(np.float32), head_depth.astype(np.float32), centre, radius, pixel_mm)
+    return SliceGeometry(
+        bone, head, intracranial, mm_to_bone.astype(np.float32), head_depth.astype(np.float32),
+        centre, radius, _normalised_radius(hu.shape, centre, radius), pixel_mm,
+    )
 
 
-def normalised_radius(shape: tuple[int, int], geometry: SliceGeometry) -> np.ndarray:
-    """float32 (H, W): elliptical distance from the head centre, 1 at the head's edge."""
+def _normalised_radius(shape: tuple[int, int], centre: tuple[float, float], semi_axes: tuple[float, float]) -> np.ndarray:
     ys, xs = np.ogrid[0 : shape[0], 0 : shape[1]]
-    cx, cy = geometry.centre
-    rx, ry = geometry.radius_px
-    return np.sqrt(((xs - cx) / rx) ** 2 + ((ys - cy) / ry) ** 2).astype(np.float32)
+    x = ((xs - centre[0]) / semi_axes[0]).astype(np.float32)
+    y = ((ys - centre[1]) / semi_axes[1]).astype(np.float32)
+    return np.sqrt(x**2 + y**2)

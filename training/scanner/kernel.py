@@ -52,10 +52,20 @@ def apply_mtf(hu: np.ndarray, kernel: Kernel, pixel_mm: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _radial_frequency(shape: tuple[int, int], pixel_mm: float) -> np.ndarray:
-    fy = np.fft.fftfreq(shape[0], d=pixel_mm)[:, None]
-    fx = np.fft.rfftfreq(shape[1], d=pixel_mm)[None, :]
-    return np.sqrt(fx**2 + fy**2).astype(np.float32)
+def _packed_frequency(shape: tuple[int, int], pixel_mm: float) -> np.ndarray:
+    """float32 (H, W): the radial frequency (cycles/mm) each slot of cv2.dft's packed (CCS) spectrum
+    of a real (H, W) image holds. H and W even. Layout from the cv2.dft documentation: inner columns
+    hold Re/Im pairs of columns 1..W/2-1 for every row; the first and last columns hold columns 0
+    and W/2 packed the same way along the rows."""
+    rows, cols = shape
+    row_index = np.minimum(np.arange(rows), rows - np.arange(rows))  # |signed frequency index|
+    col_index = (np.arange(cols) + 1) // 2
+    ky = np.repeat(row_index[:, None], cols, axis=1)
+    kx = np.repeat(col_index[None, :], rows, axis=0)
+    edge_rows = (np.arange(rows) + 1) // 2  # rows 2i-1, 2i hold row frequency i; the last row holds H/2
+    for column, frequency in ((0, 0), (cols - 1, cols // 2)):
+        ky[:, column], kx[:, column] = edge_rows, frequency
+    return np.hypot(ky / (rows * pixel_mm), kx / (cols * pixel_mm)).astype(np.float32)
 
 
 def nps(frequency: np.ndarray, kernel: Kernel) -> np.ndarray:
@@ -66,8 +76,11 @@ def nps(frequency: np.ndarray, kernel: Kernel) -> np.ndarray:
 
 def correlated_noise(shape: tuple[int, int], kernel: Kernel, pixel_mm: float, rng: np.random.Generator) -> np.ndarray:
     """float32 noise of unit standard deviation whose power spectrum is the kernel's NPS."""
-    frequency = _radial_frequency(tuple(shape), float(pixel_mm))
-    amplitude = np.sqrt(nps(frequency, kernel))
-    spectrum = np.fft.rfft2(rng.standard_normal(shape, dtype=np.float32)) * amplitude
-    noise = np.fft.irfft2(spectrum, s=shape).astype(np.float32)
+    white = rng.standard_normal(shape, dtype=np.float32)
+    if shape[0] % 2 or shape[1] % 2:  # the packed layout is for even sizes; numpy for the rest
+        frequency = np.hypot(*np.meshgrid(np.fft.fftfreq(shape[0], pixel_mm), np.fft.rfftfreq(shape[1], pixel_mm), indexing="ij"))
+        noise = np.fft.irfft2(np.fft.rfft2(white) * np.sqrt(nps(frequency, kernel)), s=shape).astype(np.float32)
+    else:
+        amplitude = np.sqrt(nps(_packed_frequency(tuple(shape), float(pixel_mm)), kernel))
+        noise = cv2.idft(cv2.dft(white) * amplitude, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
     return noise / (noise.std() + 1e-12)

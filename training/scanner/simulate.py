@@ -8,7 +8,7 @@ kernel-shaped quantum noise, then the integer HU a scanner stores.
 import numpy as np
 
 from training.scanner.beam_hardening import add_bone_streaks, add_cupping
-from training.scanner.geometry import normalised_radius, slice_geometry
+from training.scanner.geometry import slice_geometry
 from training.scanner.inner_table import add_dense_band, add_partial_volume
 from training.scanner.kernel import apply_mtf, correlated_noise, draw_kernel
 from training.scanner.occasional import OCCASIONAL_WEIGHTS, add_head_holder, add_metal, add_motion, add_table
@@ -34,7 +34,7 @@ def simulate_scanner(hu: np.ndarray, rng: np.random.Generator, spacing_mm: tuple
     kernel = draw_kernel(rng)
     out = apply_mtf(out, kernel, geometry.pixel_mm)
     noise = correlated_noise(hu.shape, kernel, geometry.pixel_mm, rng)
-    centre_weight = np.clip(1.0 - normalised_radius(hu.shape, geometry) ** 2, 0.0, 1.0)
+    centre_weight = np.clip(1.0 - geometry.radius**2, 0.0, 1.0)
     gain = rng.uniform(*CENTRAL_NOISE_GAIN)
     # Scaled so the head's average noise stays the kernel's drawn sigma.
     profile = 1.0 + gain * (centre_weight - centre_weight[geometry.head].mean() if geometry.head.any() else 0.0)
