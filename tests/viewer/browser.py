@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,20 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
+def download_folder(profile: Path) -> Path:
+    return profile / "downloads"
+
+
+def downloaded(folder: Path, name: str, timeout_s: float = 10.0) -> bytes:
+    """The bytes of a finished download (Chromium writes NAME.crdownload first, then renames it)."""
+    path, deadline = folder / name, time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists():
+            return path.read_bytes()
+        time.sleep(0.1)
+    raise AssertionError(f"{name} was not downloaded; the folder holds {sorted(p.name for p in folder.glob('*'))}")
+
+
 def start_chromium() -> tuple[webdriver.Chrome, Path]:
     require_chromium()
     profile = Path(tempfile.mkdtemp(prefix="ich-chromium-"))
@@ -46,6 +61,15 @@ def start_chromium() -> tuple[webdriver.Chrome, Path]:
     for flag in [*FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # Downloads land in the profile without a prompt, several in a row, so tests can read what the page saves.
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(download_folder(profile)),
+            "download.prompt_for_download": False,
+            "profile.default_content_setting_values.automatic_downloads": 1,
+        },
+    )
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options), profile
 
 

@@ -9,7 +9,7 @@ from tests.app.dicom_files import series_bytes
 from tests.app.images import png
 from tests.app.nifti_files import display_image, nifti_bytes, reoriented
 from tests.live_server import ROOT, live_server
-from tests.viewer.browser import start_chromium, stop_chromium
+from tests.viewer.browser import download_folder, start_chromium, stop_chromium
 from training.phantoms.generator import generate_phantom, phantom_seeds
 
 SHIPPED_STORE = ROOT / "model_store"
@@ -19,10 +19,24 @@ STORED_CODES = ("R", "A", "I")  # NIfTI voxel axes unlike the display's, so the 
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium_and_profile():
     driver, profile = start_chromium()
-    yield driver
+    yield driver, profile
     stop_chromium(driver, profile)
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_and_profile):
+    return chromium_and_profile[0]
+
+
+@pytest.fixture
+def downloads(chromium_and_profile) -> Path:
+    """The browser's download folder, emptied."""
+    folder = download_folder(chromium_and_profile[1])
+    for path in folder.glob("*"):
+        path.unlink()
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 // Per-slice P(any) as an SVG bar chart with the threshold drawn; a click on a bar picks that slice.
 
+import { isAssessed } from "./summary.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 320, HEIGHT = 130, TOP = 8, BOTTOM = 18;
 const PLOT = HEIGHT - TOP - BOTTOM;
@@ -13,7 +15,7 @@ function element(name, attributes, parent) {
 
 const yOf = (p) => TOP + PLOT * (1 - p);
 
-// slices: [{probability: number|null, flagged: bool}]; probability null = the service did not assess that slice.
+// slices: [{probability, flagged, assessed}]; assessed false or probability null: the service did not judge it.
 export function drawChart(svg, slices, threshold, onPick) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
@@ -21,7 +23,7 @@ export function drawChart(svg, slices, threshold, onPick) {
   slices.forEach((slice, index) => {
     const group = element("g", { "data-index": index, class: "slice" }, svg);
     element("rect", { x: index * step, y: TOP, width: step, height: PLOT, class: "hit" }, group);
-    const assessed = typeof slice.probability === "number";
+    const assessed = isAssessed(slice);
     const p = assessed ? slice.probability : 1;
     const kind = !assessed ? "not-assessed" : slice.flagged ? "flagged" : "normal";
     const gap = step > 4 ? 1 : 0;

@@ -5,19 +5,16 @@ export function base64Blob(text, type) {
   return new Blob([bytes], { type });
 }
 
+const SLICE_KEYS = [
+  "probability", "assessed", "not_assessed_reason", "models_agree", "subtypes", "area_pixels", "area_mm2", "dice",
+  "mask_png_base64",
+];
+
 // A slice answer (POST /v1/predict) read as a one-slice scan; series and volume answers pass through.
 export function asScan(answer) {
   if (Array.isArray(answer.slices)) return answer;
-  const slice = {
-    index: 0,
-    probability: answer.probability,
-    flagged: answer.hemorrhage,
-    subtypes: answer.subtypes,
-    area_pixels: answer.area_pixels,
-    area_mm2: answer.area_mm2,
-    dice: answer.dice,
-    mask_png_base64: answer.mask_png_base64,
-  };
+  const slice = { index: 0, flagged: answer.hemorrhage };
+  for (const key of SLICE_KEYS) if (key in answer) slice[key] = answer[key];
   return { ...answer, slices: [slice], most_suspicious_slice: 0, flagged_slices: answer.hemorrhage ? [0] : [] };
 }
 
@@ -65,8 +62,8 @@ export async function buildScan(kind, answer, pixels, references) {
     // The answer says which uploaded file each slice is; references were sent in the same order as the files.
     scan.reference = await Promise.all(
       answer.slices.map((s) => {
-        const file = references[s.upload_index ?? s.index];
-        return file ? decodeMask(file, rows, columns, file.name) : null;
+        const upload = s.upload_index ?? s.index;
+        return references[upload] ? decodeMask(references[upload], rows, columns, `reference mask ${upload}`) : null;
       }),
     );
   }

@@ -40,7 +40,8 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
 
 function describeChoice() {
   const count = state.files.length;
-  const scan = count ? `Scan: ${plural(count, "file")} (${state.files[0].name}${count > 1 ? " …" : ""})` : "No scan chosen";
+  // Counts only: exported file and folder names often carry the patient's name.
+  const scan = count ? `Scan: ${plural(count, "file")}` : "No scan chosen";
   const references = $("reference-files").files.length;
   $("chosen").textContent = `${scan}. Reference: ${references ? plural(references, "file") : "none"}.`;
 }
@@ -139,7 +140,7 @@ function show() {
   $("download-mask-nifti").hidden = !answer.mask_nifti_base64;
   drawChart($("chart"), answer.slices, answer.threshold, goTo);
   renderSummary($("summary"), answer, goTo);
-  goTo(answer.most_suspicious_slice ?? 0);
+  goTo(answer.most_suspicious_slice ?? 0); // none when no slice was assessed
 }
 
 function goTo(index) {
