@@ -15,6 +15,19 @@ def model_refs(models) -> list[ModelRef]:
     return [ModelRef(name=v.name, version=v.version) for v in models.versions]
 
 
+class AnswerWarning(BaseModel):
+    code: str = Field(
+        description="not_head_slice, level_not_assessed, not_brain_window, heavy_compression, lossy_compression, "
+        "contrast_enhanced, not_head_body_part or models_disagree"
+    )
+    message: str = Field(description="what is wrong and what it means for the answer")
+    slices: list[int] | None = Field(None, description="series: the slice indices concerned; null for the whole input")
+
+
+def answer_warnings(caveats) -> list[AnswerWarning]:
+    return [AnswerWarning(code=c.code, message=c.message, slices=c.slices) for c in caveats]
+
+
 class InputInfo(BaseModel):
     format: str = Field(description="detected from the bytes: png, jpeg, dicom")
     interpretation: str = Field(description="brain_window_8bit (only 0..80 HU survive) or hu")
@@ -27,11 +40,28 @@ class InputInfo(BaseModel):
 
 
 class PredictResponse(BaseModel):
-    probability: float = Field(description="P(any intracranial hemorrhage) for the slice")
-    hemorrhage: bool = Field(description="probability >= threshold")
-    threshold: float = Field(description="operating threshold, chosen on validation data (see the classifier card)")
+    probability: float = Field(
+        description="P(any intracranial hemorrhage) for the slice; calibrated when the classifier card says (calibrated)"
+    )
+    hemorrhage: bool = Field(description="probability >= threshold on an assessed slice; always false if not assessed")
+    threshold: float = Field(
+        description="operating threshold, chosen on validation data (see the classifier card), on the calibrated scale"
+    )
+    calibrated: bool = Field(description="probabilities were mapped by the card's calibration (temperature scaling)")
+    assessed: bool = Field(
+        description="the slice holds enough brain for the models: false for vertex caps, levels through or below the "
+        "skull base, and images without a skull ring; then the mask is empty and hemorrhage false"
+    )
+    not_assessed_reason: str | None = Field(description="vertex, skull_base or no_skull; null when assessed")
+    models_agree: bool = Field(
+        description="false when the classifier says no but the mask is sizeable, or says yes with no mask"
+    )
+    warnings: list[AnswerWarning] = Field(description="everything that makes this answer less trustworthy")
     subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label")
-    mask_png_base64: str = Field(description="hemorrhage mask, 1-bit PNG (white = hemorrhage; 0/255 once decoded to 8 bits), at the input's own resolution")
+    mask_png_base64: str = Field(
+        description="hemorrhage mask, 1-bit PNG (white = hemorrhage; 0/255 once decoded to 8 bits), at the input's own "
+        "resolution, confined to the intracranial space"
+    )
     area_pixels: int = Field(description="pixels in the mask")
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(

@@ -2,8 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from app.pipeline.volume_pipeline import SCAN_RULE
-from app.schemas import NOTICE, ModelRef
+from app.schemas import NOTICE, AnswerWarning, ModelRef
 
 
 class SeriesSlice(BaseModel):
@@ -11,14 +10,25 @@ class SeriesSlice(BaseModel):
     upload_index: int | None = Field(None, description="DICOM: which of the uploaded files this slice is")
     sop_instance_uid: str | None = Field(None, description="DICOM SOPInstanceUID of the slice")
     position_mm: float | None = Field(None, description="DICOM: position along the slice normal, mm")
-    probability: float = Field(description="P(any intracranial hemorrhage) for the slice")
-    flagged: bool = Field(description="probability >= threshold")
-    subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label")
-    area_pixels: int = Field(description="pixels in the slice's mask")
+    probability: float | None = Field(
+        description="P(any intracranial hemorrhage) for the slice (calibrated when the card says); null when not assessed"
+    )
+    flagged: bool = Field(description="assessed and probability >= threshold")
+    assessed: bool = Field(
+        description="the slice holds enough brain for the models; slices not assessed (vertex caps, levels through or "
+        "below the skull base, no skull) have no probability, an empty mask, and count for neither the rule nor the volume"
+    )
+    not_assessed_reason: str | None = Field(None, description="vertex, skull_base or no_skull; null when assessed")
+    models_agree: bool = Field(
+        True, description="false when the classifier says no but the mask is sizeable, or says yes with no mask"
+    )
+    subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label; empty when not assessed")
+    area_pixels: int = Field(description="pixels in the slice's mask, confined to the intracranial space")
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(None, description="Dice of this slice's mask against the reference slice, if sent")
     mask_png_base64: str | None = Field(
-        None, description="DICOM: the slice's mask, 1-bit PNG (0/255 once decoded) at the slice's own size (NIfTI: see mask_nifti_base64)"
+        None,
+        description="DICOM: the slice's mask, 1-bit PNG (0/255 once decoded) at the slice's own size (NIfTI: see mask_nifti_base64)",
     )
 
 
@@ -34,16 +44,33 @@ class SeriesInput(BaseModel):
     lossy: bool = Field(False, description="DICOM says it was irreversibly compressed: results may be less reliable")
 
 
+class ScanRuleInfo(BaseModel):
+    text: str = Field(description="the rule in words")
+    min_run: int = Field(description="neighbouring flagged assessed slices that make a scan positive")
+    min_volume_ml: float | None = Field(description="predicted bleed volume that makes a scan positive; null = off")
+    chosen_on: str = Field(description="where the parameters come from: the card's validation volumes, or the default")
+
+
 class SeriesResponse(BaseModel):
-    probability: float = Field(description=f"scan-level P(any hemorrhage): {SCAN_RULE}")
-    scan_rule: str = SCAN_RULE
-    hemorrhage: bool = Field(description="probability >= threshold")
-    threshold: float = Field(description="slice-level operating threshold from the classifier card (or settings)")
-    subtypes: dict[str, float] = Field(description="scan-level P(each subtype): max over slices")
-    most_suspicious_slice: int = Field(description="index of the slice with the highest P(any)")
-    flagged_slices: list[int] = Field(description="indices of slices with P(any) >= threshold")
+    probability: float = Field(
+        description="the highest slice P(any) over assessed slices (0 when none is); the answer itself is hemorrhage"
+    )
+    scan_rule: ScanRuleInfo = Field(description="the scan-level rule that gave hemorrhage, with its parameters")
+    hemorrhage: bool = Field(description="the scan-level answer: scan_rule applied to the assessed slices")
+    threshold: float = Field(
+        description="slice-level operating threshold from the classifier card (or settings), on the calibrated scale"
+    )
+    calibrated: bool = Field(description="probabilities were mapped by the card's calibration (temperature scaling)")
+    subtypes: dict[str, float] = Field(description="scan-level P(each subtype): max over assessed slices")
+    most_suspicious_slice: int | None = Field(
+        description="index of the assessed slice with the highest P(any); null when no slice was assessed"
+    )
+    flagged_slices: list[int] = Field(description="indices of assessed slices with P(any) >= threshold")
+    not_assessed_slices: list[int] = Field(description="indices of slices the models were not asked to judge")
+    models_agree: bool = Field(description="classifier and segmenter agree on every assessed slice")
+    warnings: list[AnswerWarning] = Field(description="everything that makes this answer less trustworthy")
     bleed_volume_ml: float | None = Field(
-        description="sum over slices of mask area x slice spacing, in mL; null without pixel or slice spacing"
+        description="sum over assessed slices of mask area x slice spacing, in mL; null without pixel or slice spacing"
     )
     dice: float | None = Field(description="Dice over the whole volume against the reference, if sent")
     slices: list[SeriesSlice]

@@ -4,10 +4,12 @@ import base64
 
 import numpy as np
 
+from app.pipeline.caveats import collect_caveats
 from app.pipeline.series_pipeline import ScanOutcome
-from app.schemas import model_refs
-from app.schemas_series import SeriesInput, SeriesResponse, SeriesSlice
+from app.schemas import answer_warnings, model_refs
+from app.schemas_series import ScanRuleInfo, SeriesInput, SeriesResponse, SeriesSlice
 from app.serving.runtime import LoadedModels
+from core.scan_decision import ScanRule
 
 
 def _base64(data: bytes) -> str:
@@ -18,18 +20,22 @@ def _slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) ->
     result = outcome.result
     pixel_area = float(np.prod(outcome.spacing_mm)) if outcome.spacing_mm else None
     answers = []
-    for index, (probabilities, mask) in enumerate(zip(result.probabilities, result.masks)):
+    for index, (probabilities, mask, checks) in enumerate(zip(result.probabilities, result.masks, result.checks)):
         ref = outcome.refs[index] if outcome.refs else None
         area = int(mask.sum())
+        assessed = checks.assessment.assessed
         answers.append(
             SeriesSlice(
                 index=index,
                 upload_index=ref.upload_index if ref else None,
                 sop_instance_uid=ref.sop_instance_uid if ref else None,
                 position_mm=ref.position_mm if ref else None,
-                probability=float(probabilities[0]),
-                flagged=bool(probabilities[0] >= threshold),
-                subtypes=dict(zip(subtype_names, map(float, probabilities[1:]))),
+                probability=float(probabilities[0]) if assessed else None,
+                flagged=bool(assessed and probabilities[0] >= threshold),
+                assessed=assessed,
+                not_assessed_reason=checks.assessment.reason,
+                models_agree=checks.models_agree,
+                subtypes=dict(zip(subtype_names, map(float, probabilities[1:]))) if assessed else {},
                 area_pixels=area,
                 area_mm2=area * pixel_area if pixel_area is not None else None,
                 dice=result.slice_dice[index] if result.slice_dice is not None else None,
@@ -39,17 +45,32 @@ def _slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) ->
     return answers
 
 
+def scan_rule_info(rule: ScanRule) -> ScanRuleInfo:
+    return ScanRuleInfo(
+        text=rule.describe(), min_run=rule.min_run, min_volume_ml=rule.min_volume_ml, chosen_on=rule.chosen_on
+    )
+
+
 def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels) -> SeriesResponse:
     result = outcome.result
-    scan_subtypes = result.probabilities[:, 1:].max(axis=0)
+    decision = result.decision
+    assessed = result.assessed
+    scan_subtypes = (
+        result.probabilities[assessed, 1:].max(axis=0) if assessed.any() else np.zeros(len(models.subtype_names))
+    )
     slices, rows, columns = outcome.shape
     return SeriesResponse(
-        probability=result.scan_probability,
-        hemorrhage=result.scan_probability >= threshold,
+        probability=decision.probability,
+        scan_rule=scan_rule_info(result.rule),
+        hemorrhage=decision.positive,
         threshold=threshold,
+        calibrated=result.calibrated,
         subtypes=dict(zip(models.subtype_names, map(float, scan_subtypes))),
-        most_suspicious_slice=result.most_suspicious_slice,
-        flagged_slices=result.flagged_slices(threshold),
+        most_suspicious_slice=decision.most_suspicious_slice,
+        flagged_slices=decision.flagged_slices,
+        not_assessed_slices=[int(i) for i in np.flatnonzero(~assessed)],
+        models_agree=all(c.models_agree for c in result.checks),
+        warnings=answer_warnings(collect_caveats(outcome.facts, result.checks)),
         bleed_volume_ml=result.volume_ml,
         dice=result.dice,
         slices=_slices(outcome, threshold, models.subtype_names),

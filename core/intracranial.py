@@ -38,9 +38,12 @@ WORK_PIXEL_MM = 1.0
 # Without a pixel spacing, a slice is taken to span the typical head-CT field of view.
 TYPICAL_HEAD_FOV_MM = 240.0
 # An adult head's front-to-back length, and how much of the frame a head fills once an export was
-# cropped to it (a whole field of view leaves a margin of air around the head).
+# cropped to it (a whole field of view leaves a margin of air around the head). A head spanning under
+# PASTED_EXTENT of the frame is a slice pasted into a larger picture (a screenshot): even a vertex cap
+# (~110 mm) spans 45% of a 240 mm field of view.
 TYPICAL_HEAD_LENGTH_MM = 185.0
 CROPPED_EXTENT = 0.92
+PASTED_EXTENT = 0.35
 
 
 def is_brain_window_export(hu: np.ndarray) -> bool:
@@ -93,16 +96,16 @@ def estimate_spacing_mm(hu: np.ndarray) -> float:
     """Pixel size in mm when the file does not say.
 
     Exports usually keep the scanner's whole field of view, so the image's longer side is taken as
-    240 mm (0.47 mm on 512 px), whatever the level. When the head nearly fills the frame the image was
-    cropped to it; then the head's longer extent is taken as an adult head's length (185 mm), which
-    overstates the pixel size near the vertex and the foramen magnum, where heads are shorter.
+    240 mm (0.47 mm on 512 px), whatever the level. When the head nearly fills the frame (cropped to it)
+    or fills little of it (pasted into a screenshot), the head's longer extent is taken as an adult
+    head's length (185 mm), which overstates the pixel size near the vertex and the foramen magnum.
     """
     fov_guess = TYPICAL_HEAD_FOV_MM / max(hu.shape)
     rows, cols = np.nonzero(head_mask(hu))
     if rows.size == 0:
         return fov_guess
     extent = max((rows.max() - rows.min() + 1) / hu.shape[0], (cols.max() - cols.min() + 1) / hu.shape[1])
-    if extent < CROPPED_EXTENT:
+    if PASTED_EXTENT <= extent < CROPPED_EXTENT:
         return fov_guess
     return TYPICAL_HEAD_LENGTH_MM / max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
 

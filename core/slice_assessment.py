@@ -42,6 +42,7 @@ class SliceAssessment:
     intracranial_mm2: float
     brain_share: float  # intracranial area / head area
     spacing_estimated: bool  # the pixel size was guessed (core.intracranial.estimate_spacing_mm)
+    pixel_mm2: float  # the area of one pixel, known or guessed
 
     @property
     def message(self) -> str | None:
@@ -74,4 +75,4 @@ def assess_slice(hu: np.ndarray, spacing_mm: tuple[float, float] | None) -> Slic
     bone_share = float((bone_mask(hu) & head).sum()) / head_pixels
     area = float(inside.sum()) * pixel_mm2
     reason = _reason(area, share, head_pixels * pixel_mm2, bone_share)
-    return SliceAssessment(reason is None, reason, inside, area, share, estimated)
+    return SliceAssessment(reason is None, reason, inside, area, share, estimated, pixel_mm2)

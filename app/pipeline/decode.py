@@ -11,11 +11,14 @@ import numpy as np
 
 from app.errors import InvalidInput, UnsupportedImage
 from app.pipeline.dicom import read_dicom_slice
+from app.pipeline.jpeg_markers import jpeg_quality
 from app.pipeline.limits import (
     check_binary_mask,
     check_mask_header,
     check_png16_range,
     check_raster_header,
+    check_slice_shape,
+    header_size,
 )
 from app.pipeline.nifti import is_nifti
 from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
@@ -32,6 +35,10 @@ class DecodedSlice:
     interpretation: str  # "brain_window_8bit": only 0..80 HU survive; "hu": full range
     spacing_mm: tuple[float, float] | None = None  # (row, column) pixel spacing when the file says
     identifiers: dict[str, str] = field(default_factory=dict)  # UIDs only, never patient data
+    lossy: bool = False  # DICOM says it was irreversibly compressed
+    jpeg_quality: int | None = None  # JPEG: the quality its quantisation tables imply
+    body_part: str | None = None  # DICOM BodyPartExamined
+    contrast_agent: bool = False  # DICOM ContrastBolusAgent is filled in
 
 
 def detect_format(data: bytes) -> str:
@@ -65,11 +72,19 @@ def _to_gray(image: np.ndarray) -> np.ndarray:
 def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
     """PNG or JPEG. 8-bit images are brain-window renderings; 16-bit grayscale PNG holds HU + 1024."""
     check_raster_header(data, source_format, max_pixels)
+    size = header_size(data, source_format)
+    if size is not None:
+        check_slice_shape(*size)
     image = _imdecode(data, source_format.upper(), "image")
     if image.shape[0] * image.shape[1] > max_pixels:
-        raise InvalidInput(f"image is {image.shape[1]}x{image.shape[0]} pixels, over the limit of {max_pixels}", "image")
+        raise InvalidInput(
+            f"image is {image.shape[1]}x{image.shape[0]} pixels, over the limit of {max_pixels}", "image"
+        )
+    check_slice_shape(image.shape[1], image.shape[0])
     if image.dtype == np.uint8:
-        return DecodedSlice(brain_window_to_hu(_to_gray(image)), source_format, "brain_window_8bit")
+        quality = jpeg_quality(data) if source_format == "jpeg" else None
+        hu = brain_window_to_hu(_to_gray(image))
+        return DecodedSlice(hu, source_format, "brain_window_8bit", jpeg_quality=quality)
     if image.dtype == np.uint16 and image.ndim == 2:
         check_png16_range(image)
         hu = image.astype(np.float32) - PNG16_HU_OFFSET
@@ -84,7 +99,17 @@ def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSl
 def decode_dicom(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
     """One axial CT slice in HU (app.pipeline.dicom), with PixelSpacing and the Study/Series/SOP UIDs."""
     dicom = read_dicom_slice(data, max_pixels)
-    return DecodedSlice(dicom.hu, source_format, "hu", dicom.spacing_mm, dicom.uids)
+    check_slice_shape(dicom.hu.shape[1], dicom.hu.shape[0])
+    return DecodedSlice(
+        dicom.hu,
+        source_format,
+        "hu",
+        dicom.spacing_mm,
+        dicom.uids,
+        lossy=dicom.lossy,
+        body_part=dicom.body_part,
+        contrast_agent=dicom.contrast_agent,
+    )
 
 
 Decoder = Callable[[bytes, str, int], DecodedSlice]

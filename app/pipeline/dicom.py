@@ -43,6 +43,8 @@ TAGS = [
     "PixelPaddingValue",
     "PixelPaddingRangeLimit",
     "LossyImageCompression",
+    "BodyPartExamined",
+    "ContrastBolusAgent",
     "PixelData",
     "FloatPixelData",
     "DoubleFloatPixelData",
@@ -59,6 +61,8 @@ class DicomSlice:
     lossy: bool  # irreversibly compressed at some point: predictions may be less reliable
     uids: dict[str, str] = field(default_factory=dict)  # Study/Series/SOP Instance UIDs only
     frame_of_reference: str | None = None
+    body_part: str | None = None  # BodyPartExamined, a code string such as HEAD
+    contrast_agent: bool = False  # ContrastBolusAgent is filled in: the scan is contrast-enhanced
 
 
 class _TruncationWatch(BytesIO):
@@ -122,6 +126,8 @@ def _read(data: bytes, max_pixels: int) -> DicomSlice:
         lossy=ds.get("LossyImageCompression") == "01" or ds.file_meta.TransferSyntaxUID in ALWAYS_LOSSY,
         uids=_uids(ds),
         frame_of_reference=str(ds.get("FrameOfReferenceUID")) if ds.get("FrameOfReferenceUID") else None,
+        body_part=str(ds.get("BodyPartExamined") or "").strip().upper() or None,
+        contrast_agent=bool(str(ds.get("ContrastBolusAgent", "") or "").strip()),
     )
 
 

@@ -9,12 +9,14 @@ import struct
 import numpy as np
 
 from app.errors import InvalidInput
+from app.pipeline.jpeg_markers import jpeg_size
 
-# SOFn markers carry the frame size; C4 (DHT), C8 (reserved) and CC (DAC) share the range but are not frames.
-JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-JPEG_STANDALONE = frozenset(range(0xD0, 0xDA)) | {0x01}  # RSTn, SOI, EOI, TEM: no length field
 # 16-bit PNGs hold HU + 1024; CT's extended scale ends near 30700 HU, so larger values cannot be CT numbers.
 PNG16_MAX_VALUE = 30719 + 1024
+# CT is reconstructed on 256-1024 matrices; under 64 pixels a side no head anatomy survives (64 px over a
+# 240 mm field of view is 3.75 mm a pixel), and even a cropped or tilted slice is never 4 times longer than wide.
+MIN_SLICE_SIDE = 64
+MAX_SLICE_ASPECT = 4.0
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -24,31 +26,23 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", data[16:24])
 
 
-def jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the first SOFn segment, walking marker segments from SOI."""
-    position = 2
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            return None
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            position += 1
-            continue
-        if marker in JPEG_STANDALONE:
-            position += 2
-            continue
-        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
-        if marker in JPEG_SOF:
-            if position + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
-            return width, height
-        position += 2 + length
-    return None
-
-
 def header_size(data: bytes, source_format: str) -> tuple[int, int] | None:
     return {"png": png_size, "jpeg": jpeg_size}.get(source_format, lambda _: None)(data)
+
+
+def check_slice_shape(width: int, height: int, field: str = "image") -> None:
+    """Refuse what cannot be a CT slice: a thumbnail, an icon, a strip."""
+    if min(width, height) < MIN_SLICE_SIDE:
+        raise InvalidInput(
+            f"{field} is {width}x{height} pixels; a CT slice is at least {MIN_SLICE_SIDE} pixels a side", field
+        )
+    aspect = max(width, height) / min(width, height)
+    if aspect > MAX_SLICE_ASPECT:
+        raise InvalidInput(
+            f"{field} is {width}x{height} pixels, {aspect:.1f} times as long as it is wide; "
+            f"a CT slice is at most {MAX_SLICE_ASPECT:g} times",
+            field,
+        )
 
 
 def check_raster_header(data: bytes, source_format: str, max_pixels: int, field: str = "image") -> None:

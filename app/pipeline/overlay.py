@@ -26,14 +26,16 @@ def _outline(image: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int]) 
     cv2.drawContours(image, contours, -1, colour, max(1, round(_scale(image))), lineType=cv2.LINE_AA)
 
 
-def put_text(image: np.ndarray, text: str, corner: str = "top", size: float | None = None) -> None:
-    """White text on a dark band, at the top or bottom left, sized to the picture unless `size` says."""
+def put_text(image: np.ndarray, text: str, corner: str = "top", size: float | None = None, line: int = 0) -> None:
+    """White text on a dark band, at the top or bottom left, sized to the picture unless `size` says;
+    `line` 1 sits under a top line 0 (or above a bottom one)."""
     size = size or _scale(image)
     scale = 0.4 * size
     thickness = max(1, round(size))
     (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     margin = max(2, height // 3)
-    top = margin if corner == "top" else image.shape[0] - height - baseline - 2 * margin
+    step = line * (height + baseline + 2 * margin)
+    top = margin + step if corner == "top" else image.shape[0] - height - baseline - 2 * margin - step
     cv2.rectangle(image, (0, top - margin), (width + 2 * margin, top + height + baseline + margin), (0, 0, 0), -1)
     cv2.putText(image, text, (margin, top + height), cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT_BGR, thickness, cv2.LINE_AA)
 
@@ -44,6 +46,7 @@ def render_overlay(
     reference: np.ndarray | None = None,
     caption: str | None = None,
     notice: bool = True,
+    caveat: str | None = None,
 ) -> np.ndarray:
     """HU (H, W) and bool masks (H, W) -> uint8 BGR (H, W, 3): brain window (40/80), bleed in colour."""
     gray = hu_to_brain_window_pixels(hu)
@@ -57,6 +60,8 @@ def render_overlay(
         _outline(image, reference, REFERENCE_BGR)
     if caption:
         put_text(image, caption, "top")
+    if caveat:  # e.g. the models disagree: said on the picture, not only in the JSON
+        put_text(image, caveat, "top", line=1)
     if notice:
         put_text(image, NOTICE, "bottom")
     return image
@@ -69,5 +74,11 @@ def encode_png(image: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
-def overlay_png(hu: np.ndarray, mask: np.ndarray, reference: np.ndarray | None = None, caption: str | None = None):
-    return encode_png(render_overlay(hu, mask, reference, caption))
+def overlay_png(
+    hu: np.ndarray,
+    mask: np.ndarray,
+    reference: np.ndarray | None = None,
+    caption: str | None = None,
+    caveat: str | None = None,
+):
+    return encode_png(render_overlay(hu, mask, reference, caption, caveat=caveat))

@@ -35,6 +35,8 @@ class DicomSeries:
     slices: list[SliceRef]
     uids: dict[str, str]  # StudyInstanceUID, SeriesInstanceUID
     lossy: bool
+    body_part: str | None = None  # BodyPartExamined of the first slice
+    contrast_agent: bool = False  # any slice names a ContrastBolusAgent
 
 
 def _decode_all(files: list[bytes], max_pixels: int, max_voxels: int) -> list[DicomSlice]:
@@ -138,14 +140,26 @@ def assemble_series(files: list[bytes], max_slices: int, max_pixels: int, max_vo
         only = slices[0]
         slab = np.array([only.slice_thickness_mm]) if only.slice_thickness_mm else None
         refs = [SliceRef(0, only.uids.get("SOPInstanceUID"), None)]
-        return DicomSeries(only.hu[None], only.spacing_mm, slab, refs, _series_uids(only), only.lossy)
+        return DicomSeries(
+            only.hu[None],
+            only.spacing_mm,
+            slab,
+            refs,
+            _series_uids(only),
+            only.lossy,
+            only.body_part,
+            only.contrast_agent,
+        )
     positions = _positions(slices)
     order = np.argsort(positions, kind="stable")
     slabs = _slabs(positions[order], order)
     refs = [SliceRef(int(i), slices[i].uids.get("SOPInstanceUID"), float(positions[i])) for i in order]
     hu = np.stack([slices[i].hu for i in order])
     lossy = any(s.lossy for s in slices)
-    return DicomSeries(hu, slices[0].spacing_mm, slabs, refs, _series_uids(slices[0]), lossy)
+    contrast = any(s.contrast_agent for s in slices)
+    return DicomSeries(
+        hu, slices[0].spacing_mm, slabs, refs, _series_uids(slices[0]), lossy, slices[0].body_part, contrast
+    )
 
 
 def _series_uids(first: DicomSlice) -> dict[str, str]:

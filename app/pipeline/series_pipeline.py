@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.errors import InvalidInput, ServiceError
+from app.pipeline.caveats import InputFacts
 from app.pipeline.decode import decode_reference_mask
 from app.pipeline.encode import mask_to_png
 from app.pipeline.montage import montage_png
@@ -25,7 +26,7 @@ class VolumeConfig:
     max_pixels: int
     max_voxels: int
     chunk: int  # slices per model call
-    threshold: float  # for the montage's choice of slices
+    threshold: float  # the operating point: slice flags, the scan rule, the montage's choice of slices
     montage: bool = False
 
 
@@ -42,6 +43,7 @@ class ScanOutcome:
     montage: bytes | None = None
     uids: dict[str, str] = field(default_factory=dict)
     lossy: bool = False
+    facts: InputFacts = field(default_factory=lambda: InputFacts("hu"))
 
 
 def _dicom_references(masks: list[bytes], refs: list[SliceRef], shape: tuple[int, int]) -> np.ndarray:
@@ -63,9 +65,9 @@ def _dicom_references(masks: list[bytes], refs: list[SliceRef], shape: tuple[int
 def _finish(outcome: ScanOutcome, hu: np.ndarray, config: VolumeConfig, timer: StageTimer) -> ScanOutcome:
     if config.montage:
         with timer.stage("montage"):
-            outcome.montage = montage_png(
-                hu, outcome.result.masks, outcome.result.slice_probabilities, config.threshold
-            )
+            # Slices not assessed give no answer, so they are never picked as flagged.
+            scored = np.where(outcome.result.assessed, outcome.result.slice_probabilities, 0.0)
+            outcome.montage = montage_png(hu, outcome.result.masks, scored, config.threshold)
     outcome.result.timings_ms.update(timer.milliseconds)
     return outcome
 
@@ -77,7 +79,9 @@ def run_dicom_series(
     with timer.stage("decode"):
         series = assemble_series(files, config.max_slices, config.max_pixels, config.max_voxels)
         reference = _dicom_references(reference_masks, series.slices, series.hu.shape[1:]) if reference_masks else None
-    result = predict_volume(models, series.hu, series.spacing_mm, series.slab_mm, reference, config.chunk)
+    result = predict_volume(
+        models, series.hu, series.spacing_mm, series.slab_mm, reference, config.chunk, config.threshold
+    )
     with timer.stage("encode"):
         pngs = [mask_to_png(mask) for mask in result.masks]
     spacing = float(np.median(series.slab_mm)) if series.slab_mm is not None else None
@@ -91,6 +95,7 @@ def run_dicom_series(
         pngs,
         uids=series.uids,
         lossy=series.lossy,
+        facts=InputFacts("hu", series.lossy, body_part=series.body_part, contrast_agent=series.contrast_agent),
     )
     return _finish(outcome, series.hu, config, timer)
 
@@ -105,7 +110,7 @@ def run_nifti_volume(
         if reference_mask is not None:
             reference = reference_slices(read_nifti(reference_mask, config.max_voxels, "reference_mask"), slices)
     slabs = np.full(len(slices.hu), slices.slice_spacing_mm)
-    result = predict_volume(models, slices.hu, slices.spacing_mm, slabs, reference, config.chunk)
+    result = predict_volume(models, slices.hu, slices.spacing_mm, slabs, reference, config.chunk, config.threshold)
     with timer.stage("encode"):
         mask_nifti = write_nifti_gz(to_stored(result.masks, slices).astype(np.uint8), slices.image)
     outcome = ScanOutcome(

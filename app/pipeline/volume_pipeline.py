@@ -1,54 +1,56 @@
 """A stack of HU slices through both models in chunks: per-slice answers, the scan-level answer and bleed volume.
 
 Array convention: `hu` is float32 (slices, rows, columns) in HU; masks come back bool at the same shape.
-Scan-level rule: P(scan) = max over slices of P(any) -- a scan bleeds if any slice does, the way RSNA labels studies.
+Postprocess: probabilities calibrated as the classifier card says; each slice's level assessed and its mask confined
+to the intracranial space (blank when not assessed); the scan answered by core.scan_decision's rule.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from app.pipeline.card_policy import card_policy
+from app.pipeline.slice_checks import SliceChecks, check_slice
 from app.pipeline.timing import StageTimer
 from app.serving.runtime import LoadedModels
+from core.calibration import calibrate
 from core.dice import dice_score
 from core.model_input import stack_slice_input
 from core.resize import resize_mask
+from core.scan_decision import ScanDecision, ScanRule, decide
+from core.slice_assessment import assess_slice
 
-SCAN_RULE = "max over slices of P(any hemorrhage)"
 MM3_PER_ML = 1000.0
 
 
 @dataclass
 class VolumeResult:
-    probabilities: np.ndarray  # (slices, 6): any, then subtypes
-    masks: np.ndarray  # bool (slices, rows, columns)
-    volume_ml: float | None
+    probabilities: np.ndarray  # (slices, 6): any, then subtypes; calibrated when the card says
+    masks: np.ndarray  # bool (slices, rows, columns), confined to the intracranial space, blank where not assessed
+    volume_ml: float | None  # over assessed slices
     dice: float | None  # over the whole volume
     slice_dice: list[float] | None
     timings_ms: dict[str, float]
+    checks: list[SliceChecks]
+    decision: ScanDecision
+    rule: ScanRule
+    calibrated: bool
 
     @property
     def slice_probabilities(self) -> np.ndarray:
         return self.probabilities[:, 0]
 
     @property
-    def scan_probability(self) -> float:
-        return float(self.slice_probabilities.max())
-
-    @property
-    def most_suspicious_slice(self) -> int:
-        return int(np.argmax(self.slice_probabilities))
-
-    def flagged_slices(self, threshold: float) -> list[int]:
-        return [int(i) for i in np.flatnonzero(self.slice_probabilities >= threshold)]
+    def assessed(self) -> np.ndarray:
+        return np.array([c.assessment.assessed for c in self.checks], bool)
 
 
-def bleed_volume_ml(masks: np.ndarray, spacing_mm: tuple[float, float] | None, slab_mm: np.ndarray | None):
-    """Sum over slices of mask area x slab thickness; None when the input does not say its spacing."""
+def slice_volumes_ml(masks: np.ndarray, spacing_mm: tuple[float, float] | None, slab_mm: np.ndarray | None):
+    """Each slice's mask area x slab thickness in mL; None when the input does not say its spacing."""
     if spacing_mm is None or slab_mm is None:
         return None
     areas_mm2 = masks.reshape(len(masks), -1).sum(axis=1) * float(spacing_mm[0]) * float(spacing_mm[1])
-    return float((areas_mm2 * np.asarray(slab_mm, dtype=np.float64)).sum() / MM3_PER_ML)
+    return areas_mm2 * np.asarray(slab_mm, dtype=np.float64) / MM3_PER_ML
 
 
 def _add(total: dict[str, float], part: dict[str, float]) -> None:
@@ -75,6 +77,17 @@ def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.n
     return np.concatenate(probabilities), np.stack(masks), timings
 
 
+def postprocess(hu, probabilities, masks, spacing_mm, threshold: float) -> list[SliceChecks]:
+    """Assess each slice, confine its mask in place (blank when not assessed), check its answer."""
+    checks = []
+    for index, slice_hu in enumerate(hu):
+        assessment = assess_slice(slice_hu, spacing_mm)
+        masks[index] = assessment.confine(masks[index]) if assessment.assessed else False
+        area = int(masks[index].sum())
+        checks.append(check_slice(slice_hu, assessment, "hu", float(probabilities[index, 0]), threshold, area))
+    return checks
+
+
 def predict_volume(
     models: LoadedModels,
     hu: np.ndarray,
@@ -82,14 +95,36 @@ def predict_volume(
     slab_mm: np.ndarray | None,
     reference: np.ndarray | None = None,
     chunk: int = 16,
+    threshold: float | None = None,
 ) -> VolumeResult:
-    probabilities, masks, timings = infer_chunks(models, hu, chunk)
+    """`threshold`: the operating point (the card's unless the caller overrides it) for flags and the scan rule."""
+    card = models.classifier_version.card
+    policy = card_policy(card)
+    threshold = float(card["threshold"]) if threshold is None else threshold
+    raw, masks, timings = infer_chunks(models, hu, chunk)
     timer = StageTimer()
+    with timer.stage("assess"):
+        probabilities = calibrate(raw, policy.calibration)
+        checks = postprocess(hu, probabilities, masks, spacing_mm, threshold)
     with timer.stage("measure"):
-        volume = bleed_volume_ml(masks, spacing_mm, slab_mm)
+        volumes = slice_volumes_ml(masks, spacing_mm, slab_mm)
+        assessed = [c.assessment.assessed for c in checks]
+        decision = decide(probabilities[:, 0], assessed, volumes, threshold, policy.rule)
         dice = slice_dice = None
         if reference is not None:
             dice = dice_score(masks, reference)
             slice_dice = [dice_score(m, r) for m, r in zip(masks, reference)]
     _add(timings, timer.milliseconds)
-    return VolumeResult(probabilities, masks, volume, dice, slice_dice, timings)
+    volume = None if volumes is None else float(volumes.sum())
+    return VolumeResult(
+        probabilities,
+        masks,
+        volume,
+        dice,
+        slice_dice,
+        timings,
+        checks,
+        decision,
+        policy.rule,
+        policy.calibration is not None,
+    )

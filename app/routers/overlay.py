@@ -13,11 +13,19 @@ from app.uploads import read_limited
 router = APIRouter(prefix="/v1/predict", tags=["predict"])
 
 
-def _render(models, image: bytes, mask: bytes | None, max_pixels: int, threshold: float) -> tuple[bytes, float]:
-    result = predict_slice(models, image, mask, max_pixels)
+def caption_lines(result, threshold: float) -> tuple[str, str | None]:
+    """The verdict, and a second line when the answer needs a caveat on the picture itself."""
+    if not result.assessed:
+        return f"P={result.probability:.2f} (not assessed: {result.checks.assessment.reason})", None
     verdict = "bleed" if result.probability >= threshold else "no bleed"
     caption = f"P={result.probability:.2f} ({verdict})"
-    return overlay_png(result.decoded.hu, result.mask, result.reference, caption), result.probability
+    return caption, None if result.checks.models_agree else "MODELS DISAGREE"
+
+
+def _render(models, image: bytes, mask: bytes | None, max_pixels: int, threshold: float) -> tuple[bytes, float]:
+    result = predict_slice(models, image, mask, max_pixels, threshold)
+    caption, caveat = caption_lines(result, threshold)
+    return overlay_png(result.decoded.hu, result.mask, result.reference, caption, caveat), result.probability
 
 
 @router.post("/overlay", response_class=Response, responses={200: {"content": {"image/png": {}}}})

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from app.dependencies import RuntimeDep, SettingsDep
 from app.pipeline.encode import png_base64
 from app.pipeline.slice_pipeline import predict_slice
-from app.schemas import InputInfo, PredictResponse, model_refs
+from app.schemas import InputInfo, PredictResponse, answer_warnings, model_refs
 from app.uploads import read_limited
 
 router = APIRouter(prefix="/v1/predict", tags=["predict"])
@@ -25,23 +25,33 @@ async def _run(runtime, settings, image: UploadFile, reference_mask: UploadFile 
     """(result, threshold, models): the models are taken once, so a hot reload mid-request cannot mislabel the answer."""
     models = runtime.models
     image_bytes = await read_limited(image, settings.max_upload_bytes, "image")
-    mask_bytes = await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
+    mask_bytes = (
+        await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
+    )
+    threshold = settings.operating_threshold(models.classifier_version.card)
     # Inference runs in a worker thread so the event loop keeps answering probes.
-    result = await run_in_threadpool(predict_slice, models, image_bytes, mask_bytes, settings.max_image_pixels)
-    return result, settings.operating_threshold(models.classifier_version.card), models
+    result = await run_in_threadpool(
+        predict_slice, models, image_bytes, mask_bytes, settings.max_image_pixels, threshold
+    )
+    return result, threshold, models
 
 
 @router.post("", response_model=PredictResponse)
 async def predict_slice_json(
     runtime: RuntimeDep, settings: SettingsDep, image: ImageFile, reference_mask: MaskFile = None
 ) -> PredictResponse:
-    """Hemorrhage probability, subtype probabilities, mask (base64 PNG) and Dice against an optional reference."""
+    """Hemorrhage probability, subtype probabilities, mask (base64 PNG), warnings and Dice against a reference."""
     result, threshold, models = await _run(runtime, settings, image, reference_mask)
     height, width = result.mask.shape
     return PredictResponse(
         probability=result.probability,
-        hemorrhage=result.probability >= threshold,
+        hemorrhage=result.assessed and result.probability >= threshold,
         threshold=threshold,
+        calibrated=result.calibrated,
+        assessed=result.assessed,
+        not_assessed_reason=result.checks.assessment.reason,
+        models_agree=result.checks.models_agree,
+        warnings=answer_warnings(result.warnings),
         subtypes=dict(zip(models.subtype_names, map(float, result.probabilities[1:]))),
         mask_png_base64=png_base64(result.mask_png),
         area_pixels=result.area_pixels,
@@ -69,6 +79,8 @@ async def predict_slice_mask(
         "X-ICH-Probability": f"{result.probability:.6f}",
         "X-ICH-Threshold": f"{threshold:.6f}",
         "X-ICH-Area-Pixels": str(result.area_pixels),
+        "X-ICH-Assessed": str(result.assessed).lower(),
+        "X-ICH-Warnings": ", ".join(w.code for w in result.warnings) or "none",
         "X-ICH-Models": ", ".join(f"{v.name}/{v.version}" for v in models.versions),
     }
     if result.dice is not None:

@@ -12,6 +12,7 @@ from app.serving.runtime import LoadedModels, ModelRuntime
 from app.serving.store import ModelVersion
 
 FAKE_SIZE = 64
+SATURATED = 0.98  # 78.4 HU: bone and anything else clipped at the window's top
 SUBTYPES = ["epidural", "subdural", "subarachnoid", "intraparenchymal", "intraventricular"]
 
 
@@ -26,8 +27,9 @@ def fake_card(name: str, threshold: float) -> dict:
 
 
 def fake_classifier(batch: np.ndarray) -> np.ndarray:
-    """P(any) = share of pixels at the top of the brain window; subtypes half of it."""
-    share = (batch[..., 0] >= 0.8).mean(axis=(1, 2))
+    """P(any) = share of pixels near, not at, the top of the brain window (blood, not saturated bone); subtypes half."""
+    brain_window = batch[..., 0]
+    share = ((brain_window >= 0.8) & (brain_window < SATURATED)).mean(axis=(1, 2))
     return np.stack([share] + [share / 2] * 5, axis=1).astype(np.float32)
 
 

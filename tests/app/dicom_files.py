@@ -24,7 +24,7 @@ def ct_dataset(
     hu: np.ndarray,
     *,
     z_mm: float = 0.0,
-    spacing_mm: tuple[float, float] = (0.5, 0.5),
+    spacing_mm: tuple[float, float] = (3.0, 3.0),  # 64 px span a head's 192 mm, so its slices are assessed
     orientation: tuple[float, ...] = AXIAL,
     series_uid: str | None = None,
     study_uid: str | None = None,
@@ -142,8 +142,10 @@ def series_bytes(volume_hu: np.ndarray, gap_mm: float = 5.0, **kwargs) -> list[b
 
 
 def block_slice(size: int = 64, bleed_hu: float = 75.0) -> np.ndarray:
-    """Air, a 30 HU brain and a 75 HU block: the fake segmenter (>= 64 HU) finds exactly the block."""
+    """Air, a skull ring, a 30 HU brain and a 75 HU block: the fake segmenter (>= 64 HU) finds the block and the
+    skull, and the service's confinement to the intracranial space leaves exactly the block."""
     hu = np.full((size, size), -1000.0, np.float32)
+    hu[2:-2, 2:-2] = 1000.0
     hu[4:-4, 4:-4] = 30.0
     hu[size // 4 : size // 2, size // 3 : 2 * size // 3] = bleed_hu
     return hu

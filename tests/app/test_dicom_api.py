@@ -39,7 +39,7 @@ def error_of(response) -> tuple[int, str]:
 
 def test_dicom_slice_is_read_in_hu_with_area_in_mm2(client, caplog):
     caplog.set_level(logging.DEBUG)
-    data = ct_bytes(block_slice(64), spacing_mm=(0.5, 0.4), transfer_syntax=uid.JPEG2000Lossless)
+    data = ct_bytes(block_slice(64), spacing_mm=(3.0, 2.5), transfer_syntax=uid.JPEG2000Lossless)
     response = post(client, data, png(block_mask(64).astype(np.uint8) * 255))
     assert response.status_code == 200
     body = response.json()
@@ -49,7 +49,7 @@ def test_dicom_slice_is_read_in_hu_with_area_in_mm2(client, caplog):
     sent = pydicom.dcmread(io.BytesIO(data))
     assert uids["SOPInstanceUID"] == sent.SOPInstanceUID and uids["StudyInstanceUID"] == sent.StudyInstanceUID
     assert body["area_pixels"] == int(block_mask(64).sum())
-    assert body["area_mm2"] == pytest.approx(body["area_pixels"] * 0.5 * 0.4)
+    assert body["area_mm2"] == pytest.approx(body["area_pixels"] * 3.0 * 2.5)
     assert body["dice"] == 1.0  # the fake segmenter marks >= 64 HU; only the 75 HU block qualifies
     mask = cv2.imdecode(np.frombuffer(base64.b64decode(body["mask_png_base64"]), np.uint8), cv2.IMREAD_UNCHANGED)
     assert mask.shape == (64, 64)
@@ -181,7 +181,7 @@ def test_refusals_name_the_problem(client, case):
     build, status, message = REFUSALS[case]
     assert error_of(post(client, build())) == (status, message)
     # the service carries on
-    assert post(client, ct_bytes(block_slice(32))).status_code == 200
+    assert post(client, ct_bytes(block_slice(64))).status_code == 200
 
 
 def test_a_nifti_volume_sent_as_a_slice_is_refused_by_name(client):

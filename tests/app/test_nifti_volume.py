@@ -13,7 +13,7 @@ from tests.app.dicom_files import block_slice
 from tests.app.nifti_files import display_image, nifti_bytes, read_nifti_bytes, reoriented
 
 SIZE, SLICES = 64, 5
-SPACING = (0.5, 0.6, 4.0)  # rows, columns, slices (mm)
+SPACING = (3.0, 3.2, 4.0)  # rows, columns, slices (mm): 64 px span a head, so the slices are assessed
 MAX_SLICES, MAX_PIXELS, MAX_VOXELS = 8, 1024 * 1024, 4_000_000
 
 
@@ -39,7 +39,9 @@ def volume() -> np.ndarray:
 
 
 def masks() -> np.ndarray:
-    return volume() >= 64.0
+    """What the fake segmenter paints (>= 64 HU), less the skull the service cuts away."""
+    hu = volume()
+    return (hu >= 64.0) & (hu < 100.0)
 
 
 def post(client, volume_bytes: bytes, mask_bytes: bytes | None = None, query: str = ""):
@@ -107,7 +109,7 @@ def test_refusals_name_the_problem(client):
         (corrupt_gzip(scan), 400, "volume is gzip-compressed but its stream is corrupt"),
         (b"", 400, "volume is empty"),
         (header_patched(scan, dim2=0), 400, "volume has an empty dimension: shape (64, 0, 5)"),
-        (nifti_bytes(scan)[:-40], 400, "volume is truncated: 32540 of 41312 bytes"),
+        (nifti_bytes(scan)[:-40], 400, "volume is truncated: 33314 of 41312 bytes"),
         (nifti_bytes(scan, gz=False)[:-40], 400, "volume is truncated: 41272 of 41312 bytes"),
         # a 40 kB file claiming 30000 x 30000 x 5 voxels is refused before anything is inflated
         (

@@ -43,7 +43,8 @@ def test_overlay_outlines_the_reference_in_green(client):
     reference = np.zeros((HEIGHT, WIDTH), np.uint8)
     reference[50:70, 10:30] = 255  # where the fake model finds nothing
     picture = decode(post(client, png(brain_window_slice()), png(reference)).content)
-    green = (picture[..., 1].astype(int) > picture[..., 2] + 60) & (picture[..., 1].astype(int) > picture[..., 0] + 60)
+    blue, green, red = (picture[..., c].astype(int) for c in range(3))  # int: uint8 + 60 would wrap on white
+    green = (green > red + 60) & (green > blue + 60)
     assert green[50:70, 10:30].any() and not green[:40].any()
 
 

@@ -104,7 +104,7 @@ def test_bad_inputs_get_clear_4xx(client, image, mask, status, message):
 
 
 def test_sixteen_bit_colour_is_unsupported(client):
-    colour16 = np.zeros((8, 8, 3), np.uint16)
+    colour16 = np.zeros((64, 64, 3), np.uint16)
     response = post(client, png(colour16))
     assert response.status_code == 415
     assert response.json()["error"]["message"].startswith("uint16 image with 3 channels is not supported")

@@ -36,7 +36,7 @@ def screenshot() -> np.ndarray:
 CASES = {
     "odd size png": (png(slice_of_size(333, 517)), (333, 517)),
     "large jpeg": (jpeg(slice_of_size(1500, 2000)), (1500, 2000)),
-    "tiny png": (png(slice_of_size(7, 5)), (7, 5)),
+    "small png": (png(slice_of_size(64, 80)), (64, 80)),
     "rgba png": (png(cv2.cvtColor(brain_window_slice(), cv2.COLOR_GRAY2BGRA)), (96, 128)),
     "palette png": (pillow_png(Image.fromarray(brain_window_slice()).convert("P")), (96, 128)),
     "grey+alpha png": (pillow_png(Image.fromarray(brain_window_slice()).convert("LA")), (96, 128)),

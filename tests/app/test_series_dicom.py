@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from app.config import Settings
-from app.pipeline.volume_pipeline import SCAN_RULE
+from core.scan_decision import ScanRule
 from tests.app.dicom_files import block_slice, ct_bytes, series_bytes, series_datasets, to_bytes
 from tests.app.images import png
 
-SIZE, SLICES, GAP_MM, SPACING_MM = 64, 5, 5.0, 0.5
-MAX_SLICES, MAX_VOXELS = 8, 6 * SIZE * SIZE
+SIZE, SLICES, GAP_MM, SPACING_MM = 64, 5, 5.0, 3.0  # ct_dataset's default spacing
+MAX_SLICES, MAX_VOXELS = 8, 6 * SIZE * SIZE + SIZE * SIZE // 2  # six slices and a bit
 UPLOAD_ORDER = [3, 0, 4, 1, 2]  # shuffled on purpose
 
 
@@ -36,7 +36,9 @@ def volume() -> np.ndarray:
 
 
 def expected_masks() -> np.ndarray:
-    return volume() >= 64.0
+    """What the fake segmenter paints (>= 64 HU), less the skull the service cuts away."""
+    hu = volume()
+    return (hu >= 64.0) & (hu < 100.0)
 
 
 def decode_png(text: str) -> np.ndarray:
@@ -72,7 +74,12 @@ def test_series_is_sorted_by_position_and_measured(client):
     assert body["dice"] == 1.0 and [s["dice"] for s in slices] == [1.0] * SLICES
     assert body["most_suspicious_slice"] == SLICES - 1  # the fake classifier scores the bleed's share
     assert body["probability"] == max(s["probability"] for s in slices)
-    assert body["scan_rule"] == SCAN_RULE
+    assert body["scan_rule"] == {
+        "text": ScanRule().describe(),
+        "min_run": ScanRule().min_run,
+        "min_volume_ml": None,
+        "chosen_on": ScanRule().chosen_on,
+    }
     assert body["flagged_slices"] == [s["index"] for s in slices if s["probability"] >= body["threshold"]]
     assert body["hemorrhage"] is True
     for s, mask in zip(slices, expected_masks()):
@@ -163,7 +170,7 @@ def test_inconsistent_geometry_is_refused(client, change, keyword):
 
 def test_slices_of_different_sizes_are_refused(client):
     datasets = series_datasets(volume(), GAP_MM)
-    smaller = series_datasets(np.stack([block_slice(32)]), GAP_MM)[0]
+    smaller = series_datasets(np.stack([block_slice(SIZE + 8)]), GAP_MM)[0]
     for keyword in ("SeriesInstanceUID", "StudyInstanceUID", "FrameOfReferenceUID"):
         setattr(smaller, keyword, getattr(datasets[0], keyword))
     smaller.ImagePositionPatient = ["-64", "-64", "100"]
