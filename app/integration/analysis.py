@@ -23,6 +23,8 @@ from app.series_answer import series_response
 from app.serving.runtime import LoadedModels
 
 log = logging.getLogger(__name__)
+# highdicom logs each source instance's UIDs at INFO as it copies patient and study modules: no identifiers in logs.
+logging.getLogger("highdicom").setLevel(logging.WARNING)
 
 
 class NoSeriesToAnalyse(Exception):

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/dicomweb", tags=["dicomweb"])
 DICOM_JSON = "application/dicom+json"
 
 
-@router.post("/studies", responses={200: {}, 202: {}, 409: {}, 415: {}})
+@router.post("/studies", responses={200: {}, 202: {}, 400: {}, 404: {}, 409: {}, 415: {}})
 async def store_instances(request: Request, integration: IntegrationDep) -> Response:
     """STOW-RS (PS3.18 10.5): store CT instances for analysis; the response's Location is the job (one per study)."""
     boundary = multipart.boundary_of(request.headers.get("content-type", ""))

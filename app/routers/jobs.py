@@ -94,7 +94,7 @@ async def retry_deliveries(job_id: int, integration: IntegrationDep) -> RetryOut
     return RetryOut(requeued=await run_in_threadpool(integration.deliveries.retry, job_id))
 
 
-@router.post("/purge", response_model=PurgeOut, responses={403: {}})
+@router.post("/purge", response_model=PurgeOut, responses={403: {}, 404: {}})
 async def purge_received(
     integration: IntegrationDep,
     settings: SettingsDep,

@@ -1,5 +1,10 @@
-"""Integration tests: the real app with the job store in a temporary data folder, fake models, fast polling."""
+"""Integration tests: the real app with the job store in a temporary data folder, fake models, fast polling.
 
+Tests marked `slow_integration` (a few minutes together on two cores) run with ICH_SLOW_INTEGRATION=1, which
+`make integration-test` sets; CI runs the rest.
+"""
+
+import os
 import time
 
 import pytest
@@ -10,6 +15,8 @@ from app.main import create_app
 from tests.app.conftest import runtime  # noqa: F401 (the fake-model runtime fixture)
 
 API_KEY = "integration-test-key-0123"
+SLOW = os.environ.get("ICH_SLOW_INTEGRATION") == "1"
+slow_integration = pytest.mark.skipif(not SLOW, reason="slow: run with make integration-test")
 
 
 def integration_settings(tmp_path, **overrides) -> Settings:

@@ -3,7 +3,8 @@ by STOW-RS (dicomweb-client); the service pushes the SEG, the SR and the capture
 fetches them from Orthanc and checks them against the JSON answer.
 
 The service and the listener run as their own processes sharing one SQLite store. Fake models by default;
-ICH_ROUND_TRIP_SHIPPED_MODELS=1 (make integration-test) serves the shipped SavedModels instead.
+ICH_ROUND_TRIP_SHIPPED_MODELS=1 (make integration-test) serves the shipped SavedModels instead. The C-STORE trip
+with the real CT (109 slices of 512x512) is slow, so it runs with the slow tests.
 """
 
 import json
@@ -23,6 +24,7 @@ from pynetdicom import AE
 from pynetdicom.sop_class import Verification
 
 from tests.integration import orthanc
+from tests.integration.conftest import slow_integration
 from tests.integration.result_checks import check_results
 from tests.integration.study_files import as_files, study
 from tests.live_server import ROOT, free_port, live_server
@@ -89,9 +91,19 @@ def finished_job(base: str, job_id: int) -> dict:
     raise AssertionError(f"job {job_id} did not finish and deliver: {job}")
 
 
-@pytest.mark.skipif(not REAL_CT.is_dir(), reason="the shared real CT is not next to the repository")
-def test_orthanc_sends_by_c_store_and_gets_the_results_back(tmp_path):
-    files = [path.read_bytes() for path in sorted(REAL_CT.glob("*.dcm"))]
+def phantom_series() -> list[bytes]:
+    return as_files(study(with_extras=False)[1])
+
+
+def real_ct_series() -> list[bytes]:
+    if not REAL_CT.is_dir():
+        pytest.skip("the shared real CT is not next to the repository")
+    return [path.read_bytes() for path in sorted(REAL_CT.glob("*.dcm"))]
+
+
+@pytest.mark.parametrize("series", [phantom_series, pytest.param(real_ct_series, marks=slow_integration)])
+def test_orthanc_sends_by_c_store_and_gets_the_results_back(tmp_path, series):
+    files = series()
     source_sops = {dcmread(DicomBytesIO(data), stop_before_pixels=True).SOPInstanceUID for data in files}
     dicom_port = free_port()
     with orthanc.orthanc(tmp_path, {"ich": ("ICH_AI", dicom_port)}) as pacs:
