@@ -8,9 +8,10 @@ import numpy as np
 
 from training.scanner.geometry import SliceGeometry
 
-# Slice thickness smears an oblique inner table over up to a couple of millimetres of brain
-# (5 mm slices, a skull meeting the slice at a slant); standard deviation of that smear.
-PARTIAL_VOLUME_MM = (0.3, 1.6)
+# A slice's thickness smears an inner table that meets it at a slant over the brain next to it.
+# Heads rendered as averaged slabs (training.atlas) carry most of that already; this adds the
+# in-plane part, a fraction of a millimetre to a millimetre (standard deviation of the smear).
+PARTIAL_VOLUME_MM = (0.2, 1.0)
 # The smear reaches this many standard deviations from bone; beyond it a bone tail is under 1 HU.
 PARTIAL_VOLUME_REACH = 4.0
 # The dense band just inside the inner table (beam hardening and scatter next to bone, the outer
