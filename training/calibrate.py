@@ -20,12 +20,13 @@ from training.datasets import LOADERS, DatasetError, SliceRecord
 from training.datasets.phantoms import phantom_record
 from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
 from training.export import CARD_FILE
-from training.phantom_data import BRAIN_WINDOW_FRACTION, _forms
+from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, _forms
 from training.phantoms.generator import phantom_seeds
 from training.site_scoring import score_site
 
 DATASET_TYPES = ("phantoms", *LOADERS)
 DEFAULT_SENSITIVITY = 0.95
+PHANTOM_SETS = {TRAIN_SEED: "training", VALIDATION_SEED: "validation", TEST_SEED: "test"}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,7 +69,8 @@ def validation_phantoms(count: int, seed: int) -> Iterator[SliceRecord]:
 
 def describe_data(args: argparse.Namespace) -> str:
     if args.dataset_type == "phantoms":
-        return f"validation phantoms (seed {args.seed}, {args.count}, half 8-bit brain window)"
+        part = PHANTOM_SETS.get(args.seed, "unnamed")
+        return f"phantoms seed {args.seed} (the {part} set), {args.count}, half 8-bit brain window"
     return args.data.resolve().name
 
 

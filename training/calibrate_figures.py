@@ -87,5 +87,14 @@ def site_figures(
         "scan_rule": rule_status,
     }
     if report is not None:
-        _write_report(report, site, labels, raw, temperature, calibration, rule, f"Reliability on {fitted_on}")
+        _write_report(
+            report,
+            site,
+            labels,
+            raw,
+            temperature,
+            calibration,
+            rule,
+            f"Reliability of P(any hemorrhage)\non {fitted_on}",
+        )
     return {"operating_point": operating_point, "calibration": calibration, "scan_rule": rule, "site": site}

@@ -109,7 +109,8 @@ def plot_reliability(data: dict, path: Path, title: str = "Reliability, P(any he
             label=f"{label} (ECE {bins['expected_calibration_error']:.3f})",
         )
         bottom.bar(bins["mean_predicted"], bins["count"], width=0.04, alpha=0.6, label=label)
-    top.set(ylabel="observed fraction positive", title=title, xlim=(0, 1), ylim=(0, 1.02))
+    top.set(ylabel="observed fraction positive", xlim=(0, 1), ylim=(0, 1.02))
+    top.set_title(title, fontsize=9)
     top.legend(loc="upper left", fontsize=8)
     bottom.set(xlabel="mean predicted probability in bin", ylabel="slices", yscale="log")
     fig.savefig(path, dpi=110)
