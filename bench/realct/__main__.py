@@ -78,7 +78,7 @@ def write_outputs(result, out: Path, scan) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    command = "python -m bench.realct " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = " ".join(["python -m bench.realct", *(argv if argv is not None else sys.argv[1:])])
     forms = tuple(FORMS_BY_NAME[name] for name in args.forms.split(","))
     source = args.scan or default_scan()
     settings = Settings(model_store=args.store)
@@ -116,7 +116,9 @@ def record(args, models, config, scan, result, out: Path, forms) -> None:
     DOCS_PICTURES.mkdir(parents=True, exist_ok=True)
     for name in ("montage.png", "profile.png"):
         shutil.copyfile(out / name, DOCS_PICTURES / name)
-    print(f"recorded in {models.classifier_version.path} and {models.segmenter_version.path}; pictures in {DOCS_PICTURES}")
+    print(
+        f"recorded in {models.classifier_version.path} and {models.segmenter_version.path}; pictures in {DOCS_PICTURES}"
+    )
 
 
 if __name__ == "__main__":

@@ -65,10 +65,7 @@ def locate_components(mask: np.ndarray, anatomy: SliceAnatomy, pixel_mm2: float)
     votes = np.bincount(
         (labels.astype(np.int64) * len(LOCATIONS) + anatomy.code).ravel(), minlength=count * len(LOCATIONS)
     ).reshape(count, len(LOCATIONS))[1:]
-    return [
-        {"location": LOCATIONS[int(np.argmax(row))], "area_mm2": float(row.sum()) * pixel_mm2}
-        for row in votes
-    ]
+    return [{"location": LOCATIONS[int(np.argmax(row))], "area_mm2": float(row.sum()) * pixel_mm2} for row in votes]
 
 
 def slice_levels(intracranial_mm2: np.ndarray) -> list[str]:

@@ -35,7 +35,10 @@ def card_figures(report: dict, model: str) -> dict:
         forms[name] = {f"real_normal_{key}": _round(figures[key]) for key in normal_keys}
     for name, figures in report["semi_real"].items():
         forms[name] |= {f"semi_real_{key}": _round(figures[key]) for key in semi_keys}
-        by_type = {t: _round(block["dice" if model == "segmenter" else "sensitivity"]) for t, block in figures["by_type"].items()}
+        by_type = {
+            t: _round(block["dice" if model == "segmenter" else "sensitivity"])
+            for t, block in figures["by_type"].items()
+        }
         forms[name][f"semi_real_{'dice' if model == 'segmenter' else 'sensitivity'}_by_type"] = by_type
     return forms
 

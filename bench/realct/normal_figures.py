@@ -44,6 +44,7 @@ def slice_rows(run: FormRun, anatomy: list[SliceAnatomy], levels: list[str], sla
                 "components": components,
                 "largest_component_mm2": max((c["area_mm2"] for c in components), default=0.0),
                 "assessed": getattr(answer, "assessed", None),
+                "not_assessed_reason": getattr(answer, "not_assessed_reason", None),
                 "models_agree": getattr(answer, "models_agree", None),
                 "warnings": _codes(getattr(answer, "warnings", None)),
             }

@@ -36,7 +36,9 @@ def montage(hu: np.ndarray, masks: np.ndarray, rows: list[dict], path: Path) -> 
     sheet = np.zeros((grid_rows * TILE + 24, COLUMNS * TILE, 3), np.uint8)
     for i in range(count):
         row, column = divmod(i, COLUMNS)
-        caption = f"{i} {LEVEL_SHORT[rows[i]['level']]} P{rows[i]['probability']:.2f}"
+        probability = rows[i]["probability"]
+        shown = "n/a" if probability is None else f"{probability:.2f}"  # None: the answer did not assess the slice
+        caption = f"{i} {LEVEL_SHORT[rows[i]['level']]} P{shown}"
         sheet[row * TILE : (row + 1) * TILE, column * TILE : (column + 1) * TILE] = _tile(
             hu[i], masks[i], caption, rows[i]["flagged"]
         )
@@ -51,12 +53,13 @@ def profile(rows_by_form: dict[str, list[dict]], threshold: float, path: Path, s
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7.8), sharex=True)
     step = slice_mm or 1.0
     for name, rows in rows_by_form.items():
         position = np.arange(len(rows)) * step
         width = 2.0 if name == "hu" else 0.9
-        top.plot(position, [r["probability"] for r in rows], label=name, linewidth=width)
+        probability = [np.nan if r["probability"] is None else r["probability"] for r in rows]
+        top.plot(position, probability, label=name, linewidth=width)
         bottom.plot(position, [r["mask_mm2"] for r in rows], label=name, linewidth=width)
     top.axhline(threshold, color="black", linestyle="--", linewidth=0.8, label=f"threshold {threshold:.3f}")
     levels = next(iter(rows_by_form.values()))
@@ -72,7 +75,7 @@ def profile(rows_by_form: dict[str, list[dict]], threshold: float, path: Path, s
     top.set_ylim(0, 1.08)
     bottom.set_ylabel("mask area, mm²")
     bottom.set_xlabel("position from the first (most inferior) slice, mm" if slice_mm else "slice")
-    top.legend(fontsize=7, ncol=4, loc="upper left")
+    bottom.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     figure.suptitle("Real normal head CT through the served models (truth: no bleed). " + NOTICE, fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=90)

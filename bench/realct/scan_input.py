@@ -66,7 +66,7 @@ def read_nifti_file(path: Path) -> RealScan:
     data = path.read_bytes()
     slices = to_display(read_nifti(data, MAX_VOXELS), MAX_SLICES, MAX_PIXELS)
     slab = np.full(len(slices.hu), slices.slice_spacing_mm)
-    return RealScan(path.name, "nifti", slices.hu, slices.spacing_mm, slab, raw=data)
+    return RealScan(f"{path.parent.name}/{path.name}", "nifti", slices.hu, slices.spacing_mm, slab, raw=data)
 
 
 def read_image_folder(folder: Path) -> RealScan:

@@ -80,7 +80,10 @@ def _ventricles(csf: np.ndarray, depth: np.ndarray, spacing_mm) -> np.ndarray:
     pixel_mm2 = float(np.prod(spacing_mm))
     for k in range(1, count):
         component = labels == k
-        if stats[k, cv2.CC_STAT_AREA] * pixel_mm2 >= VENTRICLE_MIN_MM2 and np.median(depth[component]) > VENTRICLE_MIN_DEPTH_MM:
+        if (
+            stats[k, cv2.CC_STAT_AREA] * pixel_mm2 >= VENTRICLE_MIN_MM2
+            and np.median(depth[component]) > VENTRICLE_MIN_DEPTH_MM
+        ):
             keep[k] = True
     # Choroid plexus and noise leave holes in a ventricle; blood layers across them.
     closed = cv2.morphologyEx(keep[labels].astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))

@@ -35,7 +35,9 @@ def positive_answers(models, config, scan: RealScan, positives: list[PastedBleed
             "size": round(bleed.size, 3),
             "blood_hu": round(bleed.blood_hu, 1),
             "true_mm2": bleed.area_mm2(scan.spacing_mm) if scan.spacing_mm else None,
-            "probability": got.probability,
+            # A slice the answer did not assess gets no probability: it counts as a miss, ranked lowest.
+            "probability": got.probability if got.probability is not None else 0.0,
+            "assessed": getattr(got, "assessed", None),
             "flagged": got.flagged,
             "dice": dice_score(mask, bleed.mask),
         }
@@ -45,7 +47,7 @@ def positive_answers(models, config, scan: RealScan, positives: list[PastedBleed
 
 def semi_real_figures(positive_rows: list[dict], negative_rows: list[dict], threshold: float) -> dict:
     """negative_rows: the normal run's rows for the untouched slices (probability, flagged)."""
-    negative_p = [r["probability"] for r in negative_rows]
+    negative_p = [r["probability"] if r["probability"] is not None else 0.0 for r in negative_rows]
 
     def block(rows: list[dict]) -> dict:
         return {

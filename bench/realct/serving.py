@@ -65,7 +65,10 @@ def run_form(models: LoadedModels, config: VolumeConfig, scan: RealScan, form: E
     start = time.perf_counter()
     spacing, interpretations, size = scan.spacing_mm, ["hu"], None
     if form is HU and scan.dicom_files:
-        (answer, masks), route = _answer(models, config, run_dicom_series(models, scan.dicom_files, None, config)), "series"
+        (answer, masks), route = (
+            _answer(models, config, run_dicom_series(models, scan.dicom_files, None, config)),
+            "series",
+        )
     elif form is HU and scan.raw is not None:
         (answer, masks), route = _answer(models, config, run_nifti_volume(models, scan.raw, None, config)), "volume"
     elif form.matrix is not None and scan.dicom_files:

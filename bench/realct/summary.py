@@ -2,6 +2,14 @@
 
 from bench.realct.anatomy import LEVELS, LOCATIONS
 
+SHORT = {
+    "epidural": "EDH",
+    "subdural": "SDH",
+    "subarachnoid": "SAH",
+    "intraparenchymal": "IPH",
+    "intraventricular": "IVH",
+}
+
 
 def _f(value, digits=3) -> str:
     if value is None:
@@ -18,12 +26,27 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def normal_table(normal: dict) -> list[str]:
-    header = ["form", "scan answer", "P(scan)", "flagged", "bleed mL (answer)", "all masks mL", "slices with mask",
-              "slices with component > 10 mm²"]
+    header = [
+        "form",
+        "scan answer",
+        "P(scan)",
+        "flagged",
+        "bleed mL (answer)",
+        "all masks mL",
+        "slices with mask",
+        "slices with component > 10 mm²",
+    ]
     rows = [
-        [f["label"], "positive" if f["scan_positive"] else "negative", _f(f["scan_probability"]),
-         f"{f['flagged_slices']}/{f['slices']}", _f(f["bleed_volume_ml"], 2), _f(f["all_masks_ml"], 2),
-         str(f["slices_with_mask"]), f"{f['slices_with_component_over_10mm2']} ({f['share_with_component_over_10mm2']:.0%})"]
+        [
+            f["label"],
+            "positive" if f["scan_positive"] else "negative",
+            _f(f["scan_probability"]),
+            f"{f['flagged_slices']}/{f['slices']}",
+            _f(f["bleed_volume_ml"], 2),
+            _f(f["all_masks_ml"], 2),
+            str(f["slices_with_mask"]),
+            f"{f['slices_with_component_over_10mm2']} ({f['share_with_component_over_10mm2']:.0%})",
+        ]
         for f in normal.values()
     ]
     return _table(header, rows)
@@ -45,7 +68,7 @@ def semi_real_table(semi: dict) -> list[str]:
     if not semi:
         return []
     types = list(next(iter(semi.values()))["by_type"])
-    header = ["form", "AUC", "sensitivity", "specificity", "Dice"] + [f"{t[:4]}. sens / Dice" for t in types]
+    header = ["form", "AUC", "sensitivity", "specificity", "Dice"] + [f"{SHORT[t]} sens / Dice" for t in types]
     rows = [
         [name, _f(f["auc"]), _f(f["sensitivity"]), _f(f["specificity"]), _f(f["dice"])]
         + [f"{_f(f['by_type'][t]['sensitivity'], 2)} / {_f(f['by_type'][t]['dice'], 2)}" for t in types]

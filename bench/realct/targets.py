@@ -35,14 +35,25 @@ def normal_checks(figures: dict) -> list[Check]:
     form, slices = figures["form"], figures["slices"]
     volume = figures["bleed_volume_ml"]
     return [
-        Check(form, "scan-level answer negative", "positive" if figures["scan_positive"] else "negative",
-              not figures["scan_positive"]),
-        Check(form, f"flagged slices <= {max_flagged(slices)} of {slices}", figures["flagged_slices"],
-              figures["flagged_slices"] <= max_flagged(slices)),
+        Check(
+            form,
+            "scan-level answer negative",
+            "positive" if figures["scan_positive"] else "negative",
+            not figures["scan_positive"],
+        ),
+        Check(
+            form,
+            f"flagged slices <= {max_flagged(slices)} of {slices}",
+            figures["flagged_slices"],
+            figures["flagged_slices"] <= max_flagged(slices),
+        ),
         Check(form, f"predicted bleed < {MAX_BLEED_ML} mL", volume, volume is not None and volume < MAX_BLEED_ML),
-        Check(form, f"slices with a mask component > 10 mm² <= {MAX_SHARE_WITH_COMPONENT:.0%}",
-              figures["share_with_component_over_10mm2"],
-              figures["share_with_component_over_10mm2"] <= MAX_SHARE_WITH_COMPONENT),
+        Check(
+            form,
+            f"slices with a mask component > 10 mm² <= {MAX_SHARE_WITH_COMPONENT:.0%}",
+            figures["share_with_component_over_10mm2"],
+            figures["share_with_component_over_10mm2"] <= MAX_SHARE_WITH_COMPONENT,
+        ),
     ]
 
 

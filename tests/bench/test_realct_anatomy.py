@@ -2,7 +2,16 @@
 
 import numpy as np
 
-from bench.realct.anatomy import BONE, BRAIN, EXTRACRANIAL, INNER_TABLE, OUTSIDE, SliceAnatomy, locate_components, slice_levels
+from bench.realct.anatomy import (
+    BONE,
+    BRAIN,
+    EXTRACRANIAL,
+    INNER_TABLE,
+    OUTSIDE,
+    SliceAnatomy,
+    locate_components,
+    slice_levels,
+)
 
 
 def test_levels_run_from_below_the_foramen_magnum_to_the_vertex():

@@ -39,7 +39,9 @@ def _close(key: str, recorded, now) -> bool:
 def served():
     settings = Settings(model_store=ROOT / "model_store")
     models = load_served_models(settings)
-    result = evaluate(models, volume_config(settings, models), ci_subset(read_scan(SHARED_SCAN)), FORMS, CI_POSITIVES, SEED)
+    result = evaluate(
+        models, volume_config(settings, models), ci_subset(read_scan(SHARED_SCAN)), FORMS, CI_POSITIVES, SEED
+    )
     return models, result
 
 
