@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from app.integration import multipart
 from tests.app.conftest import runtime  # noqa: F401 (the fake-model runtime fixture)
 
 API_KEY = "integration-test-key-0123"
@@ -50,3 +51,9 @@ def wait_for_job(client, job_url: str, until=("done", "failed"), timeout_s: floa
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {job_url} still {job['status']} after {timeout_s} s: {job}")
+
+
+def stow(client, objects: list[bytes]):
+    """POST /dicomweb/studies with the files as one multipart/related application/dicom body."""
+    body, content_type = multipart.build(objects)
+    return client.post("/dicomweb/studies", content=body, headers={"Content-Type": content_type})

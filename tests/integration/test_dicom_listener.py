@@ -1,7 +1,6 @@
 """The C-STORE SCP: CT images join their study's job, which is analysed after the quiet period; other SOP classes
 are acknowledged and ignored; calling AE titles outside the allow-list are refused; compressed syntaxes arrive."""
 
-import socket
 import time
 
 import pytest
@@ -13,12 +12,7 @@ from app import dicom_listener
 from app.integration.service import open_integration
 from tests.integration.conftest import integration_settings, wait_for_job
 from tests.integration.study_files import study
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.live_server import free_port
 
 
 def send(port: int, datasets, calling_ae: str = "MODALITY", syntax: str = uid.ExplicitVRLittleEndian) -> list[int]:

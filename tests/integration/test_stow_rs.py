@@ -6,15 +6,10 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.uid import XRayRadiationDoseSRStorage
 
 from app.integration import multipart
-from tests.integration.conftest import wait_for_job
+from tests.integration.conftest import stow, wait_for_job
 from tests.integration.study_files import BLEED_SLICES, as_files, study
 
 DICOM_JSON_REFERENCED, DICOM_JSON_FAILED = "00081199", "00081198"
-
-
-def stow(client, objects: list[bytes]):
-    body, content_type = multipart.build(objects)
-    return client.post("/dicomweb/studies", content=body, headers={"Content-Type": content_type})
 
 
 def test_a_study_is_stored_selected_analysed_and_retrievable(client):
