@@ -46,7 +46,11 @@ def _summary(values: np.ndarray) -> dict:
     if values.size == 0:
         return {"pixels": 0}
     low, median, high = np.percentile(values, [25, 50, 75])
-    return {"pixels": int(values.size), "median_hu": round(float(median), 1), "iqr_hu": [round(float(low), 1), round(float(high), 1)]}
+    return {
+        "pixels": int(values.size),
+        "median_hu": round(float(median), 1),
+        "iqr_hu": [round(float(low), 1), round(float(high), 1)],
+    }
 
 
 def measure(slices: list[tuple[np.ndarray, tuple[float, float]]]) -> dict:
@@ -118,8 +122,16 @@ def speed_ms() -> dict:
 def run(out: Path = DOCS) -> dict:
     volume, spacing = load_real_volume()
     levels = real_levels(len(volume))
-    real = [(volume[i], spacing) for level in MEASURE_LEVELS for i in np.nonzero(np.abs(levels - level) <= REAL_LEVEL_TOLERANCE)[0]]
-    generated = [s for index, level in enumerate(MEASURE_LEVELS) for s in generated_slices(level, PHANTOMS_PER_LEVEL, SEED + 100 * index)]
+    real = [
+        (volume[i], spacing)
+        for level in MEASURE_LEVELS
+        for i in np.nonzero(np.abs(levels - level) <= REAL_LEVEL_TOLERANCE)[0]
+    ]
+    generated = [
+        s
+        for index, level in enumerate(MEASURE_LEVELS)
+        for s in generated_slices(level, PHANTOMS_PER_LEVEL, SEED + 100 * index)
+    ]
     results = {
         "levels": list(MEASURE_LEVELS),
         "real": {**measure(real), "source": "invesalius_0051 (GPL-2, evaluation only)"},
@@ -128,7 +140,9 @@ def run(out: Path = DOCS) -> dict:
     }
     plot_comparison(results, out / "realism.png")
     sheet_real = [(level, volume[int(np.argmin(np.abs(levels - level)))]) for level in CONTACT_LEVELS]
-    sheet_generated = [[hu for hu, _ in generated_slices(level, CONTACT_PHANTOM_ROWS, SEED + 7)] for level in CONTACT_LEVELS]
+    sheet_generated = [
+        [hu for hu, _ in generated_slices(level, CONTACT_PHANTOM_ROWS, SEED + 7)] for level in CONTACT_LEVELS
+    ]
     contact_sheet(sheet_real, sheet_generated, out / "realism_contact_sheet.png")
     (out / "realism.json").write_text(json.dumps(results, indent=1) + "\n")
     return results
@@ -136,12 +150,16 @@ def run(out: Path = DOCS) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DOCS, help="folder for realism.png, realism.json, realism_contact_sheet.png")
+    parser.add_argument(
+        "--out", type=Path, default=DOCS, help="folder for realism.png, realism.json, realism_contact_sheet.png"
+    )
     results = run(parser.parse_args(argv).out)
     for side in ("real", "phantom"):
         measured = results[side]
-        print(f"{side:8s} brain median {measured['tissue']['brain']['median_hu']} HU, noise sigma {measured['nps']['sigma_hu']} HU, "
-              f"NPS peak {measured['nps']['peak_cycles_per_mm']}/mm, inner-table band {measured['edge']['band_excess_hu']:+} HU")
+        print(
+            f"{side:8s} brain median {measured['tissue']['brain']['median_hu']} HU, noise sigma {measured['nps']['sigma_hu']} HU, "
+            f"NPS peak {measured['nps']['peak_cycles_per_mm']}/mm, inner-table band {measured['edge']['band_excess_hu']:+} HU"
+        )
     print("CPU ms per 256x256 slice:", results["speed_ms_per_256_slice"])
 
 

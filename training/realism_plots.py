@@ -23,24 +23,45 @@ def plot_comparison(results: dict, path: Path) -> None:
     for side, colour in SIDE_COLOURS.items():
         measured = results[side]
         label = f"{side} ({measured['slices']} slices)"
-        axes[0, 0].plot(measured["intracranial_hist"]["hu"], measured["intracranial_hist"]["density"], color=colour, label=label)
+        axes[0, 0].plot(
+            measured["intracranial_hist"]["hu"], measured["intracranial_hist"]["density"], color=colour, label=label
+        )
         axes[0, 1].plot(measured["bone_hist"]["hu"], measured["bone_hist"]["density"], color=colour, label=label)
-        axes[1, 0].plot(measured["nps"]["frequency"], measured["nps"]["nps"], color=colour,
-                        label=f"{side}: sigma {measured['nps']['sigma_hu']:.1f} HU, peak {measured['nps']['peak_cycles_per_mm']:.2f}/mm")
-        axes[1, 1].plot(measured["edge"]["mm"], measured["edge"]["hu"], color=colour, marker=".",
-                        label=f"{side}: 0.5-3 mm minus 8-12 mm = {measured['edge']['band_excess_hu']:+.1f} HU")
+        axes[1, 0].plot(
+            measured["nps"]["frequency"],
+            measured["nps"]["nps"],
+            color=colour,
+            label=f"{side}: sigma {measured['nps']['sigma_hu']:.1f} HU, peak {measured['nps']['peak_cycles_per_mm']:.2f}/mm",
+        )
+        axes[1, 1].plot(
+            measured["edge"]["mm"],
+            measured["edge"]["hu"],
+            color=colour,
+            marker=".",
+            label=f"{side}: 0.5-3 mm minus 8-12 mm = {measured['edge']['band_excess_hu']:+.1f} HU",
+        )
     for low, high, name in ((*CSF_HU, "CSF"), (*BRAIN_HU, "brain")):
-        axes[0, 0].axvspan(low, high, alpha=0.08, color="tab:blue" if name == "CSF" else "tab:green", label=f"{name} range")
+        axes[0, 0].axvspan(
+            low, high, alpha=0.08, color="tab:blue" if name == "CSF" else "tab:green", label=f"{name} range"
+        )
     axes[0, 0].set(title="HU inside the skull", xlabel="HU", ylabel="density")
     axes[0, 1].set(title="bone HU (head, >= 100 HU)", xlabel="HU", ylabel="density", yscale="log")
     axes[1, 0].set(title="noise power spectrum, flat brain ROIs", xlabel="cycles/mm", ylabel="NPS (HU² mm²)")
-    axes[1, 1].set(title="mean HU across the inner table", xlabel="mm from the inner table (bone < 0 < brain)",
-                   ylabel="HU", ylim=(-20, 200), xlim=(EDGE_BINS_MM[0], EDGE_BINS_MM[-1]))
+    axes[1, 1].set(
+        title="mean HU across the inner table",
+        xlabel="mm from the inner table (bone < 0 < brain)",
+        ylabel="HU",
+        ylim=(-20, 200),
+        xlim=(EDGE_BINS_MM[0], EDGE_BINS_MM[-1]),
+    )
     for axis in axes.ravel():
         axis.legend(fontsize=7)
         axis.grid(alpha=0.3)
-    figure.suptitle(f"Realism check: {results['phantom']['source']} phantoms against the real normal scan "
-                    f"at levels {results['levels']}", fontsize=10)
+    figure.suptitle(
+        f"Realism check: {results['phantom']['source']} phantoms against the real normal scan "
+        f"at levels {results['levels']}",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

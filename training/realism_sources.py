@@ -69,7 +69,9 @@ def clean_source():
     return "atlas", atlas_clean
 
 
-def generated_slices(level: float, count: int, seed: int, matrix: int = GENERATED_MATRIX) -> list[tuple[np.ndarray, tuple[float, float]]]:
+def generated_slices(
+    level: float, count: int, seed: int, matrix: int = GENERATED_MATRIX
+) -> list[tuple[np.ndarray, tuple[float, float]]]:
     """`count` normal generated slices at `level`, through training.scanner."""
     _, clean = clean_source()
     slices = []

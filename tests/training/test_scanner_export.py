@@ -1,3 +1,5 @@
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -5,7 +7,7 @@ import pytest
 from app.pipeline.decode import decode_slice
 from core.windowing import BRAIN
 from tests.training.scanner_heads import flat_head
-from training.scanner import EXPORT_FORM_WEIGHTS, simulate_export, simulate_export_with_mask
+from training.scanner import EXPORT_FORM_WEIGHTS, scanner_mix, simulate_export, simulate_export_with_mask
 from training.scanner.export import (
     BRAIN_WINDOW_FORM,
     HU_FORM,
@@ -81,3 +83,11 @@ def test_mask_follows_the_exported_geometry():
         if moved.any() and (~moved).any():
             assert decoded[moved].mean() > decoded[~moved].mean()
     assert len(shapes) > 3  # rescaled, cropped and padded exports change the shape
+
+
+def test_the_recorded_mix_is_json_and_its_shares_sum_to_one():
+    mix = json.loads(json.dumps(scanner_mix()))
+    for name in ("kernels", "export_forms", "export_windows"):
+        assert sum(mix[name].values()) == pytest.approx(1.0), name
+    assert all(0.0 <= p <= 1.0 for p in mix["occasional"].values())
+    assert mix["export_forms"] == EXPORT_FORM_WEIGHTS

@@ -35,12 +35,14 @@ def test_brain_noise_sigma_is_three_to_eight_hu():
 
 def _radial_nps_peak(noise: np.ndarray, pixel_mm: float) -> float:
     power = np.abs(np.fft.fft2(noise)) ** 2
-    fy, fx = np.meshgrid(np.fft.fftfreq(noise.shape[0], pixel_mm), np.fft.fftfreq(noise.shape[1], pixel_mm), indexing="ij")
+    fy, fx = np.meshgrid(
+        np.fft.fftfreq(noise.shape[0], pixel_mm), np.fft.fftfreq(noise.shape[1], pixel_mm), indexing="ij"
+    )
     radius = np.hypot(fx, fy)
     bins = np.linspace(0, radius.max(), 40)
     which = np.digitize(radius.ravel(), bins)
     profile = np.bincount(which, power.ravel(), len(bins) + 1) / np.maximum(np.bincount(which, None, len(bins) + 1), 1)
-    return float(bins[int(np.argmax(profile[1:])) ])
+    return float(bins[int(np.argmax(profile[1:]))])
 
 
 def test_noise_spectrum_follows_the_kernel():
@@ -52,7 +54,10 @@ def test_noise_spectrum_follows_the_kernel():
         assert peaks[kernel.name] == pytest.approx(1.0 / (2 * np.sqrt(2) * np.pi * kernel.sigma_mm), rel=0.3)
     assert peaks["sharp"] > 1.5 * peaks["soft"]
     white = np.random.default_rng(1).standard_normal((256, 256))
-    assert abs(np.corrcoef(correlated_noise((256, 256), soft, 0.5, rng)[:, :-1].ravel(), white[:, 1:].ravel())[0, 1]) < 0.05
+    assert (
+        abs(np.corrcoef(correlated_noise((256, 256), soft, 0.5, rng)[:, :-1].ravel(), white[:, 1:].ravel())[0, 1])
+        < 0.05
+    )
 
 
 def test_noise_is_spatially_correlated():
@@ -91,7 +96,9 @@ def test_cupping_darkens_the_centre():
 def test_streaks_run_between_dense_bone_pairs_only():
     plain, paired = flat_head(), flat_head(dense_pair=True)
     assert dense_bone_centres(plain, slice_geometry(plain, SPACING)) == []
-    np.testing.assert_array_equal(add_bone_streaks(plain, slice_geometry(plain, SPACING), np.random.default_rng(0)), plain)
+    np.testing.assert_array_equal(
+        add_bone_streaks(plain, slice_geometry(plain, SPACING), np.random.default_rng(0)), plain
+    )
     geometry = slice_geometry(paired, SPACING)
     streaked = add_bone_streaks(paired, geometry, np.random.default_rng(0))
     (x0, y0), (x1, y1) = BLOCK_CENTRES

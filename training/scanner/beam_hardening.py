@@ -46,7 +46,9 @@ def dense_bone_centres(hu: np.ndarray, geometry: SliceGeometry) -> list[tuple[fl
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
     dense = cv2.morphologyEx((hu >= DENSE_BONE_HU).astype(np.uint8), cv2.MORPH_OPEN, disc)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(dense, connectivity=8)
-    mean_radius = np.bincount(labels.ravel(), geometry.radius.ravel(), count) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    mean_radius = np.bincount(labels.ravel(), geometry.radius.ravel(), count) / np.maximum(
+        stats[:, cv2.CC_STAT_AREA], 1
+    )
     pieces = [
         (stats[i, cv2.CC_STAT_AREA], tuple(centroids[i]))
         for i in range(1, count)

@@ -10,7 +10,14 @@ import cv2
 import numpy as np
 
 from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
-from training.scanner.export_render import GAMMA_PROBABILITY, GAMMA_RANGE, burn_in, draw_window, reshape_geometry, window_pixels
+from training.scanner.export_render import (
+    GAMMA_PROBABILITY,
+    GAMMA_RANGE,
+    burn_in,
+    draw_window,
+    reshape_geometry,
+    window_pixels,
+)
 
 HU_FORM, BRAIN_WINDOW_FORM = "hu", "brain_window_8bit"
 # How often each file form arrives (recorded in the model card).

@@ -22,8 +22,22 @@ CROP = (0.25, (0.0, 0.12))
 PAD = (0.25, (0.0, 0.2))
 # Burned-in annotations (probability each). Text is technical only: never a name or an identifier.
 TEXT_PROBABILITY, SCALE_BAR_PROBABILITY, SIDE_MARKER_PROBABILITY = 0.5, 0.3, 0.4
-OVERLAY_TEXTS = ("W:80 L:40", "W:120 L:40", "120 kV", "250 mAs", "SL 5.0", "IM 17", "SE 2", "H30s", "C 35 W 100",
-                 "0.0 deg", "512 x 512", "ZOOM 1.0", "Axial", "DFOV 24.0cm")
+OVERLAY_TEXTS = (
+    "W:80 L:40",
+    "W:120 L:40",
+    "120 kV",
+    "250 mAs",
+    "SL 5.0",
+    "IM 17",
+    "SE 2",
+    "H30s",
+    "C 35 W 100",
+    "0.0 deg",
+    "512 x 512",
+    "ZOOM 1.0",
+    "Axial",
+    "DFOV 24.0cm",
+)
 
 
 def draw_window(rng: np.random.Generator) -> tuple[str, float, float]:

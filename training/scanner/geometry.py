@@ -58,12 +58,21 @@ def slice_geometry(hu: np.ndarray, spacing_mm: tuple[float, float]) -> SliceGeom
     # A uniform ellipse with semi-axis a has second central moment a^2 / 4 along it.
     radius = (2.0 * np.sqrt(max(moments["mu20"] / area, 1.0)), 2.0 * np.sqrt(max(moments["mu02"] / area, 1.0)))
     return SliceGeometry(
-        bone, head, intracranial, mm_to_bone.astype(np.float32), head_depth.astype(np.float32),
-        centre, radius, _normalised_radius(hu.shape, centre, radius), pixel_mm,
+        bone,
+        head,
+        intracranial,
+        mm_to_bone.astype(np.float32),
+        head_depth.astype(np.float32),
+        centre,
+        radius,
+        _normalised_radius(hu.shape, centre, radius),
+        pixel_mm,
     )
 
 
-def _normalised_radius(shape: tuple[int, int], centre: tuple[float, float], semi_axes: tuple[float, float]) -> np.ndarray:
+def _normalised_radius(
+    shape: tuple[int, int], centre: tuple[float, float], semi_axes: tuple[float, float]
+) -> np.ndarray:
     ys, xs = np.ogrid[0 : shape[0], 0 : shape[1]]
     x = ((xs - centre[0]) / semi_axes[0]).astype(np.float32)
     y = ((ys - centre[1]) / semi_axes[1]).astype(np.float32)

@@ -78,7 +78,9 @@ def correlated_noise(shape: tuple[int, int], kernel: Kernel, pixel_mm: float, rn
     """float32 noise of unit standard deviation whose power spectrum is the kernel's NPS."""
     white = rng.standard_normal(shape, dtype=np.float32)
     if shape[0] % 2 or shape[1] % 2:  # the packed layout is for even sizes; numpy for the rest
-        frequency = np.hypot(*np.meshgrid(np.fft.fftfreq(shape[0], pixel_mm), np.fft.rfftfreq(shape[1], pixel_mm), indexing="ij"))
+        frequency = np.hypot(
+            *np.meshgrid(np.fft.fftfreq(shape[0], pixel_mm), np.fft.rfftfreq(shape[1], pixel_mm), indexing="ij")
+        )
         noise = np.fft.irfft2(np.fft.rfft2(white) * np.sqrt(nps(frequency, kernel)), s=shape).astype(np.float32)
     else:
         amplitude = np.sqrt(nps(_packed_frequency(tuple(shape), float(pixel_mm)), kernel))

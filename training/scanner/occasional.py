@@ -42,7 +42,9 @@ def _point(xy) -> tuple[int, int]:
 def add_motion(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator) -> np.ndarray:
     angle = rng.uniform(0.0, 2.0 * np.pi)
     shift = rng.uniform(*MOTION_SHIFT_MM) / geometry.pixel_mm * np.array([np.cos(angle), np.sin(angle)])
-    moved = cv2.warpAffine(hu, np.float32([[1, 0, shift[0]], [0, 1, shift[1]]]), hu.shape[::-1], borderValue=float(hu.min()))
+    moved = cv2.warpAffine(
+        hu, np.float32([[1, 0, shift[0]], [0, 1, shift[1]]]), hu.shape[::-1], borderValue=float(hu.min())
+    )
     out = hu + rng.uniform(*MOTION_GHOST_WEIGHT) * (moved - hu)
     rows, cols = np.nonzero(geometry.bone)
     if rows.size == 0:
@@ -72,7 +74,14 @@ def add_metal(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator)
         theta = rng.uniform(0.0, np.pi)
         direction = reach * np.array([np.cos(theta), np.sin(theta)])
         sign = 1.0 if index % 2 == 0 else -1.0
-        cv2.line(canvas, _point(centre - direction), _point(centre + direction), sign * rng.uniform(*METAL_STREAK_HU), 1, cv2.LINE_AA)
+        cv2.line(
+            canvas,
+            _point(centre - direction),
+            _point(centre + direction),
+            sign * rng.uniform(*METAL_STREAK_HU),
+            1,
+            cv2.LINE_AA,
+        )
     ys, xs = np.ogrid[0 : hu.shape[0], 0 : hu.shape[1]]
     distance_mm = np.sqrt((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) * geometry.pixel_mm
     canvas *= np.exp(-distance_mm / rng.uniform(*METAL_STREAK_FADE_MM))
@@ -90,7 +99,9 @@ def add_head_holder(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Gene
     start, end = rng.uniform(-10.0, 30.0), rng.uniform(150.0, 190.0)  # degrees; 90 points down (posterior)
     drawing = np.zeros(hu.shape, np.float32)
     cv2.ellipse(drawing, _point(geometry.centre), axes, 0.0, start, end, rng.uniform(*PAD_HU), -1)
-    cv2.ellipse(drawing, _point(geometry.centre), axes, 0.0, start, end, rng.uniform(*HOLDER_HU), thickness, cv2.LINE_AA)
+    cv2.ellipse(
+        drawing, _point(geometry.centre), axes, 0.0, start, end, rng.uniform(*HOLDER_HU), thickness, cv2.LINE_AA
+    )
     air = ~geometry.head & (drawing != 0)
     out = hu.copy()
     out[air] = np.maximum(hu[air], drawing[air])
@@ -99,7 +110,9 @@ def add_head_holder(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Gene
 
 def add_table(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator) -> np.ndarray:
     """A flat plate under the head, when it falls inside the field of view."""
-    top = geometry.centre[1] + geometry.radius_px[1] + (HOLDER_GAP_MM[1] + rng.uniform(*TABLE_GAP_MM)) / geometry.pixel_mm
+    top = (
+        geometry.centre[1] + geometry.radius_px[1] + (HOLDER_GAP_MM[1] + rng.uniform(*TABLE_GAP_MM)) / geometry.pixel_mm
+    )
     bottom = top + rng.uniform(*TABLE_THICKNESS_MM) / geometry.pixel_mm
     first, last = int(round(top)), int(round(bottom))
     if first >= hu.shape[0]:
