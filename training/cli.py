@@ -17,6 +17,7 @@ from core.cpuinfo import cpu_model
 from core.model_input import MODEL_SIZE
 from training.augment import Augmentation
 from training.datasets import LOADERS
+from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.distributed import choose_strategy, cluster_size, is_chief
 from training.evaluate import choose_threshold, feed_scores
 from training.export import export_model, input_spec
@@ -31,6 +32,13 @@ from training.training_data import PHANTOMS, prepare_training_data
 CLASSIFIER_NAME, SEGMENTER_NAME = "ich_classifier", "ich_segmenter"
 MODELS = ("classifier", "segmenter")
 SMOKE = {"train_count": 48, "val_count": 24, "test_count": 24, "classifier_epochs": 1, "segmenter_epochs": 1}
+
+
+def _source_mix(text: str) -> dict[str, float]:
+    try:
+        return parse_source_mix(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -48,6 +56,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         default=BRAIN_WINDOW_FRACTION,
         help="phantoms sent through the 8-bit brain-window export, so the models learn both input forms",
+    )
+    data.add_argument(
+        "--source-mix",
+        type=_source_mix,
+        default=ALL_PROCEDURAL,
+        help="phantom sources and their shares, e.g. atlas=0.7,procedural=0.3 (atlas: training.atlas heads)",
     )
     data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
     data.add_argument("--no-augment", action="store_true", help="train without augmentation (for comparison)")

@@ -26,6 +26,7 @@ def phantom_held_out(args: argparse.Namespace, classify, segment, threshold: flo
             workers=args.workers,
             keep_native=True,
             slices=slices,
+            mix=args.source_mix,
         )
         for form, share in FORMS
     }

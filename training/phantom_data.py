@@ -14,6 +14,7 @@ import numpy as np
 from core.model_input import MODEL_SIZE, slice_with_context, stack_slice_input
 from core.resize import resize_mask
 from core.windowing import as_brain_window_export
+from training.datasets.atlas_phantoms import ALL_PROCEDURAL, ATLAS, atlas_record, choose_sources
 from training.datasets.phantoms import phantom_record
 from training.models.classifier import SUBTYPES
 from training.phantoms.generator import generate_phantom, phantom_seeds
@@ -37,8 +38,8 @@ class ArraySet:
 
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    seed, as_png, size, keep_native, slices = args
-    phantom = generate_phantom(seed)
+    seed, as_png, size, keep_native, slices, source = args
+    phantom = atlas_record(seed, "") if source == ATLAS else generate_phantom(seed)
     hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
     # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
     image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size).astype(np.float16)
@@ -61,8 +62,8 @@ def _map(function, jobs: list, workers: int):
 
 
 def _prepared(args) -> dict:
-    seed, patient, as_png, spec = args
-    record = phantom_record(seed, patient, as_png)
+    seed, patient, as_png, spec, source = args
+    record = (atlas_record if source == ATLAS else phantom_record)(seed, patient, as_png)
     return prepare(record, slice_with_context(record.hu[None], 0, spec.context), spec)
 
 
@@ -74,13 +75,17 @@ def write_phantom_shards(
     spec: ShardSpec,
     brain_window_fraction: float = BRAIN_WINDOW_FRACTION,
     workers: int = 2,
+    mix: dict[str, float] = ALL_PROCEDURAL,
 ) -> Shards:
-    """A phantom set as TFRecord shards. Phantoms are single slices, so a 2.5D spec repeats the
-    slice as its own neighbours (the edge padding a one-slice input gets when served)."""
+    """A phantom set as TFRecord shards, its sources drawn in the proportions of `mix`. Phantoms are
+    single slices, so a 2.5D spec repeats the slice as its own neighbours (the edge padding a
+    one-slice input gets when served). Atlas phantoms in the export fraction go through the
+    simulated exports of training.scanner, procedural ones through the 8-bit brain window."""
     forms = _forms(base_seed, count, brain_window_fraction)
+    sources = choose_sources(base_seed, count, mix)
     jobs = [
-        (seed, f"phantom-{base_seed}-{index:05d}", bool(png), spec)
-        for index, (seed, png) in enumerate(zip(phantom_seeds(base_seed, count), forms))
+        (seed, f"phantom-{base_seed}-{index:05d}", bool(png), spec, source)
+        for index, (seed, png, source) in enumerate(zip(phantom_seeds(base_seed, count), forms, sources))
     ]
     return write_prepared(_map(_prepared, jobs, workers), directory, prefix)
 
@@ -93,10 +98,16 @@ def build_arrays(
     workers: int = 2,
     keep_native: bool = False,
     slices: int = 1,
+    mix: dict[str, float] = ALL_PROCEDURAL,
 ) -> ArraySet:
-    """Generate `count` phantoms from `base_seed` and preprocess them exactly as serving does."""
+    """Generate `count` phantoms from `base_seed` (sources in the proportions of `mix`) and
+    preprocess them exactly as serving does."""
     as_png = _forms(base_seed, count, brain_window_fraction)
-    jobs = [(seed, bool(png), size, keep_native, slices) for seed, png in zip(phantom_seeds(base_seed, count), as_png)]
+    sources = choose_sources(base_seed, count, mix)
+    jobs = [
+        (seed, bool(png), size, keep_native, slices, source)
+        for seed, png, source in zip(phantom_seeds(base_seed, count), as_png, sources)
+    ]
     images, masks, labels, native = zip(*_map(_one, jobs, workers))
     native_masks = list(native) if keep_native else None
     return ArraySet(np.stack(images), np.stack(masks), np.stack(labels), as_png, native_masks)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training.datasets import LOADERS
+from training.datasets.atlas_phantoms import describe_mix
 from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, write_phantom_shards
 from training.shards import Shards, ShardSpec, write_records
 from training.splits import PatientSplit, patient_positives, select, split_patients
@@ -25,17 +26,17 @@ class TrainingData:
 
 
 def phantom_shards(args: argparse.Namespace, spec: ShardSpec, directory: Path) -> TrainingData:
-    share = args.brain_window_fraction
-    train = write_phantom_shards(TRAIN_SEED, args.train_count, directory, "train", spec, share, args.workers)
+    share, mix = args.brain_window_fraction, args.source_mix
+    train = write_phantom_shards(TRAIN_SEED, args.train_count, directory, "train", spec, share, args.workers, mix)
     validation = write_phantom_shards(
-        VALIDATION_SEED, args.val_count, directory, "validation", spec, share, args.workers
+        VALIDATION_SEED, args.val_count, directory, "validation", spec, share, args.workers, mix
     )
     description = {
-        "source": "synthetic head-CT phantoms (training.phantoms); no patient data",
+        "source": "synthetic head-CT phantoms (training.phantoms, training.atlas); no patient data",
         "seeds": {"train": TRAIN_SEED, "validation": VALIDATION_SEED},
         "counts": {"train": train.count, "validation": validation.count},
         "brain_window_8bit_fraction": share,
-    }
+    } | describe_mix(mix)
     return TrainingData(train, validation, description)
 
 

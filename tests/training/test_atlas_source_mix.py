@@ -1,0 +1,76 @@
+"""The atlas phantoms as a training source: the mix flag, its draw, exported records and shards."""
+
+import numpy as np
+import pytest
+
+from training.cli import parse_args
+from training.datasets.atlas_phantoms import (
+    ATLAS,
+    PROCEDURAL,
+    atlas_record,
+    choose_sources,
+    describe_mix,
+    parse_source_mix,
+)
+from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
+from training.phantom_data import build_arrays, write_phantom_shards
+from training.shards import ShardSpec
+
+
+def test_mix_is_parsed():
+    assert parse_source_mix("atlas=0.7,procedural=0.3") == {ATLAS: 0.7, PROCEDURAL: 0.3}
+    assert parse_args(["--source-mix", "atlas=1.0"]).source_mix == {ATLAS: 1.0}
+    assert parse_args([]).source_mix == {PROCEDURAL: 1.0}  # the default keeps earlier runs reproducible
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("atlas=0.7,procedural=0.2", "source shares sum to 0.9, not 1"),
+        ("mri=1.0", "unknown phantom source 'mri'; choose from atlas, procedural"),
+        ("atlas", "source 'atlas' needs a share, as in atlas=0.5"),
+        ("atlas=1.5,procedural=-0.5", "source 'atlas' share 1.5 is outside 0..1"),
+    ],
+)
+def test_bad_mix_is_refused_with_the_reason(text, message):
+    with pytest.raises(ValueError) as error:
+        parse_source_mix(text)
+    assert str(error.value) == message
+
+
+def test_bad_mix_on_the_command_line_exits(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--source-mix", "atlas=0.5"])
+    assert "source shares sum to 0.5, not 1" in capsys.readouterr().err
+
+
+def test_sources_follow_the_mix_and_the_seed():
+    sources = choose_sources(1, 2000, {ATLAS: 0.7, PROCEDURAL: 0.3})
+    assert 0.66 < sources.count(ATLAS) / len(sources) < 0.74
+    assert sources == choose_sources(1, 2000, {ATLAS: 0.7, PROCEDURAL: 0.3})
+    assert sources != choose_sources(2, 2000, {ATLAS: 0.7, PROCEDURAL: 0.3})
+
+
+def test_card_description_credits_the_atlas_only_when_used():
+    assert "Rorden" in describe_mix({ATLAS: 0.5, PROCEDURAL: 0.5})["atlas"]["credit"]
+    assert "atlas" not in describe_mix({PROCEDURAL: 1.0})
+
+
+def test_exported_atlas_records_keep_mask_and_image_aligned():
+    forms = set()
+    for index in range(6):
+        record = atlas_record(np.random.SeedSequence([9, index]), f"p{index}", exported=True)
+        assert record.patient_id == f"p{index}"
+        assert record.mask.shape == record.hu.shape and record.hu.dtype == np.float32
+        forms.add(record.form)
+    assert forms <= {HU_FORM, BRAIN_WINDOW_FORM}
+
+
+def test_mixed_sets_hold_both_sources(tmp_path):
+    mix = {ATLAS: 0.5, PROCEDURAL: 0.5}
+    shards = write_phantom_shards(4, 8, tmp_path, "train", ShardSpec(), 0.5, workers=1, mix=mix)
+    assert shards.count == 8
+    arrays = build_arrays(4, 8, workers=1, mix=mix)
+    assert arrays.images.shape[0] == 8 and arrays.labels.shape == (8, 6)
+    # Both sources really were drawn for this seed.
+    assert set(choose_sources(4, 8, mix)) == {ATLAS, PROCEDURAL}
