@@ -10,9 +10,10 @@ import pytest
 
 from core.calibration import apply_temperature
 from core.model_input import to_model_input
+from core.scan_decision import ScanRule
 from core.windowing import PNG16_HU_OFFSET
 from tests.training.fixtures.tiny_store import export_tiny_store
-from tests.training.layouts import SIZE, make_patients, write_folder
+from tests.training.layouts import SIZE, make_patients, write_folder, write_rsna
 from training.calibrate import main
 from training.datasets import load_folder
 from training.evaluate_store import load_saved_model
@@ -106,6 +107,12 @@ def test_refitting_the_temperature_on_nifti_volumes(store, nifti_site, tmp_path)
     assert site["nll"] == pytest.approx(calibration["nll_after"])
     # NIfTI volumes carry spacing, so the rule may weigh the predicted bleed volume too.
     assert site["scan_rule"] == "chosen" and card["scan_rule"]["volumes"] == {"positive": 4, "negative": 2}
+    served_rule = ScanRule.from_card(card)  # what serving will read from this card
+    assert (served_rule.min_run, served_rule.min_volume_ml) == (
+        card["scan_rule"]["min_run"],
+        card["scan_rule"]["min_volume_ml"],
+    )
+    assert served_rule.chosen_on == "site data volumes"
     figures = json.loads((tmp_path / "report" / "figures.json").read_text())
     assert figures["site"].items() <= site.items() and sum(figures["reliability"]["after"]["count"]) == 12
     assert (tmp_path / "report" / "reliability.png").stat().st_size > 10_000
@@ -132,3 +139,15 @@ def test_the_data_folder_is_required(capsys):
     with pytest.raises(SystemExit):
         main(["--dataset-type", "folder"])
     assert "error: --data is required for --dataset-type folder" in capsys.readouterr().err
+
+
+def test_a_dicom_site_with_the_rsna_label_csv(store, tmp_path):
+    write_rsna(tmp_path / "dicom_site", make_patients(PATTERN))
+    main(["--data", str(tmp_path / "dicom_site"), "--dataset-type", "rsna-dicom", "--store", str(store)])
+    card = json.loads((store / "ich_classifier" / "2" / "model_card.json").read_text())
+    site = card["site_calibration"]
+    assert (site["data"], site["dataset_type"]) == ("dicom_site", "rsna-dicom")
+    assert (site["slices"], site["positive_slices"], site["patients"], site["positive_patients"]) == (12, 5, 6, 4)
+    assert site["sensitivity"] >= 0.95 and card["threshold"] == site["threshold"]
+    # DICOM gives the pixel spacing, so each slice's predicted bleed volume is known.
+    assert site["scan_rule"] == "chosen"
