@@ -60,7 +60,6 @@ def start_chromium() -> tuple[webdriver.Chrome, Path]:
     options.binary_location = str(CHROMIUM)
     for flag in [*FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # Downloads land in the profile without a prompt, several in a row, so tests can read what the page saves.
     options.add_experimental_option(
         "prefs",

@@ -34,7 +34,7 @@ def client(tmp_path):
         yield client
 
 
-def volume(slices: int = 4, size: int = 32) -> np.ndarray:
+def volume(slices: int = 4, size: int = 64) -> np.ndarray:
     """Distinct values on every slice, row and column, so any reordering or turn shows."""
     grid = np.arange(slices * size * size, dtype=np.float32).reshape(slices, size, size)
     return grid % 2000 - 1000
@@ -115,7 +115,7 @@ def test_a_mask_on_another_grid_is_refused(client):
     ]
     response = client.post("/viewer/pixels", files=files)
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == "masks[0] has shape (32, 32, 3) but the volume has (32, 32, 4)"
+    assert response.json()["error"]["message"] == "masks[0] has shape (64, 64, 3) but the volume has (64, 64, 4)"
 
 
 @pytest.mark.parametrize("files", [[], [("files", ("a.png", b"x")), ("volume", ("v.nii", b"y"))]])

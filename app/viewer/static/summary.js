@@ -30,11 +30,13 @@ export function ranges(indices) {
 
 // Objects the page has no layout for read as "message (slices …)" or "key value" lines rather than raw JSON.
 function describe(value) {
+  if (typeof value === "boolean") return value ? "yes" : "no";
   if (value === null || typeof value !== "object") return plain(value);
   if (Array.isArray(value)) return value.every((v) => typeof v === "number") ? ranges(value) : value.map(describe).join("; ");
   const head = value.message ?? value.text;
   const rest = Object.entries(value).filter(([key, v]) => !["message", "text", "code"].includes(key) && v != null);
-  const details = rest.map(([key, v]) => `${words(key)} ${describe(v)}`).join(", ");
+  const name = (key, v) => (key === "slices" && v.length === 1 ? "slice" : words(key));
+  const details = rest.map(([key, v]) => `${name(key, v)} ${describe(v)}`).join(", ");
   if (head == null) return details;
   return details ? `${head} (${details})` : String(head);
 }
@@ -68,8 +70,11 @@ function subtypeTable(subtypes) {
 export function renderSummary(list, answer, goTo) {
   list.replaceChildren();
   const verdict = answer.hemorrhage ? "Hemorrhage suspected" : "No hemorrhage found";
-  const answerCell = row(list, "Answer", `${verdict}: P(any) ${fixed(answer.probability)}`, "summary-answer");
+  const answerCell = row(list, "Answer", verdict, "summary-answer");
   answerCell.classList.add(answer.hemorrhage ? "positive" : "negative");
+  // A series' answer comes from its rule, so its probability is only the highest slice's.
+  const scanWide = answer.slices.length > 1 || "scan_rule" in answer;
+  row(list, scanWide ? "Highest slice P(any)" : "P(any)", fixed(answer.probability), "summary-probability");
   row(list, "Threshold", fixed(answer.threshold), "summary-threshold");
   if (answer.scan_rule) row(list, "Rule", describe(answer.scan_rule), "summary-rule");
   if ("bleed_volume_ml" in answer) {
