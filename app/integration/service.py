@@ -14,10 +14,8 @@ from functools import partial
 from app.config import Settings
 from app.integration.database import make_engine, migrate, session_factory
 from app.integration.deliveries import DeliveryQueue
-from app.integration.push import push
 from app.integration.store import JobStore
 from app.integration.tables import utcnow
-from app.integration.worker import Worker, WorkerConfig
 from app.pipeline.series_pipeline import VolumeConfig
 from app.serving.runtime import LoadedModels, ModelRuntime
 
@@ -67,6 +65,10 @@ def volume_config(settings: Settings, models: LoadedModels) -> VolumeConfig:
 
 def start_threads(integration: Integration, runtime: ModelRuntime, settings: Settings) -> None:
     """The worker, and the retention purge every PURGE_EVERY_S."""
+    # Imported here: highdicom and pynetdicom cost seconds at start-up, which a service without integration skips.
+    from app.integration.push import push
+    from app.integration.worker import Worker, WorkerConfig
+
     config = WorkerConfig(
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         lease_s=settings.job_lease_s,
