@@ -77,6 +77,13 @@ def stop_chromium(driver: webdriver.Chrome, profile: Path) -> None:
     shutil.rmtree(profile, ignore_errors=True)
 
 
+# Keeps every text the progress line shows, however briefly.
+RECORD_PROGRESS_JS = """
+window.progressSeen = [];
+const line = document.getElementById('progress-text');
+new MutationObserver(() => window.progressSeen.push(line.textContent)).observe(line, { childList: true });"""
+
+
 def text(driver: webdriver.Chrome, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
@@ -94,5 +101,11 @@ def read_scan(driver: webdriver.Chrome, base: str, paths: list[Path], references
     driver.find_element(By.ID, "scan-files").send_keys("\n".join(str(p) for p in paths))
     if references:
         driver.find_element(By.ID, "reference-files").send_keys("\n".join(str(p) for p in references))
+    driver.execute_script(RECORD_PROGRESS_JS)
     driver.find_element(By.ID, "run").click()
     wait_for_reply(driver)
+
+
+def progress_seen(driver: webdriver.Chrome) -> list[str]:
+    """Every text the progress line showed during the last read_scan."""
+    return driver.execute_script("return window.progressSeen;")

@@ -21,7 +21,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.phantom_files import hu_png
-from tests.viewer.browser import downloaded, read_scan, text, wait_for_reply
+from tests.viewer.browser import downloaded, progress_seen, read_scan, text, wait_for_reply
 
 # Set to docs/viewer to refresh the README's screenshot; by default screenshots go to the test's tmp folder.
 SCREENSHOT_DIR = os.environ.get("ICH_VIEWER_SCREENSHOTS")
@@ -70,6 +70,9 @@ def test_series_summary_equals_the_json_answer(
     read_scan(chromium, live_url, phantom_series, phantom_references)
     assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
     assert text(chromium, "summary-dice") == f"{answer['dice']:.3f}"
+    seen = progress_seen(chromium)
+    assert seen[0].startswith("Uploading the scan") and "Running the models…" in seen, seen
+    assert not chromium.find_element(By.ID, "progress-row").is_displayed()
     verdict = "Hemorrhage suspected" if answer["hemorrhage"] else "No hemorrhage found"
     assert text(chromium, "summary-answer") == verdict
     assert text(chromium, "summary-probability") == f"{answer['probability']:.3f}"
