@@ -40,7 +40,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--segmenter", default=SEGMENTER, help="model name in the store")
     parser.add_argument("--from-version", type=int, help="classifier version to calibrate (default: the newest)")
     parser.add_argument("--version", type=int, help="the new classifier version (default: the next free one)")
-    parser.add_argument("--sensitivity", type=float, default=DEFAULT_SENSITIVITY, help="target slice sensitivity")
+    parser.add_argument(
+        "--sensitivity", type=float, default=DEFAULT_SENSITIVITY, help="target sensitivity, for slices and for volumes"
+    )
     parser.add_argument("--temperature", action="store_true", help="refit the temperature on the site's data too")
     parser.add_argument("--report", type=Path, help="also write the figures and the reliability diagram here")
     args = parser.parse_args(argv)
@@ -59,9 +61,9 @@ def next_version(store: Path, name: str) -> int:
     return max(versions, default=0) + 1
 
 
-def validation_phantoms(count: int, seed: int) -> Iterator[SliceRecord]:
-    """The phantom set training validates on (training.phantom_data.build_arrays): the same seeds, and the same
-    half of them sent through the 8-bit brain-window export."""
+def phantom_set(count: int, seed: int) -> Iterator[SliceRecord]:
+    """A phantom set exactly as training builds it (training.phantom_data.build_arrays): the same seeds, and the
+    same half of them sent through the 8-bit brain-window export."""
     forms = _forms(seed, count, BRAIN_WINDOW_FRACTION)
     for index, (phantom_seed, png) in enumerate(zip(phantom_seeds(seed, count), forms)):
         yield phantom_record(phantom_seed, f"phantom-{seed}-{index:05d}", bool(png))
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
             f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
         )
     if args.dataset_type == "phantoms":
-        records = validation_phantoms(args.count, args.seed)
+        records = phantom_set(args.count, args.seed)
     else:
         records = LOADERS[args.dataset_type](args.data)
     volumes = score_site(

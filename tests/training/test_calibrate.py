@@ -14,7 +14,9 @@ from core.scan_decision import ScanRule
 from core.windowing import PNG16_HU_OFFSET
 from tests.training.fixtures.tiny_store import export_tiny_store
 from tests.training.layouts import SIZE, make_patients, write_folder, write_rsna
-from training.calibrate import main
+from training.calibrate import main, phantom_set
+from training.datasets.records import BRAIN_WINDOW_FORM
+from training.phantom_data import VALIDATION_SEED, build_arrays
 from training.datasets import load_folder
 from training.evaluate_store import load_saved_model
 from training.metrics import roc_auc, sensitivity_specificity
@@ -151,3 +153,12 @@ def test_a_dicom_site_with_the_rsna_label_csv(store, tmp_path):
     assert site["sensitivity"] >= 0.95 and card["threshold"] == site["threshold"]
     # DICOM gives the pixel spacing, so each slice's predicted bleed volume is known.
     assert site["scan_rule"] == "chosen"
+
+
+def test_the_phantom_option_is_the_set_training_builds():
+    arrays = build_arrays(VALIDATION_SEED, 6, workers=1)
+    records = list(phantom_set(6, VALIDATION_SEED))
+    assert [r.form == BRAIN_WINDOW_FORM for r in records] == arrays.brain_window.tolist()
+    assert [r.positive for r in records] == (arrays.labels[:, 0] > 0).tolist()
+    model_ready = np.stack([to_model_input(r.hu) for r in records])
+    np.testing.assert_allclose(model_ready, arrays.images.astype(np.float32), atol=2e-3)  # float16 storage
