@@ -1,23 +1,21 @@
 """Send produced DICOM objects to a destination: a DICOMweb STOW-RS base URL, or a DICOM AE by C-STORE."""
 
-import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-
 
 from pydicom import dcmread
 from pydicom.filebase import DicomBytesIO
 from pynetdicom import AE
-from app.integration import multipart
 from pynetdicom.sop_class import (
-    ComprehensiveSRStorage,
     Comprehensive3DSRStorage,
+    ComprehensiveSRStorage,
     SecondaryCaptureImageStorage,
     SegmentationStorage,
 )
 
-DIMSE_DESTINATION = re.compile(r"^(?P<ae>[^@]{1,16})@(?P<host>[^:]+):(?P<port>\d{1,5})$")
+from app.integration import multipart
+from app.integration.destinations import DimseTarget, parse_destination
+
 PUSH_TIMEOUT_S = 60
 CALLING_AE = "ICH_AI"
 RESULT_CLASSES = (SegmentationStorage, Comprehensive3DSRStorage, ComprehensiveSRStorage, SecondaryCaptureImageStorage)
@@ -25,22 +23,6 @@ RESULT_CLASSES = (SegmentationStorage, Comprehensive3DSRStorage, ComprehensiveSR
 
 class DeliveryError(Exception):
     """A destination refused or could not be reached; the message is safe to record."""
-
-
-@dataclass(frozen=True)
-class DimseTarget:
-    ae_title: str
-    host: str
-    port: int
-
-
-def parse_destination(destination: str) -> str | DimseTarget:
-    if destination.startswith(("http://", "https://")):
-        return destination.rstrip("/")
-    match = DIMSE_DESTINATION.match(destination)
-    if match is None:
-        raise ValueError(f"destination {destination!r} is neither a STOW-RS URL (http...) nor AET@host:port")
-    return DimseTarget(match["ae"], match["host"], int(match["port"]))
 
 
 def stow(base_url: str, objects: list[bytes]) -> None:

@@ -14,6 +14,7 @@ from functools import partial
 from app.config import Settings
 from app.integration.database import make_engine, migrate, session_factory
 from app.integration.deliveries import DeliveryQueue
+from app.integration.destinations import parse_destination
 from app.integration.store import JobStore
 from app.integration.tables import utcnow
 from app.pipeline.series_pipeline import VolumeConfig
@@ -42,6 +43,8 @@ class Integration:
 
 def open_integration(settings: Settings) -> Integration:
     """The store on ICH_DATABASE_URL (or SQLite in ICH_DATA_DIR), migrated to the current schema."""
+    for destination in settings.destinations:  # a typo fails the start, not every delivery
+        parse_destination(destination)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database)
     migrate(engine)

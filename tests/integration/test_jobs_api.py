@@ -4,6 +4,7 @@ received instances sits behind the API key."""
 import pytest
 from fastapi.testclient import TestClient
 
+from app.integration.service import open_integration
 from app.main import create_app
 from tests.integration.conftest import API_KEY, integration_settings, stow, wait_for_job
 from tests.integration.study_files import as_files, study
@@ -54,3 +55,9 @@ def test_purge_needs_the_api_key_and_deletes_received_files(tmp_path, runtime):
         assert client.post("/v1/jobs/purge", params={"older_than_hours": 0}).json() == {"purged_files": len(files)}
         assert client.get(location).json()["events"][-1]["event"] == "purged"
     assert not any((settings.data_dir / "spool").iterdir())
+
+
+def test_a_malformed_destination_fails_the_start(tmp_path):
+    with pytest.raises(ValueError) as error:
+        open_integration(integration_settings(tmp_path, destinations=["pacs.example:4242"]))
+    assert str(error.value) == "destination 'pacs.example:4242' is neither a STOW-RS URL (http...) nor AET@host:port"
