@@ -15,7 +15,7 @@ from training.atlas.pose import LOWEST_LEVEL_MNI_Z, Head, sample_head, template_
 from training.atlas.sampling import sample
 from training.atlas.cache import variant
 from training.atlas.tissues import Label
-from training.datasets.records import ANY, SliceRecord
+from training.datasets.records import SliceRecord
 from training.models.classifier import OUTPUT_NAMES, SUBTYPES
 from training.scanner import simulate_scanner
 
@@ -25,6 +25,7 @@ SUBPLANES = (2, 5)
 POSITIVE_FRACTION = 0.5
 MIN_AREA_MM2 = 4.0  # a bleed smaller than this in a slice is dropped from its mask and labels
 AIM_TRIES = 8
+LEVEL_MATCH, LEVEL_TRIES = 0.1, 60  # how near a requested level a positive slice's bleed must lie
 LEVEL_DISTRIBUTION = f"uniform in table height from MNI z {LOWEST_LEVEL_MNI_Z:g} mm (foramen magnum) to the vertex"
 
 
@@ -114,16 +115,33 @@ def _aim(case: Case, rng) -> float:
     return float(z + rng.uniform(-0.4, 0.4) * min(bleed.radius, 10.0))
 
 
-def generate_slice(seed, matrix: int = 256, positive: bool | None = None) -> SliceRecord:
+def _level(case: Case, z_mm: float) -> float:
+    low, high = case.head.level_range()
+    return (z_mm - low) / (high - low)
+
+
+def _place(rng, positive: bool, level: float | None) -> tuple[Case, float]:
+    """A case and a table height: through a bleed, at `level`, or at a random level."""
+    for _ in range(LEVEL_TRIES):
+        case = sample_case(rng, positive)
+        low, high = case.head.level_range()
+        if not positive:
+            return case, low + (high - low) * (rng.random() if level is None else level)
+        z_mm = _aim(case, rng)
+        if level is None or abs(_level(case, z_mm) - level) <= LEVEL_MATCH:
+            break
+    return case, z_mm
+
+
+def generate_slice(seed, matrix: int = 256, positive: bool | None = None, level: float | None = None) -> SliceRecord:
     """One axial slice of a random atlas head at a random thickness and level; positive with
-    POSITIVE_FRACTION unless `positive` says."""
+    POSITIVE_FRACTION unless `positive` says. `level` (0 foramen magnum, 1 vertex) asks for a level,
+    as near as a bleed's place allows."""
     rng = np.random.default_rng(seed)
     positive = bool(rng.random() < POSITIVE_FRACTION) if positive is None else positive
     thickness = float(rng.uniform(*THICKNESS_MM))
     for _ in range(AIM_TRIES if positive else 1):
-        case = sample_case(rng, positive)
-        low, high = case.head.level_range()
-        z_mm = _aim(case, rng) if positive else float(rng.uniform(low, high))
+        case, z_mm = _place(rng, positive, level)
         hu, mask, labels, _ = render_slice(case, matrix, z_mm, thickness, rng)
         if labels[0] == bool(positive):
             break
@@ -135,7 +153,7 @@ def generate_slice(seed, matrix: int = 256, positive: bool | None = None) -> Sli
         patient_id=f"atlas-{rng.integers(1 << 31)}",
         slice_index=0,
         spacing_mm=(pixel_mm, pixel_mm, thickness),
-        extra=case.describe() | {"level": round((z_mm - low) / (high - low), 3), "source": "atlas"},
+        extra=case.describe() | {"level": round(_level(case, z_mm), 3), "source": "atlas"},
     )
 
 
