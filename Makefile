@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test train train-smoke contact-sheet clean
+.PHONY: serve test train train-smoke contact-sheet realct integration-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,17 @@ train-smoke:
 
 contact-sheet: $(VENV)/.train
 	$(BIN)/python -m training.contact_sheet --out docs/phantoms.png
+
+# The real-scan bench (docs/realct.md): the InVesalius head CT from ../shared/realct, or, where there is no ../shared,
+# Debian's 256² copy of it (invesalius-examples), fetched into data/realct/ first; needs apt-get and dpkg-deb.
+realct: $(VENV)/.dev
+	$(BIN)/python -m bench.realct
+
+# The DICOM integration tests with the slow ones (docs/integration.md): the C-STORE round trip of the real CT, both
+# round trips on the shipped models, kill -9 and restart, two replicas on PostgreSQL. About 6 minutes on 2 cores;
+# needs apt's dicom3tools, orthanc, orthanc-dicomweb and postgresql (.ci/run installs them).
+integration-test: $(VENV)/.dev
+	ICH_SLOW_INTEGRATION=1 ICH_ROUND_TRIP_SHIPPED_MODELS=1 $(BIN)/python -m pytest tests/integration
 
 clean:
 	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache

@@ -57,13 +57,37 @@ class Settings(BaseSettings):
         False, description="bfloat16 on CPUs with AMX; off: the shipped models fail the fp32 equivalence check"
     )
     cpu_bf16_segmenter: bool = Field(
-        False,
-        description="the ResUNet alone in bfloat16 (OpenVINO on AMX CPUs): passes the equivalence check, about twice"
-        " the throughput; off keeps every model fp32",
+        True,
+        description="the ResUNet alone in bfloat16 where the CPU has AMX (OpenVINO): passes the equivalence check,"
+        " about twice the throughput; elsewhere, or off, every model runs fp32",
     )
     xla: bool = Field(False, description="XLA auto-clustering of the models' graphs; off: slower on CPU here")
     gpu_memory_growth: bool = Field(True, description="allocate GPU memory as needed rather than the whole card")
     gpu_mixed_precision: bool = Field(False, description="float16 auto-mixed-precision on GPUs (not yet verified)")
+
+    # Hospital integration (docs/integration.md): DICOM in (STOW-RS, C-STORE), durable jobs, DICOM SEG/SR out.
+    integration: bool = Field(False, description="STOW-RS/WADO-RS, /v1/jobs and the job worker in this process")
+    data_dir: Path = Field(Path("data"), description="the SQLite job store and the received instances' spool")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; unset: SQLite in data_dir"
+    )
+    dicom_ae_title: str = Field("ICH_AI", pattern=r"^[!-~][ -~]{0,15}$", description="the C-STORE listener's AE title")
+    dicom_host: str = Field("0.0.0.0", description="the C-STORE listener's bind address")
+    dicom_port: int = Field(11112, ge=1, le=65535, description="the C-STORE listener's port")
+    dicom_allowed_aes: list[str] = Field(default_factory=list, description="calling AE titles accepted; empty: any")
+    series_quiet_s: float = Field(10.0, gt=0, description="a C-STORE study is complete after this long with no new file")
+    job_lease_s: float = Field(120.0, gt=0, description="a job whose worker stopped renewing is taken again after this")
+    worker_poll_s: float = Field(1.0, gt=0, description="how often an idle worker looks for jobs")
+    destinations: list[str] = Field(
+        default_factory=list, description="where results are pushed: STOW-RS base URLs (http...) or AET@host:port"
+    )
+    delivery_max_attempts: int = Field(5, ge=1, description="tries per destination before a delivery is failed")
+    delivery_backoff_s: float = Field(5.0, gt=0, description="wait before the first retry; doubles with each")
+    retention_hours: float = Field(72.0, gt=0, description="received instances are purged this long after analysis")
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'ich.sqlite3').resolve()}"
 
     @property
     def tf_options(self) -> TFOptions:

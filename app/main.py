@@ -8,9 +8,10 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.error_handlers import add_error_handlers
+from app.integration.service import open_integration, start_threads
 from app.logging_config import configure_logging
 from app.middleware import add_middleware
-from app.routers import admin, health, info, metrics, models, overlay, predict, series
+from app.routers import admin, dicomweb, health, info, jobs, metrics, models, overlay, predict, series, viewer
 from app.serving.fast_path import accelerated
 from app.serving.loading import resolved_versions, store_loader
 from app.serving.runtime import ModelRuntime
@@ -29,8 +30,13 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
         if settings.reload_poll_s > 0:
             poll_args = (lambda: resolved_versions(settings), settings.reload_poll_s, stop_polling)
             threading.Thread(target=runtime.poll_store, args=poll_args, name="store-poll", daemon=True).start()
+        if settings.integration:  # DICOM in and out: the job store, its worker and retention (docs/integration.md)
+            app.state.integration = open_integration(settings)
+            start_threads(app.state.integration, runtime, settings)
         yield
         stop_polling.set()
+        if app.state.integration is not None:
+            app.state.integration.close()
 
     # Swagger UI and ReDoc assets are served from the installed package: hospitals are often air-gapped.
     app = FastAPIOffline(
@@ -39,7 +45,7 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.settings, app.state.runtime = settings, runtime
+    app.state.settings, app.state.runtime, app.state.integration = settings, runtime, None
     add_error_handlers(app)
     add_middleware(app, settings)
     for router in (
@@ -51,6 +57,9 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
         metrics.router,
         admin.router,
         info.router,
+        viewer.router,
+        jobs.router,
+        dicomweb.router,
     ):
         app.include_router(router)
     return app
