@@ -67,7 +67,7 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
     return labels == largest
 
 
-def _fill_holes(mask: np.ndarray) -> np.ndarray:
+def fill_holes(mask: np.ndarray) -> np.ndarray:
     """The mask plus every background region not connected to the image border."""
     padded = np.pad(mask.astype(np.uint8), 1)
     outside = padded.copy()
@@ -82,6 +82,12 @@ def _disc(diameter_px: float) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 
 
+def head_area_px(hu: np.ndarray, pixel_mm: float) -> float:
+    """The head's area in (full-resolution) pixels, measured on the coarse grid intracranial_mask uses."""
+    factor = max(1, int(WORK_PIXEL_MM / pixel_mm))
+    return float(head_mask(_pool(np.asarray(hu, dtype=np.float32), factor)).sum()) * factor * factor
+
+
 def head_mask(hu: np.ndarray) -> np.ndarray:
     """bool (H, W): the head, the largest component above -300 HU with its holes filled.
 
@@ -89,7 +95,7 @@ def head_mask(hu: np.ndarray) -> np.ndarray:
     """
     hu = np.asarray(hu, dtype=np.float32)
     threshold = BRAIN.low + 0.5 if is_brain_window_export(hu) else HEAD_HU
-    return _fill_holes(_largest_component(hu > threshold))
+    return fill_holes(_largest_component(hu > threshold))
 
 
 def estimate_spacing_mm(hu: np.ndarray) -> float:
@@ -130,7 +136,7 @@ def _sealed_interior(bone: np.ndarray, pixel_mm: float) -> np.ndarray:
     for gap_mm in GAP_CLOSE_MM_STEPS:
         closed = cv2.morphologyEx(bone.astype(np.uint8), cv2.MORPH_CLOSE, _disc(_mm_to_px(gap_mm, pixel_mm)))
         closed = closed.astype(bool)
-        skull = _fill_holes(closed)
+        skull = fill_holes(closed)
         candidates.append((gap_mm, skull, _largest_component(skull & ~closed)))
     biggest = max(int(hole.sum()) for _, _, hole in candidates)
     if biggest == 0:
@@ -185,7 +191,8 @@ def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = N
     opened = cv2.morphologyEx(inside.astype(np.uint8), cv2.MORPH_OPEN, _disc(_mm_to_px(BRIDGE_OPEN_MM, coarse_mm)))
     coarse = _largest_component(opened.astype(bool)).astype(np.uint8)
     full = np.zeros(hu.shape, dtype=np.uint8)
-    full[: coarse.shape[0] * factor, : coarse.shape[1] * factor] = np.kron(coarse, np.ones((factor, factor), np.uint8))
+    size = (coarse.shape[1] * factor, coarse.shape[0] * factor)
+    full[: size[1], : size[0]] = cv2.resize(coarse, size, interpolation=cv2.INTER_NEAREST)
     # Pooling kept any pixel touching bone out; grow back over those mixed pixels at full resolution.
     return _geodesic_dilate(full.astype(bool) & allowed, allowed, factor)
 
@@ -203,7 +210,7 @@ def inner_table_distance_mm(intracranial: np.ndarray, spacing_mm: tuple[float, f
         pixel_mm = float(np.mean(spacing_mm))
     # Pad with background so a mask touching the image border still has an edge there.
     padded = np.pad(mask.astype(np.uint8), 1)
-    distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
     return (distance * pixel_mm).astype(np.float32)
 
 

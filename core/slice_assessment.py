@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.intracranial import bone_mask, estimate_spacing_mm, head_mask, intracranial_mask
+from core.intracranial import bone_mask, estimate_spacing_mm, head_area_px, intracranial_mask
 
 # Three quarters of the smallest intracranial section the models saw (~95 cm²). A 0.5-1 cm² bleed is
 # still visible on a 70 cm² section; below it lie vertex caps, the foramen magnum and the neck.
@@ -67,12 +67,13 @@ def assess_slice(hu: np.ndarray, spacing_mm: tuple[float, float] | None) -> Slic
     Without `spacing_mm` (PNG/JPEG) the pixel size is estimated from the image and the head.
     """
     estimated = spacing_mm is None
-    pixel_mm2 = estimate_spacing_mm(hu) ** 2 if estimated else float(spacing_mm[0]) * float(spacing_mm[1])
-    inside = intracranial_mask(hu, spacing_mm)
-    head = head_mask(hu)
-    head_pixels = max(int(head.sum()), 1)
+    pixel_mm = estimate_spacing_mm(hu) if estimated else float(np.sqrt(float(spacing_mm[0]) * float(spacing_mm[1])))
+    pixel_mm2 = pixel_mm**2
+    inside = intracranial_mask(hu, (pixel_mm, pixel_mm))
+    head_pixels = max(head_area_px(hu, pixel_mm), 1.0)
     share = float(inside.sum()) / head_pixels
-    bone_share = float((bone_mask(hu) & head).sum()) / head_pixels
+    # The head holder lies outside the head but is thin; bone counted anywhere errs by little.
+    bone_share = float(bone_mask(hu).sum()) / head_pixels
     area = float(inside.sum()) * pixel_mm2
     reason = _reason(area, share, head_pixels * pixel_mm2, bone_share)
     return SliceAssessment(reason is None, reason, inside, area, share, estimated, pixel_mm2)

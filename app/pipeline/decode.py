@@ -73,7 +73,7 @@ def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSl
     """PNG or JPEG. 8-bit images are brain-window renderings; 16-bit grayscale PNG holds HU + 1024."""
     check_raster_header(data, source_format, max_pixels)
     size = header_size(data, source_format)
-    if size is not None:
+    if size is not None and min(size) > 0:  # a 0-pixel header is a broken file; the decoder says so
         check_slice_shape(*size)
     image = _imdecode(data, source_format.upper(), "image")
     if image.shape[0] * image.shape[1] > max_pixels:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from core.intracranial import SATURATED_BONE_HU, head_mask, inner_table_distance_mm
+from core.intracranial import SATURATED_BONE_HU, fill_holes, head_mask, inner_table_distance_mm
 from core.slice_assessment import SliceAssessment
 
 # A mask this large (about a 6 x 8 mm blob, 0.25 mL at 5 mm) with a "no" from the classifier is a disagreement;
@@ -27,6 +27,10 @@ MIN_BRAIN_IQR_HU = 5.0
 CONTRAST_HU = (130.0, 600.0)
 CONTRAST_MIN_MM2 = 150.0
 CONTRAST_SKULL_MARGIN_MM = 4.0
+# Partial volume at the edge of dense bone (clinoids, petrous apex) also reads 130-600 HU; vessels do not
+# touch bone this dense, so bright pixels this close to it are not counted.
+DENSE_BONE_HU = 600.0
+DENSE_BONE_MARGIN_MM = 2.0
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,18 @@ def contrast_enhanced(hu: np.ndarray, assessment: SliceAssessment) -> bool:
     if not assessment.intracranial.any():
         return False
     pixel_mm = float(np.sqrt(assessment.pixel_mm2))
-    size = max(3, int(round(2 * CONTRAST_SKULL_MARGIN_MM / pixel_mm)) | 1)
-    # Vessels above 100 HU are holes in the intracranial mask; closing puts them back inside.
+    # Vessels above 100 HU are holes in the intracranial mask (it leaves out bone); filling puts them back.
+    interior = fill_holes(assessment.intracranial)
+    bright = interior & (hu >= CONTRAST_HU[0]) & (hu <= CONTRAST_HU[1])
+    if float(bright.sum()) * assessment.pixel_mm2 < CONTRAST_MIN_MM2:
+        return False  # too little even before the margins: skip the costlier steps
+    size = 2 * int(np.ceil(DENSE_BONE_MARGIN_MM / pixel_mm)) + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    interior = cv2.morphologyEx(assessment.intracranial.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
+    bright &= ~cv2.dilate((hu > DENSE_BONE_HU).astype(np.uint8), kernel).astype(bool)
+    if float(bright.sum()) * assessment.pixel_mm2 < CONTRAST_MIN_MM2:
+        return False
     deep = inner_table_distance_mm(interior, (pixel_mm, pixel_mm)) > CONTRAST_SKULL_MARGIN_MM
-    bright = deep & (hu >= CONTRAST_HU[0]) & (hu <= CONTRAST_HU[1])
-    return float(bright.sum()) * assessment.pixel_mm2 >= CONTRAST_MIN_MM2
+    return float((bright & deep).sum()) * assessment.pixel_mm2 >= CONTRAST_MIN_MM2
 
 
 def models_agree(probability: float, threshold: float, mask_pixels: int, pixel_mm2: float) -> bool:

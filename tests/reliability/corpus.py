@@ -106,7 +106,7 @@ def sixteen_bit() -> list[Case]:
             "16-bit colour PNG",
             415,
             "uint16 image with 3 channels is not supported",
-            image(png(np.zeros((8, 8, 3), np.uint16))),
+            image(png(np.zeros((64, 64, 3), np.uint16))),
         ),
     ]
 

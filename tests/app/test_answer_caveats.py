@@ -1,0 +1,164 @@
+"""Answers that stay honest: refusals of what cannot be a CT slice, slices not assessed, the card's calibration
+and scan rule, and a warning for every reason to trust an answer less."""
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.pipeline.jpeg_markers import jpeg_quality
+from app.serving.runtime import ModelRuntime
+from core.calibration import apply_temperature
+from tests.app.conftest import fake_models
+from tests.app.dicom_files import block_slice, ct_bytes, ct_dataset, series_bytes, to_bytes
+from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
+
+
+def predict(client, data: bytes) -> dict:
+    response = client.post("/v1/predict", files={"image": ("slice", data, "application/octet-stream")})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def series(client, files: list[bytes]) -> dict:
+    parts = [("files", (f"f{i}.dcm", data, "application/dicom")) for i, data in enumerate(files)]
+    response = client.post("/v1/series", files=parts)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def codes(body: dict) -> list[str]:
+    return [w["code"] for w in body["warnings"]]
+
+
+def client_with_card(settings, **card):
+    """A client whose fake classifier card carries extra keys (calibration, scan_rule)."""
+    models = fake_models()
+    version = models.classifier_version
+    models = replace(models, classifier_version=replace(version, card={**version.card, **card}))
+    runtime = ModelRuntime(lambda: models)
+    runtime.load()
+    return TestClient(create_app(settings, runtime))
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((1, 1), "image is 1x1 pixels; a CT slice is at least 64 pixels a side"),
+        ((2000, 3), "image is 3x2000 pixels; a CT slice is at least 64 pixels a side"),
+        ((48, 200), "image is 200x48 pixels; a CT slice is at least 64 pixels a side"),
+        ((64, 300), "image is 300x64 pixels, 4.7 times as long as it is wide; a CT slice is at most 4 times"),
+    ],
+)
+def test_what_cannot_be_a_ct_slice_is_refused(client, shape, message):
+    response = client.post("/v1/predict", files={"image": ("s.png", png(np.full(shape, 90, np.uint8)))})
+    assert (response.status_code, response.json()["error"]["message"]) == (400, message)
+
+
+def test_a_normal_assessed_slice_has_no_warnings(client):
+    body = predict(client, png(brain_window_slice()))
+    assert body["assessed"] and body["not_assessed_reason"] is None and body["warnings"] == []
+    assert body["models_agree"] and not body["calibrated"] and body["hemorrhage"]
+
+
+def test_a_slice_without_a_skull_is_not_assessed_nor_positive(client):
+    no_skull = np.full((HEIGHT, WIDTH), 96, np.uint8)
+    no_skull[BLEED] = 240  # the fake classifier calls this a bleed
+    body = predict(client, png(no_skull))
+    assert body["probability"] > body["threshold"]
+    assert not body["hemorrhage"] and not body["assessed"] and body["not_assessed_reason"] == "no_skull"
+    assert body["area_pixels"] == 0 and codes(body) == ["not_head_slice", "not_brain_window"]
+
+
+def test_bone_outside_the_skull_never_reaches_the_mask(client):
+    hu = block_slice(64)  # at the fake model's own size, so no resampling blurs the count
+    body = predict(client, ct_bytes(hu))
+    assert body["area_pixels"] == int(((hu >= 64) & (hu < 100)).sum())  # the segmenter also painted the skull
+
+
+def test_the_cards_calibration_is_applied(settings):
+    with client_with_card(settings, calibration={"method": "temperature", "temperature": 2.0}) as calibrated:
+        body = predict(calibrated, png(brain_window_slice()))
+    with TestClient(create_app(settings, ModelRuntime(fake_models))) as plain:
+        raw = predict(plain, png(brain_window_slice()))
+    assert body["calibrated"] and not raw["calibrated"]
+    assert body["probability"] == pytest.approx(float(apply_temperature(raw["probability"], 2.0)), rel=1e-5)
+
+
+def test_a_malformed_calibration_is_a_service_error_not_the_callers(settings):
+    with client_with_card(settings, calibration={"method": "isotonic"}) as broken:
+        response = broken.post("/v1/predict", files={"image": ("s.png", png(brain_window_slice()))})
+    assert response.status_code == 503
+    message = "the classifier's model card is malformed: calibration method 'isotonic' is not supported; expected 'temperature'"
+    assert response.json()["error"]["message"] == message
+
+
+def test_a_bone_window_export_is_named(client):
+    hu = block_slice(128)
+    bone_window = np.round(np.clip((hu + 800) / 2800, 0, 1) * 255).astype(np.uint8)
+    assert "not_brain_window" in codes(predict(client, png(bone_window)))
+
+
+@pytest.mark.parametrize("quality", [20, 50, 90])
+def test_jpeg_quality_is_read_from_its_tables(quality):
+    ok, data = cv2.imencode(".jpg", brain_window_slice(), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok and jpeg_quality(data.tobytes()) == pytest.approx(quality, abs=2)
+
+
+def test_heavy_jpeg_compression_is_warned(client):
+    heavy = cv2.imencode(".jpg", brain_window_slice(), [cv2.IMWRITE_JPEG_QUALITY, 30])[1].tobytes()
+    light = cv2.imencode(".jpg", brain_window_slice(), [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+    assert "heavy_compression" in codes(predict(client, heavy))
+    assert "heavy_compression" not in codes(predict(client, light))
+
+
+def test_dicom_tags_for_contrast_body_part_and_lossy_are_warned(client):
+    ds = ct_dataset(block_slice(64))
+    ds.ContrastBolusAgent, ds.BodyPartExamined, ds.LossyImageCompression = "Iohexol", "CHEST", "01"
+    assert {"contrast_enhanced", "not_head_body_part", "lossy_compression"} <= set(codes(predict(client, to_bytes(ds))))
+    ds = ct_dataset(block_slice(64))
+    ds.BodyPartExamined = "HEAD"
+    assert codes(predict(client, to_bytes(ds))) == []
+
+
+def test_enhancing_vessels_inside_the_head_are_warned(client):
+    hu = block_slice(128)
+    hu[60:64, 30:100] = 250.0  # a 12 x 210 mm enhancing vessel at 3 mm a pixel
+    assert "contrast_enhanced" in codes(predict(client, ct_bytes(hu)))
+
+
+def test_a_large_mask_with_a_no_is_a_disagreement(settings):
+    with client_with_card(settings, threshold=0.9) as strict:
+        body = predict(strict, ct_bytes(block_slice(128)))
+    assert not body["hemorrhage"] and not body["models_agree"] and codes(body) == ["models_disagree"]
+
+
+def skull_less(size: int = 64) -> np.ndarray:
+    hu = np.full((size, size), -1000.0, np.float32)
+    hu[4:-4, 4:-4] = 30.0
+    return hu
+
+
+def test_series_leaves_unassessed_slices_out_of_rule_and_volume(client):
+    hu = np.stack([skull_less(), block_slice(), block_slice(), skull_less(), block_slice(bleed_hu=30.0)])
+    hu[0][20:30, 20:30] = 75.0  # a "bleed" the models would flag, on a slice with no skull
+    body = series(client, series_bytes(hu))
+    assert body["not_assessed_slices"] == [0, 3] and body["flagged_slices"] == [1, 2] and body["hemorrhage"]
+    first = body["slices"][0]
+    assert first["probability"] is None and first["area_pixels"] == 0 and first["not_assessed_reason"] == "no_skull"
+    assert body["warnings"] == [{"code": "not_head_slice", "message": body["warnings"][0]["message"], "slices": [0, 3]}]
+    block = int(((block_slice() >= 64) & (block_slice() < 100)).sum())
+    assert body["bleed_volume_ml"] == pytest.approx(2 * block * 3.0 * 3.0 * 5.0 / 1000)
+
+
+def test_series_rule_comes_from_the_card(settings, client):
+    hu = np.stack([block_slice(), block_slice(), block_slice(bleed_hu=30.0)])  # a run of two flagged slices
+    rule = {"min_run": 3, "min_volume_ml": None, "chosen_on": "validation volumes v9"}
+    with client_with_card(settings, scan_rule=rule) as strict:
+        body = series(strict, series_bytes(hu))
+    assert body["flagged_slices"] == [0, 1] and not body["hemorrhage"]
+    assert body["scan_rule"]["min_run"] == 3 and body["scan_rule"]["chosen_on"] == "validation volumes v9"
+    assert series(client, series_bytes(hu))["hemorrhage"]  # the default rule: two neighbours suffice
