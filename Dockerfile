@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# ICH detection service. Default target `gpu` (TensorFlow + CUDA 12); `--target cpu` builds the smaller CPU-only image.
+# ICH detection service. Default target `gpu` (TensorFlow + CUDA 12); `--target cpu` builds the smaller CPU-only image
+# (OpenVINO, no TensorFlow).
 # Configuration is by ICH_* environment variables only; see docs/deployment.md.
 
 # Any Debian-family image with Python 3.11 and its venv module. Pin by digest for release builds
@@ -37,12 +38,13 @@ RUN python3 -m venv /opt/venv
 WORKDIR /build
 COPY requirements.txt ./
 
-# The TensorFlow version always comes from requirements.txt; only the distribution changes per target.
-# grep fails the build if requirements.txt stops pinning tensorflow in the form the rewrite expects.
+# The CPU image serves with OpenVINO, which reads the SavedModels itself: the serve set without TensorFlow and Keras
+# (about 1 GB less, and no TensorFlow import at start-up). The import check fails the build should a dependency
+# ever pull TensorFlow back in.
 FROM builder AS venv-cpu
-RUN sed -E 's/^tensorflow==/tensorflow-cpu==/' requirements.txt > requirements-image.txt \
-    && grep -q '^tensorflow-cpu==' requirements-image.txt \
+RUN grep -v -E '^(tensorflow|keras)==' requirements.txt > requirements-image.txt \
     && /opt/venv/bin/pip install --no-cache-dir -r requirements-image.txt \
+    && /opt/venv/bin/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('tensorflow') is not None)" \
     && /opt/venv/bin/pip uninstall --yes pip
 
 # Service code and the shipped models, owned by root so the service user cannot alter them.
@@ -58,7 +60,9 @@ COPY --from=venv-cpu /opt/venv /opt/venv
 COPY --from=service-files /srv/ich /srv/ich
 
 # After the cpu stage, so builders that run every stage up to the target never build it for `--target cpu`.
-# and-cuda pulls TensorFlow's pinned CUDA 12 / cuDNN 9 wheels; the host only needs the NVIDIA driver.
+# The TensorFlow version always comes from requirements.txt; grep fails the build if requirements.txt stops pinning
+# tensorflow in the form the rewrite expects. and-cuda pulls TensorFlow's pinned CUDA 12 / cuDNN 9 wheels; the host
+# only needs the NVIDIA driver.
 FROM builder AS venv-gpu
 RUN sed -E 's/^tensorflow==/tensorflow[and-cuda]==/' requirements.txt > requirements-image.txt \
     && grep -q '^tensorflow\[and-cuda\]==' requirements-image.txt \

@@ -152,12 +152,12 @@ def main(argv=None) -> None:
     parser.add_argument("--precisions", default="fp32,bf16")
     args = parser.parse_args(argv)
     setup = configure_tensorflow(TFOptions())  # the service's thread pools
-    engine = choose_engine(Settings.model_fields["engine"].default, setup)
+    engine = choose_engine(Settings.model_fields["engine"].default, setup.device)
     result = {
         "flops": model_flops(args.store),
         "matmul": {p: peak_matmul(p) for p in args.precisions.split(",")},
         "engine": engine,
-        "forward_fp32": forward_pass(args.store, engine),
+        "forward_fp32": forward_pass(args.store, engine, cpu_bf16_segmenter=False),
         "threads": {"intra_op": setup.intra_op_threads, "inter_op": setup.inter_op_threads},
     }
     if engine != "tensorflow":  # the engine it replaced, timed alike in the same process

@@ -17,7 +17,7 @@ from bench.floor import forward_pass
 
 # Service settings per configuration; "tf" is TensorFlow's own runtime, "ov" OpenVINO (the CPU default).
 CONFIGS = {
-    "ov-fp32": {"engine": "openvino"},
+    "ov-fp32": {"engine": "openvino", "cpu_bf16_segmenter": False},
     "ov-bf16": {"engine": "openvino", "cpu_bf16": True},
     "ov-bf16-segmenter": {"engine": "openvino", "cpu_bf16_segmenter": True},
     "tf-fp32": {"engine": "tensorflow"},
@@ -32,7 +32,7 @@ REPEATS = 5
 def measure(store: Path, options: dict, batches: tuple[int, ...], repeats: int) -> dict:
     settings = Settings(model_store=store, **options)
     setup = configure_tensorflow(settings.tf_options)  # before the loader, which would otherwise apply the defaults
-    engine = choose_engine(settings.engine, setup)
+    engine = choose_engine(settings.engine, setup.device)
     timings = forward_pass(store, batches=batches, rounds=repeats, **options)
     return {"setup": setup.as_dict() | {"engine": engine}, "ms_per_slice": timings}
 

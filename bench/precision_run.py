@@ -13,10 +13,13 @@ import numpy as np
 
 from app.config import Settings
 from app.serving.loading import store_loader
-from app.serving.tf_setup import configure_tensorflow
 from training.evaluate import predict_in_batches
 
-PRECISION_SETTINGS = {"fp32": {}, "bf16": {"cpu_bf16": True}, "bf16-segmenter": {"cpu_bf16_segmenter": True}}
+PRECISION_SETTINGS = {
+    "fp32": {"cpu_bf16_segmenter": False},
+    "bf16": {"cpu_bf16": True},
+    "bf16-segmenter": {"cpu_bf16_segmenter": True},
+}
 
 
 def main(argv=None) -> None:
@@ -29,12 +32,11 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     settings = Settings(model_store=args.store, engine=args.engine, **PRECISION_SETTINGS[args.precision])
     models = store_loader(settings)()
-    setup = configure_tensorflow(settings.tf_options)  # cached: the set-up the loader just applied
     images = np.load(args.inputs)["images"]
     probabilities = predict_in_batches(models.classifier, images)
     mask_probabilities = predict_in_batches(models.segmenter, images)[..., 0]
     np.savez(args.out, probabilities=probabilities, mask_probabilities=mask_probabilities)
-    print(json.dumps(setup.as_dict() | {"engine": models.engine, "precisions": models.precisions}))
+    print(json.dumps(models.runtime_info))
 
 
 if __name__ == "__main__":

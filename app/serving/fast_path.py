@@ -1,4 +1,4 @@
-"""The serving fast path: TensorFlow configured before the first model loads, and every model call batched."""
+"""The serving fast path: every model call batched, through one batcher sized for the device the models run on."""
 
 import logging
 from collections.abc import Callable
@@ -7,8 +7,8 @@ import numpy as np
 
 from app.config import Settings
 from app.serving.batching import MicroBatcher, batched_models, record_batch_metrics
+from app.serving.device import default_batch_size
 from app.serving.runtime import LoadedModels
-from app.serving.tf_setup import TFSetup, configure_tensorflow
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def warm_batch(models: LoadedModels, rows: int) -> None:
 
 
 def accelerated(load: Callable[[], LoadedModels], settings: Settings) -> Callable[[], LoadedModels]:
-    """Wrap a model loader: configure TensorFlow first, then route the loaded models through one shared batcher.
+    """Wrap a model loader: route the loaded models through one shared batcher.
 
     The batcher outlives reloads: each reload's models are wrapped in it, and the old ones are freed once idle.
     """
@@ -29,13 +29,11 @@ def accelerated(load: Callable[[], LoadedModels], settings: Settings) -> Callabl
 
     def load_fast() -> LoadedModels:
         nonlocal batcher
-        setup: TFSetup = configure_tensorflow(settings.tf_options)
         models = load()
-        models.runtime_info = setup.as_dict() | {"engine": models.engine, "precisions": models.precisions}
         if not settings.batching:
             return models
         if batcher is None:
-            size = settings.batch_max_size or setup.batch_size
+            size = settings.batch_max_size or default_batch_size(models.runtime_info.get("device", "cpu"))
             batcher = MicroBatcher(size, settings.batch_max_delay_ms / 1000, record_batch_metrics)
             log.info("micro-batching: up to %d slices, %.1f ms delay", size, settings.batch_max_delay_ms)
         if models.engine != "openvino":  # OpenVINO's models take one fixed slice shape, warmed by the load itself

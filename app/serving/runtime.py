@@ -22,7 +22,7 @@ class LoadedModels:
     segmenter_version: ModelVersion
     engine: str = "tensorflow"  # or "openvino"
     precisions: dict[str, str] = field(default_factory=lambda: {"classifier": "fp32", "segmenter": "fp32"})
-    runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # what TensorFlow was configured with
+    runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # the engine and device set-up, for /v1/info
 
     @property
     def versions(self) -> tuple[ModelVersion, ModelVersion]:

@@ -1,6 +1,7 @@
 """TensorFlow runtime options for serving: thread pools, oneDNN, bf16 on AMX, XLA, and GPU memory growth.
 
-`configure_tensorflow` must run before TensorFlow executes its first op; the service calls it in the model loader.
+`configure_tensorflow` must run before TensorFlow executes its first op; the model loader calls it only when
+TensorFlow is the engine, so the OpenVINO path never imports TensorFlow.
 """
 
 import logging
@@ -9,11 +10,11 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from app.serving.device import CPU_BATCH_SIZE, GPU_BATCH_SIZE, default_batch_size
 from core.cpuinfo import CPUINFO, cpu_flags
 
 log = logging.getLogger(__name__)
-# Batch sizes that keep each device busy without holding requests too long (see docs/performance.md).
-CPU_BATCH_SIZE, GPU_BATCH_SIZE = 8, 32
+__all__ = ["CPU_BATCH_SIZE", "GPU_BATCH_SIZE", "TFOptions", "TFSetup", "configure_tensorflow", "has_amx_bf16"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class TFSetup:
 
     @property
     def batch_size(self) -> int:
-        return GPU_BATCH_SIZE if self.device == "gpu" else CPU_BATCH_SIZE
+        return default_batch_size(self.device)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -125,17 +125,32 @@ def test_gpu_image_lets_tensorflow_grow_gpu_memory(stages):
     assert effective_env(stages, "gpu")["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
 
 
-@pytest.mark.parametrize(
-    ("target", "builder", "distribution"),
-    [("gpu", "venv-gpu", "tensorflow[and-cuda]"), ("cpu", "venv-cpu", "tensorflow-cpu")],
-)
-def test_target_gets_tensorflow_pinned_to_the_requirements_version(stages, target, builder, distribution):
+def builder_run(stages, target: str, builder: str) -> str:
     assert f"--from={builder} /opt/venv /opt/venv" in [v for s in lineage(stages, target) for v in s.values("COPY")]
-    run = " ".join(next(stage for stage in stages if stage.name == builder).values("RUN"))
+    return " ".join(next(stage for stage in stages if stage.name == builder).values("RUN"))
+
+
+def test_gpu_target_gets_tensorflow_pinned_to_the_requirements_version(stages):
+    run = builder_run(stages, "gpu", "venv-gpu")
     pattern, replacement = re.search(r"sed -E 's/(.+?)/(.+?)/'", run).groups()
     pinned = re.search(r"^tensorflow==(\S+)$", REQUIREMENTS.read_text(), re.MULTILINE).group(1)
     rewritten = re.sub(pattern, replacement, REQUIREMENTS.read_text(), flags=re.MULTILINE)
-    assert re.findall(r"^(tensorflow\S*)==(\S+)$", rewritten, re.MULTILINE) == [(distribution, pinned)]
+    assert re.findall(r"^(tensorflow\S*)==(\S+)$", rewritten, re.MULTILINE) == [("tensorflow[and-cuda]", pinned)]
+    assert "--no-cache-dir" in run
+
+
+def test_cpu_target_installs_the_serve_set_without_tensorflow_or_keras(stages):
+    """OpenVINO serves the SavedModels on a CPU, so the CPU image carries every serve pin but TensorFlow's and Keras'."""
+    run = builder_run(stages, "cpu", "venv-cpu")
+    pattern = re.search(r"grep -v -E '(.+?)' requirements\.txt", run).group(1)
+    pins = [line for line in REQUIREMENTS.read_text().splitlines() if re.match(r"^[\w.\[\]-]+==", line)]
+    kept = [line for line in pins if not re.search(pattern, line)]
+    assert {line.partition("==")[0] for line in pins} - {line.partition("==")[0] for line in kept} == {
+        "tensorflow",
+        "keras",
+    }
+    assert any(line.startswith("openvino==") for line in kept)
+    assert "find_spec('tensorflow')" in run  # the build fails should a dependency pull TensorFlow back in
     assert "--no-cache-dir" in run
 
 

@@ -1,7 +1,6 @@
 """Which engine runs the SavedModels: OpenVINO on a CPU, TensorFlow on a GPU, and whatever the operator pins."""
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import numpy as np
 import openvino
@@ -15,21 +14,21 @@ from app.serving.tf_setup import TFSetup
 from tests.live_server import ROOT
 
 CPU = TFSetup("cpu", 0, cpu_bf16=False, gpu_mixed_precision=False, xla=False, intra_op_threads=2, inter_op_threads=2)
-GPU = replace(CPU, device="gpu", gpus=1)
 SHIPPED_STORE = ROOT / "model_store"
 
 
 @pytest.mark.parametrize(
-    ("requested", "setup", "engine"),
+    ("requested", "device", "tensorflow_installed", "engine"),
     [
-        ("auto", CPU, "openvino"),
-        ("auto", GPU, "tensorflow"),
-        ("tensorflow", CPU, "tensorflow"),
-        ("openvino", GPU, "openvino"),
+        ("auto", "cpu", True, "openvino"),
+        ("auto", "gpu", True, "tensorflow"),
+        ("auto", "gpu", False, "openvino"),  # the CPU image on a GPU host still serves
+        ("tensorflow", "cpu", True, "tensorflow"),
+        ("openvino", "gpu", True, "openvino"),
     ],
 )
-def test_auto_picks_openvino_on_a_cpu_and_tensorflow_on_a_gpu(requested, setup, engine):
-    assert loading.choose_engine(requested, setup) == engine
+def test_auto_picks_openvino_on_a_cpu_and_tensorflow_on_a_gpu(requested, device, tensorflow_installed, engine):
+    assert loading.choose_engine(requested, device, tensorflow_installed) == engine
 
 
 def test_an_unknown_engine_is_refused_at_start_up(tmp_path):
@@ -38,13 +37,17 @@ def test_an_unknown_engine_is_refused_at_start_up(tmp_path):
 
 
 @pytest.mark.parametrize("engine", ["openvino", "tensorflow"])
-def test_the_store_loader_builds_the_chosen_engine(monkeypatch, engine):
-    monkeypatch.setattr(loading, "configure_tensorflow", lambda options: CPU)
+def test_the_store_loader_builds_the_chosen_engine_and_configures_tensorflow_only_for_it(monkeypatch, engine):
+    configured = []
+    monkeypatch.setattr(loading, "configure_tensorflow", lambda options: configured.append(options) or CPU)
     built = []
     monkeypatch.setattr(loading, "openvino_predictor", lambda version, bf16: built.append("openvino") or "ov")
     monkeypatch.setattr(loading, "saved_model_predictor", lambda version: built.append("tensorflow") or "tf")
     models = loading.store_loader(Settings(model_store=SHIPPED_STORE, engine=engine))()
     assert models.engine == engine and built == [engine, engine]
+    assert len(configured) == (engine == "tensorflow")
+    assert models.runtime_info["engine"] == engine and models.runtime_info["precisions"] == models.precisions
+    assert models.runtime_info["tensorflow"] == ("loaded" if engine == "tensorflow" else "not loaded")
 
 
 def test_openvino_outputs_are_the_callers_own_and_safe_across_threads():
@@ -78,13 +81,20 @@ def test_openvino_runs_a_batch_slice_by_slice_through_a_fixed_shape():
     ("engine", "amx", "segmenter_bf16"),
     [("openvino", True, True), ("tensorflow", True, False), ("openvino", False, False)],
 )
-def test_the_resunet_alone_runs_bf16_only_through_openvino_on_an_amx_cpu(
-    monkeypatch, caplog, engine, amx, segmenter_bf16
+def test_by_default_the_resunet_alone_runs_bf16_only_through_openvino_on_an_amx_cpu(
+    monkeypatch, engine, amx, segmenter_bf16
 ):
     """TensorFlow's bf16 rewrite is process-wide, so it cannot keep the classifier fp32; without AMX there is no bf16."""
     monkeypatch.setattr(loading, "has_amx_bf16", lambda: amx)
-    settings = Settings(model_store=SHIPPED_STORE, cpu_bf16_segmenter=True)
-    assert loading.bf16_models(settings, CPU, engine) == {"classifier": False, "segmenter": segmenter_bf16}
-    assert ("runs fp32" in caplog.text) == (not segmenter_bf16)
+    defaults = Settings(model_store=SHIPPED_STORE)
+    assert loading.bf16_models(defaults, engine) == {"classifier": False, "segmenter": segmenter_bf16}
+    off = Settings(model_store=SHIPPED_STORE, cpu_bf16_segmenter=False)
+    assert loading.bf16_models(off, engine) == {"classifier": False, "segmenter": False}
+
+
+def test_whole_model_bf16_follows_tensorflows_rewrite_or_amx(monkeypatch):
+    monkeypatch.setattr(loading, "has_amx_bf16", lambda: True)
     both = Settings(model_store=SHIPPED_STORE, cpu_bf16=True)
-    assert loading.bf16_models(both, replace(CPU, cpu_bf16=True), engine) == {"classifier": True, "segmenter": True}
+    assert loading.bf16_models(both, "openvino") == {"classifier": True, "segmenter": True}
+    assert loading.bf16_models(both, "tensorflow", tensorflow_bf16=True) == {"classifier": True, "segmenter": True}
+    assert loading.bf16_models(both, "tensorflow", tensorflow_bf16=False) == {"classifier": False, "segmenter": False}

@@ -1,4 +1,4 @@
-"""The fast-path loader: TensorFlow configured first, models warmed at full batch, batched, and one batcher for reloads."""
+"""The fast-path loader: models warmed at full batch, batched with a batch sized for their device, one batcher for reloads."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -10,13 +10,9 @@ import pytest
 from app.config import Settings
 from app.pipeline.slice_pipeline import predict_slice
 from app.serving import fast_path
-from app.serving.tf_setup import TFSetup
+from app.serving.device import CPU_BATCH_SIZE, GPU_BATCH_SIZE
 from tests.app.conftest import FAKE_SIZE, fake_classifier, fake_models, fake_segmenter
 from tests.app.images import brain_window_slice, png
-
-CPU_SETUP = TFSetup(
-    "cpu", 0, cpu_bf16=True, gpu_mixed_precision=False, xla=False, intra_op_threads=2, inter_op_threads=2
-)
 
 
 class Recorder:
@@ -28,29 +24,26 @@ class Recorder:
         return self.predict(batch)
 
 
-@pytest.fixture
-def configured(monkeypatch):
-    calls = []
-    monkeypatch.setattr(fast_path, "configure_tensorflow", lambda options: calls.append(options) or CPU_SETUP)
-    return calls
-
-
-def recording_loader():
+def recording_loader(device: str = "cpu"):
     loads = []
 
     def load():
-        models = replace(fake_models(), classifier=Recorder(fake_classifier), segmenter=Recorder(fake_segmenter))
+        models = replace(
+            fake_models(),
+            classifier=Recorder(fake_classifier),
+            segmenter=Recorder(fake_segmenter),
+            runtime_info={"device": device},
+        )
         loads.append(models)
         return models
 
     return load, loads
 
 
-def test_models_are_configured_warmed_at_full_batch_and_batched(configured, tmp_path):
-    settings = Settings(model_store=tmp_path, batch_max_size=3, batch_max_delay_ms=1, cpu_bf16=True)
+def test_models_are_warmed_at_full_batch_and_batched(tmp_path):
+    settings = Settings(model_store=tmp_path, batch_max_size=3, batch_max_delay_ms=1)
     load, loads = recording_loader()
     models = fast_path.accelerated(load, settings)()
-    assert configured == [settings.tf_options]
     raw = loads[0]
     assert raw.classifier.batches == [3] and raw.segmenter.batches == [3]
     image = png(brain_window_slice())
@@ -63,27 +56,31 @@ def test_models_are_configured_warmed_at_full_batch_and_batched(configured, tmp_
     assert max(raw.segmenter.batches[1:-1]) <= 3 and sum(raw.segmenter.batches[1:]) == 7  # 6 batched + 1 direct
 
 
-def test_openvino_models_are_not_warmed_again_at_full_batch(configured, tmp_path):
+def test_openvino_models_are_not_warmed_again_at_full_batch(tmp_path):
     """They are compiled for one slice, so a full batch would only run that shape eight times more at start-up."""
     load, loads = recording_loader()
-    openvino_load = lambda: replace(load(), engine="openvino")
+
+    def openvino_load():
+        return replace(load(), engine="openvino")
+
     models = fast_path.accelerated(openvino_load, Settings(model_store=tmp_path, batch_max_size=3))()
     assert loads[0].segmenter.batches == [] and models.engine == "openvino"
 
 
-def test_batching_off_serves_the_loaded_callables_unchanged(configured, tmp_path):
+def test_batching_off_serves_the_loaded_callables_unchanged(tmp_path):
     load, loads = recording_loader()
     models = fast_path.accelerated(load, Settings(model_store=tmp_path, batching=False))()
     assert models is loads[0] and models.classifier.batches == []
 
 
-def test_the_default_batch_size_comes_from_the_device(configured, tmp_path):
-    load, loads = recording_loader()
+@pytest.mark.parametrize(("device", "size"), [("cpu", CPU_BATCH_SIZE), ("gpu", GPU_BATCH_SIZE)])
+def test_the_default_batch_size_comes_from_the_device(tmp_path, device, size):
+    load, loads = recording_loader(device)
     fast_path.accelerated(load, Settings(model_store=tmp_path))()
-    assert loads[0].segmenter.batches == [CPU_SETUP.batch_size]
+    assert loads[0].segmenter.batches == [size]
 
 
-def test_a_reload_reuses_the_batcher_and_serves_the_new_models(configured, tmp_path):
+def test_a_reload_reuses_the_batcher_and_serves_the_new_models(tmp_path):
     load, loads = recording_loader()
     accelerated = fast_path.accelerated(load, Settings(model_store=tmp_path, batch_max_size=2))
     workers_before = batcher_threads()
