@@ -109,3 +109,13 @@ def test_a_whole_head_from_skull_base_to_vertex():
     assert brain_area[-1] < 0.2 * brain_area[widest]  # the vertex: skull cut tangentially, little brain
     assert (volume.hu[-2] > 300).any()
     assert volume.labels[:, 0].any()
+
+
+def test_a_requested_level_is_kept():
+    low = generate_slice(21, matrix=128, positive=False, level=0.3)
+    high = generate_slice(21, matrix=128, positive=False, level=0.95)
+    assert low.extra["level"] == pytest.approx(0.3, abs=1e-3)
+    assert high.extra["level"] == pytest.approx(0.95, abs=1e-3)
+    # Near the vertex the slice is mostly skull and scalp: far less soft tissue than at 0.3.
+    soft = [((r.hu > 0) & (r.hu < 100)).mean() for r in (low, high)]
+    assert soft[1] < 0.6 * soft[0]
