@@ -25,6 +25,7 @@ SUBPLANES = (2, 5)
 POSITIVE_FRACTION = 0.5
 MIN_AREA_MM2 = 4.0  # a bleed smaller than this in a slice is dropped from its mask and labels
 AIM_TRIES = 8
+BRAIN_PIVOT_HU, BRAIN_CONTRAST, BRAIN_OFFSET_HU = 30.0, (0.8, 1.2), 3.0
 LEVEL_MATCH, LEVEL_TRIES = 0.1, 60  # how near a requested level a positive slice's bleed must lie
 LEVEL_DISTRIBUTION = f"uniform in table height from MNI z {LOWEST_LEVEL_MNI_Z:g} mm (foramen magnum) to the vertex"
 
@@ -47,6 +48,8 @@ class Case:
     bleeds: list[Bleed]
     calcifications: list[Calcification]
     sinuses: Sinuses
+    brain_contrast: float = 1.0  # grey/white/CSF contrast about BRAIN_PIVOT_HU, differs by head and scanner
+    brain_offset_hu: float = 0.0
 
     def push(self, points: np.ndarray) -> np.ndarray:
         return sum(bleed.push(points) for bleed in self.bleeds if bleed.push_mm > 0)
@@ -64,7 +67,8 @@ class Case:
 def sample_case(rng: np.random.Generator, positive: bool) -> Case:
     head = sample_head(rng)
     bleeds = sample_bleeds(head.variant, rng) if positive else []
-    return Case(head, bleeds, sample_calcifications(rng), sample_sinuses(rng))
+    contrast, offset = rng.uniform(*BRAIN_CONTRAST), rng.uniform(-BRAIN_OFFSET_HU, BRAIN_OFFSET_HU)
+    return Case(head, bleeds, sample_calcifications(rng), sample_sinuses(rng), contrast, offset)
 
 
 def _subplane(case: Case, matrix: int, z_mm: float, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -76,6 +80,8 @@ def _subplane(case: Case, matrix: int, z_mm: float, rng) -> tuple[np.ndarray, np
     if has_push:
         # Depth where the bleed sits, before the brain was pushed from there.
         depth = depth + np.sqrt(((lesion_space - tissue_space) ** 2).sum(axis=0)).ravel()
+    soft_brain = (depth > 0) & (hu < 100.0)
+    hu[soft_brain] = BRAIN_PIVOT_HU + (hu[soft_brain] - BRAIN_PIVOT_HU) * case.brain_contrast + case.brain_offset_hu
     case.sinuses.apply(hu, points, depth)
     for calcification in case.calcifications:
         calcification.apply(hu, points, depth)
