@@ -162,3 +162,19 @@ def test_series_rule_comes_from_the_card(settings, client):
     assert body["flagged_slices"] == [0, 1] and not body["hemorrhage"]
     assert body["scan_rule"]["min_run"] == 3 and body["scan_rule"]["chosen_on"] == "validation volumes v9"
     assert series(client, series_bytes(hu))["hemorrhage"]  # the default rule: two neighbours suffice
+
+
+def overlay_white_text_rows(client, rows: slice) -> int:
+    """Near-white pixels (anti-aliased text) in a band of rows at the top left of a 256-pixel head slice's overlay,
+    right of the skull."""
+    response = client.post("/v1/predict/overlay", files={"image": ("s.dcm", ct_bytes(block_slice(256)))})
+    picture = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
+    return int((picture[rows, 5:120] > 200).all(axis=-1).sum())
+
+
+def test_the_overlay_says_when_the_models_disagree(settings, client):
+    second_line = slice(14, 30)  # under the caption's band at scale 1
+    with client_with_card(settings, threshold=0.9) as strict:
+        disagreeing = overlay_white_text_rows(strict, second_line)
+    agreeing = overlay_white_text_rows(client, second_line)  # at most the caption's descenders
+    assert disagreeing > 30 and disagreeing > 10 * agreeing
