@@ -50,7 +50,7 @@ def open_integration(settings: Settings) -> Integration:
     migrate(engine)
     sessions = session_factory(engine)
     return Integration(
-        JobStore(sessions, settings.data_dir / "spool"),
+        JobStore(sessions, settings.data_dir),
         DeliveryQueue(sessions, settings.delivery_max_attempts, settings.delivery_backoff_s),
         timedelta(hours=settings.retention_hours),
     )

@@ -1,6 +1,7 @@
 """The durable job store: received instances, jobs, produced objects and the audit trail.
 
-Received files wait in a spool folder (data_dir/spool/JOB/SOP.dcm) until analysed; the database holds only UIDs.
+Received files wait in data_dir/spool/JOB/SOP.dcm until analysed and purged; produced objects lie in
+data_dir/results/JOB/SOP.dcm. The database holds UIDs and paths, no patient data.
 """
 
 import json
@@ -42,9 +43,17 @@ def _job_claimable(now: datetime):
     )
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Whole or not at all: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
 class JobStore:
-    def __init__(self, sessions: sessionmaker, spool: Path):
-        self.sessions, self.spool = sessions, spool
+    def __init__(self, sessions: sessionmaker, data_dir: Path):
+        self.sessions, self.spool, self.results_dir = sessions, data_dir / "spool", data_dir / "results"
 
     def audit(self, session, job_id: int | None, event: str, worker: str | None = None, **detail) -> None:
         session.add(
@@ -77,12 +86,8 @@ class JobStore:
 
     def add_instance(self, job_id: int, uids: InstanceUids, data: bytes) -> None:
         """Spool the file, then record it; the same SOP instance sent twice to one job is kept once."""
-        folder = self.spool / str(job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{uids.sop}.dcm"
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(data)
-        partial.replace(path)
+        path = self.spool / str(job_id) / f"{uids.sop}.dcm"
+        _write(path, data)
         with self.sessions() as session:
             exists = session.scalars(select(Instance.id).where(Instance.job_id == job_id, Instance.sop_uid == uids.sop))
             if exists.first() is None:
@@ -132,6 +137,9 @@ class JobStore:
 
     def finish(self, job_id: int, worker: str, outcome: dict, produced: list[Produced], destinations: list[str]):
         """Results, deliveries and the 'analysed' event in one transaction: a job is analysed once or not at all."""
+        paths = [self.results_dir / str(job_id) / f"{item.uids.sop}.dcm" for item in produced]
+        for path, item in zip(paths, produced):
+            _write(path, item.data)
         with self.sessions() as session:
             result = session.execute(
                 update(Job)
@@ -148,8 +156,10 @@ class JobStore:
             )
             if result.rowcount != 1:  # our lease ran out and another worker took the job: its answer stands
                 session.rollback()
+                for path in paths:
+                    path.unlink(missing_ok=True)
                 return False
-            for item in produced:
+            for path, item in zip(paths, produced):
                 session.add(
                     Result(
                         job_id=job_id,
@@ -158,7 +168,7 @@ class JobStore:
                         series_uid=item.uids.series,
                         sop_uid=item.uids.sop,
                         sop_class_uid=item.uids.sop_class,
-                        data=item.data,
+                        path=str(path),
                     )
                 )
             self.audit(session, job_id, "analysed", worker, **outcome["audit"])
@@ -190,6 +200,10 @@ class JobStore:
         with self.sessions() as session:
             query = select(Result).filter_by(**where).order_by(Result.id)
             return list(session.scalars(query))
+
+    @staticmethod
+    def read(result: Result) -> bytes:
+        return Path(result.path).read_bytes()
 
     def events(self, job_id: int) -> list[AuditEvent]:
         with self.sessions() as session:

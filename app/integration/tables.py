@@ -5,7 +5,7 @@ Times are naive UTC, so SQLite and PostgreSQL compare them the same way.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 UID = String(64)  # a DICOM UID is at most 64 characters
@@ -58,7 +58,8 @@ class Instance(Base):
 
 
 class Result(Base):
-    """A produced DICOM object (SEG, SR, secondary capture), kept in the database so any replica can serve it."""
+    """A produced DICOM object (SEG, SR, secondary capture). The file lies in the data folder, not in the database:
+    it carries the patient module, and the database keeps no identifiers beyond UIDs."""
 
     __tablename__ = "results"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,7 +69,7 @@ class Result(Base):
     series_uid: Mapped[str] = mapped_column(UID, index=True)
     sop_uid: Mapped[str] = mapped_column(UID, unique=True)
     sop_class_uid: Mapped[str] = mapped_column(UID)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    path: Mapped[str] = mapped_column(String(512))
 
 
 class Delivery(Base):

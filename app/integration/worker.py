@@ -113,7 +113,7 @@ class Worker:
         log.warning("job %s failed: %s", job_id, error)
 
     def deliver(self, delivery: Delivery) -> None:
-        objects = [result.data for result in self.store.results(job_id=delivery.job_id)]
+        objects = [self.store.read(result) for result in self.store.results(job_id=delivery.job_id)]
         try:
             self.push(delivery.destination, objects)
         except (DeliveryError, ValueError) as e:

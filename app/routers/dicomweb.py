@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.integration import multipart
 from app.integration.errors import NotAcceptable, NotFound
+from app.integration.store import JobStore
 from app.integration.stow import store_parts
 from app.routers.jobs import IntegrationDep
 
@@ -35,7 +36,7 @@ def _multipart(request: Request, results) -> Response:
         raise NotAcceptable(f'WADO-RS here returns multipart/related; type="application/dicom", not {accept}', "Accept")
     if not results:
         raise NotFound("no instances produced by this service match", "path")
-    body, content_type = multipart.build([r.data for r in results])
+    body, content_type = multipart.build([JobStore.read(r) for r in results])
     return Response(content=body, media_type=content_type)
 
 

@@ -1,11 +1,14 @@
 """/v1/jobs: a failed delivery is visible (status, error, audit events, metric) and can be retried; the purge of
-received instances sits behind the API key."""
+received instances sits behind the API key; neither the job store nor the logs hold patient data."""
+
+import logging
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.integration.service import open_integration
 from app.main import create_app
+from tests.app.dicom_files import PATIENT_ID, PATIENT_NAME
 from tests.integration.conftest import API_KEY, integration_settings, stow, wait_for_job
 from tests.integration.study_files import as_files, study
 from tests.live_server import free_port
@@ -61,3 +64,17 @@ def test_a_malformed_destination_fails_the_start(tmp_path):
     with pytest.raises(ValueError) as error:
         open_integration(integration_settings(tmp_path, destinations=["pacs.example:4242"]))
     assert str(error.value) == "destination 'pacs.example:4242' is neither a STOW-RS URL (http...) nor AET@host:port"
+
+
+def test_the_store_and_the_logs_hold_no_patient_data(tmp_path, runtime, caplog):
+    caplog.set_level(logging.DEBUG)
+    settings = integration_settings(tmp_path)
+    _, datasets = study()
+    with TestClient(create_app(settings, runtime)) as client:
+        job = wait_for_job(client, stow(client, as_files(datasets)).headers["location"])
+    assert job["status"] == "done" and len(job["results"]) == 3
+    database = b"".join(path.read_bytes() for path in settings.data_dir.glob("ich.sqlite3*"))
+    secrets = [PATIENT_NAME, PATIENT_ID, "ACC55501X", "Quuxington General"]
+    assert [secret for secret in secrets if secret.encode() in database] == []
+    uids = {ds.SOPInstanceUID for ds in datasets} | {datasets[0].StudyInstanceUID}
+    assert [s for s in secrets + sorted(uids) if s in caplog.text] == []

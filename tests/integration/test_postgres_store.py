@@ -40,7 +40,7 @@ def sessions(database_url):
 
 @pytest.fixture
 def store(sessions, tmp_path):
-    return JobStore(sessions, tmp_path / "spool")
+    return JobStore(sessions, tmp_path)
 
 
 def test_one_claim_per_job(store):

@@ -109,7 +109,7 @@ def upgrade() -> None:
         sa.Column("series_uid", sa.String(length=64), nullable=False),
         sa.Column("sop_uid", sa.String(length=64), nullable=False),
         sa.Column("sop_class_uid", sa.String(length=64), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("path", sa.String(length=512), nullable=False),
         sa.ForeignKeyConstraint(
             ["job_id"],
             ["jobs.id"],
