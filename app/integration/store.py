@@ -1,9 +1,10 @@
 """The durable job store: received instances, jobs, produced objects and the audit trail.
 
-Received files wait in data_dir/spool/JOB/SOP.dcm until analysed and purged; produced objects lie in
-data_dir/results/JOB/SOP.dcm. The database holds UIDs and paths, no patient data.
+Received files wait in data_dir/spool/JOB/ until analysed and purged; produced objects lie in
+data_dir/results/JOB/KIND.dcm. The database holds UIDs and paths, no patient data.
 """
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -86,7 +87,8 @@ class JobStore:
 
     def add_instance(self, job_id: int, uids: InstanceUids, data: bytes) -> None:
         """Spool the file, then record it; the same SOP instance sent twice to one job is kept once."""
-        path = self.spool / str(job_id) / f"{uids.sop}.dcm"
+        # Named by a hash of the UID: a path in an error message or a listing names no instance.
+        path = self.spool / str(job_id) / f"{hashlib.sha256(uids.sop.encode()).hexdigest()[:32]}.dcm"
         _write(path, data)
         with self.sessions() as session:
             exists = session.scalars(select(Instance.id).where(Instance.job_id == job_id, Instance.sop_uid == uids.sop))
@@ -137,7 +139,7 @@ class JobStore:
 
     def finish(self, job_id: int, worker: str, outcome: dict, produced: list[Produced], destinations: list[str]):
         """Results, deliveries and the 'analysed' event in one transaction: a job is analysed once or not at all."""
-        paths = [self.results_dir / str(job_id) / f"{item.uids.sop}.dcm" for item in produced]
+        paths = [self.results_dir / str(job_id) / f"{item.kind}.dcm" for item in produced]
         for path, item in zip(paths, produced):
             _write(path, item.data)
         with self.sessions() as session:
