@@ -40,19 +40,27 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def served_precision(settings: Settings, amx: bool) -> str:
+    """What the service runs at with these settings (as bench.report.MODEL_PRECISIONS names it): bf16 needs AMX."""
+    if amx and settings.cpu_bf16:
+        return "bf16"
+    return report.SEGMENTER_BF16 if amx and settings.cpu_bf16_segmenter else "fp32"
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.report:
         print(report_from(args.report))
         return
     settings = Settings(model_store=args.store)
-    precision = "bf16" if settings.cpu_bf16 and has_amx_bf16() else "fp32"
+    precision = served_precision(settings, has_amx_bf16())
     variant, variant_precision, variant_env = None, None, {}
     if not args.no_variant and has_amx_bf16():
-        # Beside fp32, the one bf16 option that passes the equivalence check: the ResUNet alone (OpenVINO).
-        variant_precision = "fp32" if precision == "bf16" else report.SEGMENTER_BF16
+        # Beside the served precision, fp32; or, where fp32 is served, the ResUNet alone in bf16 (the AMX default).
+        variant_precision = "fp32" if precision != "fp32" else report.SEGMENTER_BF16
         variant = f"ours_{variant_precision}".replace("-", "_")
-        variant_env = {"ICH_CPU_BF16": "false"} if precision == "bf16" else {"ICH_CPU_BF16_SEGMENTER": "true"}
+        all_fp32 = {"ICH_CPU_BF16": "false", "ICH_CPU_BF16_SEGMENTER": "false"}
+        variant_env = all_fp32 if precision != "fp32" else {"ICH_CPU_BF16_SEGMENTER": "true"}
     log("building phantom inputs")
     png_512, dicom_512 = inputs.series_inputs(measure.SERIES_SLICES)
     data = measure.Inputs(inputs.png_slices(8, 256), png_512, dicom_512)

@@ -45,14 +45,22 @@ class Server:
             self.process.wait()
 
 
-def start(name: str, store: Path, log_dir: Path, env: dict[str, str] | None = None) -> Server:
-    """Launch and wait until /health/ready answers 200; the wait is the cold start."""
+def start(
+    name: str,
+    store: Path,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
+    root: Path = ROOT,
+) -> Server:
+    """Launch and wait until /health/ready answers 200; the wait is the cold start. `python` and `root` run another
+    environment (one without TensorFlow) or another checkout of the code (bench.cold_start)."""
     port = free_port()
     environment = {**os.environ, "ICH_MODEL_STORE": str(store), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    command = [sys.executable, "-m", "uvicorn", APPS[name], "--host", "127.0.0.1", "--port", str(port)]
+    command = [python, "-m", "uvicorn", APPS[name], "--host", "127.0.0.1", "--port", str(port)]
     log = open(log_dir / f"{name}-{port}.log", "w")  # noqa: SIM115 - the process writes to it until stopped
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     with httpx.Client(timeout=2) as client:
         while time.perf_counter() - started < READY_TIMEOUT_S:

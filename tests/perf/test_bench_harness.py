@@ -10,9 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
+from app.config import Settings
 from app.pipeline.series import assemble_series
 from bench import inputs, load, report
-from bench.__main__ import render, report_from
+from bench.__main__ import render, report_from, served_precision
 from bench.measure import CONCURRENCY, Run
 from bench.stats import percentile, spread
 
@@ -175,3 +176,17 @@ def test_saved_raw_figures_render_the_same_tables(tmp_path):
     path = tmp_path / "runs.json"
     path.write_text(json.dumps({"meta": META, "runs": [asdict(r) for r in runs]}))
     assert report_from(path) == render([synthetic_run(ours, 4.0) for ours in (40.0, 44.0)], META)
+
+
+@pytest.mark.parametrize(
+    ("options", "amx", "precision"),
+    [
+        ({}, True, "bf16-segmenter"),  # the default on AMX: the ResUNet alone in bf16
+        ({}, False, "fp32"),
+        ({"cpu_bf16_segmenter": False}, True, "fp32"),
+        ({"cpu_bf16": True}, True, "bf16"),
+        ({"cpu_bf16": True}, False, "fp32"),
+    ],
+)
+def test_the_bench_labels_the_service_with_the_precision_it_serves(tmp_path, options, amx, precision):
+    assert served_precision(Settings(model_store=tmp_path, **options), amx) == precision
