@@ -1,0 +1,74 @@
+"""python -m training.choose_scan_rule end to end: a tiny exported store, small atlas head volumes, the rule written
+into the classifier card and read back by serving's ScanRule.from_card."""
+
+import json
+import shutil
+
+import pytest
+
+from core.scan_decision import ScanRule
+from tests.training.fixtures.tiny_store import export_tiny_store
+from training.choose_scan_rule import main, segmenter_dir
+
+# Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
+SMALL = ["--matrix", "64", "--slice-mm", "5"]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    return export_tiny_store(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture
+def card(exported, tmp_path):
+    """The classifier card in a fresh copy of the store: the command writes into it."""
+    return shutil.copytree(exported, tmp_path / "store") / "ich_classifier" / "1" / "model_card.json"
+
+
+def test_the_chosen_rule_is_written_into_the_card_and_serving_reads_it(card, capsys):
+    before = json.loads(card.read_text())
+
+    main(["--store", str(card.parents[2]), "--version", "1", "--volumes", "4", "--seed", "77", *SMALL])
+
+    after = json.loads(card.read_text())
+    spec = after.pop("scan_rule")
+    assert after == before
+    rule = ScanRule.from_card({"scan_rule": spec})
+    assert (rule.min_run, rule.min_volume_ml) == (spec["min_run"], spec["min_volume_ml"])
+    assert rule.chosen_on == spec["chosen_on"]
+    assert "python -m training.choose_scan_rule --seed 77 --volumes 4" in spec["chosen_on"]
+    assert "(these 5.00-5.00 mm)" in spec["chosen_on"] and "segmenter ich_segmenter v1" in spec["chosen_on"]
+    assert spec["volumes"] == {"positive": 2, "negative": 2}
+    assert spec["threshold"] == before["threshold"] and spec["target_sensitivity"] == 0.95
+    for figures in (spec, spec["max_over_slices"]):
+        assert 0.0 <= figures["sensitivity"] <= 1.0 and 0.0 <= figures["specificity"] <= 1.0
+    summary = json.loads(capsys.readouterr().out.split("\nwarning:")[0])
+    assert summary["written"] is True and summary["scan_rule"] == spec
+
+
+def test_a_dry_run_leaves_the_card_as_it_was(card, capsys):
+    before = card.read_bytes()
+    main(["--store", str(card.parents[2]), "--version", "1", "--volumes", "2", "--dry-run", *SMALL])
+    assert card.read_bytes() == before
+    summary = json.loads(capsys.readouterr().out.split("\nwarning:")[0])
+    assert summary["written"] is False and summary["scan_rule"]["volumes"] == {"positive": 1, "negative": 1}
+
+
+@pytest.mark.parametrize("seed", ["1", "2", "3"])
+def test_training_seeds_are_refused(seed, capsys):
+    with pytest.raises(SystemExit):
+        main(["--version", "1", "--seed", seed])
+    assert f"--seed {seed} is a training phantom set's base seed; choose another" in capsys.readouterr().err
+
+
+def test_a_missing_version_fails_before_any_model_loads(tmp_path):
+    (tmp_path / "ich_classifier").mkdir()
+    with pytest.raises(SystemExit, match=r"error: .*ich_classifier/7 not found"):
+        main(["--store", str(tmp_path), "--version", "7"])
+
+
+def test_the_segmenter_is_the_same_version_when_present_else_the_newest(tmp_path):
+    for version in (1, 2, 5):
+        (tmp_path / "ich_segmenter" / str(version)).mkdir(parents=True)
+    assert segmenter_dir(tmp_path, "ich_segmenter", 2).name == "2"
+    assert segmenter_dir(tmp_path, "ich_segmenter", 4).name == "5"

@@ -1,0 +1,171 @@
+"""Choose the scan-level rule of a trained model version on whole atlas head volumes, and write it into that
+version's classifier card, where serving reads it (core.scan_decision.ScanRule.from_card).
+
+python -m training.choose_scan_rule --store model_store --version 4 [--volumes 24] [--seed 77] [--sensitivity 0.95]
+
+The volumes are scored the way the service answers (training.site_scoring: slice assessment, masks confined to the
+intracranial space, the card's calibration and threshold); the rule is the most specific one reaching the target
+sensitivity (training.scan_rule_choice), reported beside the old "maximum over slices" rule on the same volumes.
+"""
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from core.calibration import Calibration
+from training.atlas import HeadVolume, generate_volume
+from training.atlas.volume import THICKNESS_MM
+from training.calibrate_figures import scan_rule
+from training.datasets.records import SliceRecord
+from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
+from training.export import CARD_FILE
+from training.models.classifier import OUTPUT_NAMES
+from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
+from training.phantoms.generator import phantom_seeds
+from training.site_scoring import ScoredVolume, score_volume
+
+COMMAND = "python -m training.choose_scan_rule"
+# Training's phantom sets use base seeds 1, 2 and 3; any other base gives volumes drawn from disjoint seed streams.
+TRAINING_SEEDS = (TRAIN_SEED, VALIDATION_SEED, TEST_SEED)
+DEFAULT_SEED = 77
+DEFAULT_VOLUMES = 24
+DEFAULT_SENSITIVITY = 0.95
+MATRIX = 256  # a CT's usual 512 matrix is resized to the model's 256 anyway
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--version", type=int, required=True, help="the classifier version whose card gets the rule")
+    parser.add_argument("--classifier", default=CLASSIFIER, help="model name in the store")
+    parser.add_argument(
+        "--segmenter", default=SEGMENTER, help="model name (the same version if present, else the newest)"
+    )
+    parser.add_argument("--volumes", type=int, default=DEFAULT_VOLUMES, help="atlas head volumes, half with a bleed")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"base seed, not one of training's {TRAINING_SEEDS}"
+    )
+    parser.add_argument(
+        "--sensitivity", type=float, default=DEFAULT_SENSITIVITY, help="target volume-level sensitivity"
+    )
+    parser.add_argument("--matrix", type=int, default=MATRIX, help="pixels across each slice")
+    parser.add_argument("--slice-mm", type=float, help=f"one thickness for all (default: drawn in {THICKNESS_MM} mm)")
+    parser.add_argument("--dry-run", action="store_true", help="print the rule; leave the card as it is")
+    args = parser.parse_args(argv)
+    if args.seed in TRAINING_SEEDS:
+        parser.error(f"--seed {args.seed} is a training phantom set's base seed; choose another")
+    if args.volumes < 2:
+        parser.error(f"--volumes {args.volumes}: a rule needs at least one volume with a bleed and one without")
+    if not 0.0 < args.sensitivity <= 1.0:
+        parser.error(f"--sensitivity {args.sensitivity} must be in (0, 1]")
+    return args
+
+
+def volume_records(volume: HeadVolume, patient_id: str) -> list[SliceRecord]:
+    """A head volume as one patient's stack, slice 0 most inferior."""
+    return [
+        SliceRecord(
+            hu=volume.hu[i],
+            mask=volume.mask[i],
+            labels={name: bool(value) for name, value in zip(OUTPUT_NAMES, volume.labels[i])},
+            patient_id=patient_id,
+            slice_index=i,
+            spacing_mm=volume.spacing_mm,
+            extra=volume.extra,
+        )
+        for i in range(len(volume.hu))
+    ]
+
+
+def atlas_volumes(seed: int, count: int, matrix: int, slice_mm: float | None) -> Iterator[list[SliceRecord]]:
+    """Volume i depends only on (seed, i); even ones hold a bleed. One at a time, so a set is never all in memory."""
+    for index, volume_seed in enumerate(phantom_seeds(seed, count)):
+        volume = generate_volume(volume_seed, matrix=matrix, slice_mm=slice_mm, positive=index % 2 == 0)
+        yield volume_records(volume, f"atlas-volume-{seed}-{index:03d}")
+
+
+def segmenter_dir(store: Path, name: str, version: int) -> Path:
+    same = store / name / str(version)
+    return same if same.is_dir() else model_dir(store, name, None)
+
+
+def shared_context(*cards: dict) -> int:
+    contexts = {card.get("input", {}).get("context_slices", 0) for card in cards}
+    if len(contexts) > 1:
+        raise StoreError(f"the two models take different neighbouring slices ({sorted(contexts)}); pair them alike")
+    return contexts.pop()
+
+
+def describe(args: argparse.Namespace, volumes: list[ScoredVolume], thicknesses: list[float], segmenter: str) -> str:
+    positives = sum(v.label for v in volumes)
+    drawn = f"one thickness {args.slice_mm:g} mm" if args.slice_mm else f"thickness drawn in {THICKNESS_MM} mm"
+    return (
+        f"{COMMAND} --seed {args.seed} --volumes {args.volumes} --sensitivity {args.sensitivity:g}: "
+        f"{len(volumes)} atlas head volumes (training.atlas.generate_volume, seeds SeedSequence([{args.seed}, i]) "
+        f"for i < {args.volumes}; {positives} with a bleed, {len(volumes) - positives} without), "
+        f"{sum(len(v.raw) for v in volumes)} slices ({sum(int(v.assessed.sum()) for v in volumes)} assessed), "
+        f"{drawn} (these {min(thicknesses):.2f}-{max(thicknesses):.2f} mm), matrix {args.matrix}, segmenter {segmenter}"
+    )
+
+
+def score_volumes(args: argparse.Namespace, classifier: Path, segmenter: Path, mask_threshold: float, context: int):
+    classify, segment = load_saved_model(classifier), load_saved_model(segmenter)
+    volumes, thicknesses, started = [], [], time.monotonic()
+    for index, records in enumerate(atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm)):
+        volumes.append(score_volume(records, classify, segment, mask_threshold, context))
+        thicknesses.append(records[0].spacing_mm[2])
+        done = f"volume {index + 1}/{args.volumes}: {len(records)} slices of {thicknesses[-1]:.2f} mm"
+        print(f"{done}, {time.monotonic() - started:.0f} s so far", file=sys.stderr, flush=True)
+    return volumes, thicknesses
+
+
+def run(args: argparse.Namespace) -> dict:
+    # Cards are read before any model loads or volume is drawn, so a bad store fails in milliseconds.
+    classifier = model_dir(args.store, args.classifier, args.version)
+    card = read_card(classifier)
+    segmenter = segmenter_dir(args.store, args.segmenter, args.version)
+    segmenter_card = read_card(segmenter)
+    context = shared_context(card, segmenter_card)
+    calibration = Calibration.from_card(card)
+    started = time.monotonic()
+    volumes, thicknesses = score_volumes(args, classifier, segmenter, segmenter_card["threshold"], context)
+    segmenter_name = f"{args.segmenter} v{segmenter.name}"
+    rule, status = scan_rule(
+        volumes,
+        calibration.temperature if calibration else 1.0,
+        card["threshold"],
+        args.sensitivity,
+        describe(args, volumes, thicknesses, segmenter_name),
+    )
+    if rule is None:
+        raise ValueError(status)
+    if not args.dry_run:
+        card["scan_rule"] = rule
+        (classifier / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    return {
+        "card": str(classifier / CARD_FILE),
+        "written": not args.dry_run,
+        "seconds": round(time.monotonic() - started, 1),
+        "positive_volumes_bleeding_only_on_unassessed_slices": sum(
+            int(v.label and not (v.labels & v.assessed).any()) for v in volumes
+        ),
+        "scan_rule": rule,
+    }
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        summary = run(args)
+    except (StoreError, ValueError) as e:
+        sys.exit(f"error: {e}")
+    print(json.dumps(summary, indent=1))
+    if not summary["scan_rule"]["met_target"]:
+        print(f"warning: no rule reached sensitivity {args.sensitivity:g}; the most sensitive one was chosen")
+
+
+if __name__ == "__main__":
+    main()
