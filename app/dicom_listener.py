@@ -32,8 +32,7 @@ def handle_store(event, store: JobStore, quiet_s: float) -> int:
     try:
         ds = event.dataset
         uids = InstanceUids(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID, sop_class)
-        job_id = store.receiving_job(uids.study, quiet_s)
-        store.add_instance(job_id, uids, event.encoded_dataset())
+        store.receive_dimse(uids, event.encoded_dataset(), quiet_s)
     except Exception:  # a disk or database failure: the sender may retry this instance later
         log.exception("C-STORE: could not keep an instance")
         metrics.REJECTED.labels("dimse", "store_failed").inc()

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from app.integration.claims import claim
@@ -70,40 +71,60 @@ class JobStore:
             session.commit()
             return job.id
 
-    def receiving_job(self, study_uid: str, quiet_s: float) -> int:
-        """C-STORE: the study's job still receiving, or a new one; complete once quiet for `quiet_s`."""
-        ready = utcnow() + timedelta(seconds=quiet_s)
+    def receive_dimse(self, uids: InstanceUids, data: bytes, quiet_s: float) -> int:
+        """C-STORE: into the study's job still receiving (or a new one), complete once quiet for `quiet_s`."""
+        for _ in range(3):  # a worker may take the job between finding it and adding to it: then a new job
+            ready = utcnow() + timedelta(seconds=quiet_s)
+            job_id = self._receiving_job(uids.study, ready)
+            if self.add_instance(job_id, uids, data, ready):
+                return job_id
+        raise RuntimeError("the study's job was taken by a worker three times while receiving")
+
+    def _receiving_job(self, study_uid: str, ready: datetime) -> int:
         with self.sessions() as session:
-            job = session.scalars(
-                select(Job).where(Job.study_uid == study_uid, Job.status == "receiving").order_by(Job.id).limit(1)
-            ).first()
-            if job is None:
-                job = Job(study_uid=study_uid, source="dimse", status="receiving", ready_at=ready)
-                session.add(job)
-            else:
-                job.ready_at = job.updated_at = ready
+            query = select(Job.id).where(Job.study_uid == study_uid, Job.status == "receiving").order_by(Job.id)
+            if (job_id := session.scalars(query.limit(1)).first()) is not None:
+                return job_id
+            job = Job(study_uid=study_uid, source="dimse", status="receiving", ready_at=ready)
+            session.add(job)
             session.commit()
             return job.id
 
-    def add_instance(self, job_id: int, uids: InstanceUids, data: bytes) -> None:
-        """Spool the file, then record it; the same SOP instance sent twice to one job is kept once."""
+    def add_instance(self, job_id: int, uids: InstanceUids, data: bytes, ready: datetime | None = None) -> bool:
+        """Spool the file, then record it; the same SOP instance sent twice to one job is kept once.
+
+        With `ready` (C-STORE), only while the job is still receiving, and its completion moves to `ready` in the
+        same transaction; False when a worker took the job meanwhile (nothing is kept).
+        """
+        with self.sessions() as session:
+            query = select(Instance.id).where(Instance.job_id == job_id, Instance.sop_uid == uids.sop)
+            if session.scalars(query).first() is not None:
+                return True
         # Named by a hash of the UID: a path in an error message or a listing names no instance.
         path = self.spool / str(job_id) / f"{hashlib.sha256(uids.sop.encode()).hexdigest()[:32]}.dcm"
         _write(path, data)
         with self.sessions() as session:
-            exists = session.scalars(select(Instance.id).where(Instance.job_id == job_id, Instance.sop_uid == uids.sop))
-            if exists.first() is None:
-                session.add(
-                    Instance(
-                        job_id=job_id,
-                        study_uid=uids.study,
-                        series_uid=uids.series,
-                        sop_uid=uids.sop,
-                        sop_class_uid=uids.sop_class,
-                        path=str(path),
-                    )
+            if ready is not None:
+                still = update(Job).where(Job.id == job_id, Job.status == "receiving")
+                if session.execute(still.values(ready_at=ready, updated_at=utcnow())).rowcount != 1:
+                    session.rollback()
+                    path.unlink(missing_ok=True)
+                    return False
+            session.add(
+                Instance(
+                    job_id=job_id,
+                    study_uid=uids.study,
+                    series_uid=uids.series,
+                    sop_uid=uids.sop,
+                    sop_class_uid=uids.sop_class,
+                    path=str(path),
                 )
-            session.commit()
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # the same instance arrived twice at once, on two associations
+                session.rollback()
+            return True
 
     def queue(self, job_id: int, instances: int) -> None:
         with self.sessions() as session:

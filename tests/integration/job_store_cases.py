@@ -78,3 +78,18 @@ def purge_removes_spooled_files_of_finished_jobs(store: JobStore, spool: Path) -
     assert not (spool / str(job_id)).exists()
     assert all(i.path is None for i in store.instances(job_id))
     assert store.events(job_id)[-1].event == "purged"
+
+
+def an_instance_after_the_claim_starts_a_new_job(store: JobStore) -> None:
+    def uids(index: int) -> InstanceUids:
+        return InstanceUids("1.2.840.2", "1.2.840.2.1", f"1.2.840.2.1.{index}", "1.2.840.10008.5.1.4.1.1.2")
+
+    first = store.receive_dimse(uids(0), b"DICM-ish", quiet_s=0)
+    assert store.receive_dimse(uids(0), b"DICM-ish", quiet_s=0) == first  # sent twice: kept once
+    assert store.claim_job("a", 60).id == first
+    assert store.add_instance(first, uids(1), b"DICM-ish", utcnow()) is False  # the job is no longer receiving
+    second = store.receive_dimse(uids(1), b"DICM-ish", quiet_s=60)
+    assert second != first
+    assert [i.sop_uid for i in store.instances(first)] == [uids(0).sop]
+    assert [i.sop_uid for i in store.instances(second)] == [uids(1).sop]
+    assert len(list((store.spool / str(first)).iterdir())) == 1  # the refused file was not left behind

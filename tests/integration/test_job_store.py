@@ -25,6 +25,10 @@ def test_one_claim_per_job(store):
     cases.one_claim_per_job(store)
 
 
+def test_an_instance_after_the_claim_starts_a_new_job(store):
+    cases.an_instance_after_the_claim_starts_a_new_job(store)
+
+
 def test_a_lapsed_lease_is_taken_over(store):
     cases.a_lapsed_lease_is_taken_over_and_the_old_worker_cannot_finish(store)
 
