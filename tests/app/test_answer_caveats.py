@@ -178,3 +178,11 @@ def test_the_overlay_says_when_the_models_disagree(settings, client):
         disagreeing = overlay_white_text_rows(strict, second_line)
     agreeing = overlay_white_text_rows(client, second_line)  # at most the caption's descenders
     assert disagreeing > 30 and disagreeing > 10 * agreeing
+
+
+def test_the_mask_endpoint_says_assessed_and_warnings_in_headers(client):
+    no_skull = png(np.full((HEIGHT, WIDTH), 96, np.uint8))
+    headers = client.post("/v1/predict/mask", files={"image": ("s.png", no_skull)}).headers
+    assert headers["X-ICH-Assessed"] == "false" and headers["X-ICH-Warnings"] == "not_head_slice, not_brain_window"
+    headers = client.post("/v1/predict/mask", files={"image": ("s.png", png(brain_window_slice()))}).headers
+    assert headers["X-ICH-Assessed"] == "true" and headers["X-ICH-Warnings"] == "none"

@@ -12,6 +12,7 @@ from app.serving.store import resolve
 from core.dice import dice_score
 from core.model_input import to_model_input
 from core.resize import resize_mask
+from core.slice_assessment import assess_slice
 from tests.e2e.conftest import SHIPPED_STORE
 from tests.e2e.phantom_files import brain_window_png, decoded_mask, hu_png, mask_png, predict
 from training.metrics import roc_auc
@@ -76,13 +77,14 @@ def test_hu_and_brain_window_png_get_about_the_same_answer(base_url, fresh_phant
 def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantoms):
     phantom = next(p for p in fresh_phantoms if p.positive)
     body = predict(base_url, hu_png(phantom.hu))
-    hu = np.round(phantom.hu)  # what the 16-bit PNG carries
-    batch = to_model_input(np.clip(hu, -1024, 65535 - 1024))[None]
+    hu = np.clip(np.round(phantom.hu), -1024, 65535 - 1024).astype(np.float32)  # what the 16-bit PNG carries
+    batch = to_model_input(hu)[None]
     # The versions the service serves: the highest in the store.
     classifier = tf.saved_model.load(str(resolve(SHIPPED_STORE, "ich_classifier").path))
     segmenter = tf.saved_model.load(str(resolve(SHIPPED_STORE, "ich_segmenter").path))
     assert body["probability"] == pytest.approx(float(classifier.serve(batch).numpy()[0, 0]), abs=1e-5)
-    offline_mask = resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape)
+    # The service confines masks to the intracranial space with the same core function.
+    offline_mask = assess_slice(hu, None).confine(resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape))
     assert (decoded_mask(body) != offline_mask).sum() == 0
 
 
