@@ -40,6 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="also run the CI subset and write both into the served models' cards; copy the pictures to docs/realct",
     )
+    parser.add_argument("--render", type=Path, metavar="REPORT", help="only print the summary of a report.json")
     return parser.parse_args(argv)
 
 
@@ -78,6 +79,9 @@ def write_outputs(result, out: Path, scan) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.render:
+        print(summary_markdown(json.loads(args.render.read_text())))
+        return 0
     command = " ".join(["python -m bench.realct", *(argv if argv is not None else sys.argv[1:])])
     forms = tuple(FORMS_BY_NAME[name] for name in args.forms.split(","))
     source = args.scan or default_scan()

@@ -35,6 +35,8 @@ def normal_table(normal: dict) -> list[str]:
         "all masks mL",
         "slices with mask",
         "slices with component > 10 mm²",
+        "not assessed",
+        "warnings",
     ]
     rows = [
         [
@@ -46,6 +48,8 @@ def normal_table(normal: dict) -> list[str]:
             _f(f["all_masks_ml"], 2),
             str(f["slices_with_mask"]),
             f"{f['slices_with_component_over_10mm2']} ({f['share_with_component_over_10mm2']:.0%})",
+            str(f["not_assessed_slices"]),
+            ", ".join(f["warnings"]) or "-",
         ]
         for f in normal.values()
     ]
