@@ -1,5 +1,5 @@
 """Does a slice hold enough brain for the models to answer? Vertex caps, levels through the skull base and below,
-and images with no skull ring are "not assessed": their answers are shown but never count as positive.
+and images with no skull ring are "not assessed": their answers never count as positive, nor their masks as bleed.
 
 The thresholds come from what the shipped models were trained on: phantom slices whose intracranial
 cross-section is never under ~95 cm² and never under 60% of the head's (levels 0.05-0.95 of
