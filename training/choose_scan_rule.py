@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.calibration import Calibration
+from core.calibration import Calibration, apply_temperature
+from core.scan_decision import decide
 from training.atlas import HeadVolume, generate_volume
 from training.atlas.volume import THICKNESS_MM
 from training.calibrate_figures import scan_rule
@@ -25,6 +26,7 @@ from training.export import CARD_FILE
 from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
 from training.phantoms.generator import phantom_seeds
+from training.scan_rule_choice import MAX_OVER_SLICES
 from training.site_scoring import ScoredVolume, score_volume
 
 COMMAND = "python -m training.choose_scan_rule"
@@ -54,6 +56,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--matrix", type=int, default=MATRIX, help="pixels across each slice")
     parser.add_argument("--slice-mm", type=float, help=f"one thickness for all (default: drawn in {THICKNESS_MM} mm)")
     parser.add_argument("--dry-run", action="store_true", help="print the rule; leave the card as it is")
+    parser.add_argument("--report", type=Path, help="also write each volume's scan answer under the old rule here")
     args = parser.parse_args(argv)
     if args.seed in TRAINING_SEEDS:
         parser.error(f"--seed {args.seed} is a training phantom set's base seed; choose another")
@@ -111,6 +114,29 @@ def describe(args: argparse.Namespace, volumes: list[ScoredVolume], thicknesses:
     )
 
 
+def volume_rows(volumes: list[ScoredVolume], thicknesses: list[float], temperature: float, threshold: float):
+    """Why each volume is called what it is: its flagged run and predicted volume, per volume."""
+    rows = []
+    for volume, thickness in zip(volumes, thicknesses):
+        served = apply_temperature(volume.raw, temperature)
+        answer = decide(served, volume.assessed, volume.volume_ml, threshold, MAX_OVER_SLICES)
+        rows.append(
+            {
+                "patient_id": volume.patient_id,
+                "bleed": volume.label,
+                "bleed_on_assessed_slices": bool((volume.labels & volume.assessed).any()),
+                "slice_mm": round(thickness, 2),
+                "slices": len(volume.raw),
+                "assessed": answer.assessed_slices,
+                "flagged": len(answer.flagged_slices),
+                "longest_run": answer.longest_run,
+                "volume_ml": None if answer.volume_ml is None else round(answer.volume_ml, 2),
+                "max_probability": round(answer.probability, 4),
+            }
+        )
+    return rows
+
+
 def score_volumes(args: argparse.Namespace, classifier: Path, segmenter: Path, mask_threshold: float, context: int):
     classify, segment = load_saved_model(classifier), load_saved_model(segmenter)
     volumes, thicknesses, started = [], [], time.monotonic()
@@ -133,15 +159,19 @@ def run(args: argparse.Namespace) -> dict:
     started = time.monotonic()
     volumes, thicknesses = score_volumes(args, classifier, segmenter, segmenter_card["threshold"], context)
     segmenter_name = f"{args.segmenter} v{segmenter.name}"
+    temperature = calibration.temperature if calibration else 1.0
     rule, status = scan_rule(
         volumes,
-        calibration.temperature if calibration else 1.0,
+        temperature,
         card["threshold"],
         args.sensitivity,
         describe(args, volumes, thicknesses, segmenter_name),
     )
     if rule is None:
         raise ValueError(status)
+    if args.report:
+        rows = volume_rows(volumes, thicknesses, temperature, card["threshold"])
+        args.report.write_text(json.dumps({"scan_rule": rule, "volumes": rows}, indent=1) + "\n")
     if not args.dry_run:
         card["scan_rule"] = rule
         (classifier / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")

@@ -46,12 +46,31 @@ def test_the_chosen_rule_is_written_into_the_card_and_serving_reads_it(card, cap
     assert summary["written"] is True and summary["scan_rule"] == spec
 
 
-def test_a_dry_run_leaves_the_card_as_it_was(card, capsys):
+def test_a_dry_run_leaves_the_card_as_it_was_and_reports_each_volume(card, tmp_path, capsys):
     before = card.read_bytes()
-    main(["--store", str(card.parents[2]), "--version", "1", "--volumes", "2", "--dry-run", *SMALL])
+    report = tmp_path / "volumes.json"
+    main(
+        [
+            "--store",
+            str(card.parents[2]),
+            "--version",
+            "1",
+            "--volumes",
+            "2",
+            "--dry-run",
+            "--report",
+            str(report),
+            *SMALL,
+        ]
+    )
     assert card.read_bytes() == before
     summary = json.loads(capsys.readouterr().out.split("\nwarning:")[0])
     assert summary["written"] is False and summary["scan_rule"]["volumes"] == {"positive": 1, "negative": 1}
+    rows = json.loads(report.read_text())["volumes"]
+    assert [row["bleed"] for row in rows] == [True, False]
+    for row in rows:
+        assert row["slice_mm"] == 5.0 and row["flagged"] <= row["assessed"] <= row["slices"]
+        assert row["longest_run"] <= row["flagged"] and row["volume_ml"] >= 0.0
 
 
 @pytest.mark.parametrize("seed", ["1", "2", "3"])
