@@ -6,7 +6,7 @@
 #
 # Usage (as root, from anywhere):  [ICH_TARGET=gpu] deploy/build_and_smoke.sh [base|build|smoke|all]   (default: all)
 # Needs: debootstrap, podman, curl (apt-get install debootstrap podman curl), network to Debian and PyPI for the
-# base and build steps. Slow: the build installs TensorFlow; run it outside CI.
+# base and build steps. Slow (the gpu build installs TensorFlow and CUDA); run it outside CI.
 # Settings (environment): ICH_TARGET (cpu|gpu), ICH_WORK (scratch dir), DEBIAN_MIRROR, SMOKE_PORT, SMOKE_TIMEOUT (s),
 # PODMAN_OPTS.
 set -euo pipefail
@@ -122,6 +122,8 @@ smoke_in_chroot() {
     curl -sf "$base/v1/models" >/dev/null || die "/v1/models failed"
     # On a CPU either image must run the models through OpenVINO (ICH_ENGINE=auto), or it silently serves slower.
     curl -sf "$base/v1/info" | grep -q '"engine":"openvino"' || die "/v1/info does not report the OpenVINO engine"
+    # ... and without importing TensorFlow (the CPU image does not even contain it).
+    curl -sf "$base/v1/info" | grep -q '"tensorflow":"not loaded"' || die "/v1/info says TensorFlow was loaded"
     # The image's HEALTHCHECK command itself, as the container runtime would run it.
     chroot --userspec="$user" "$root" /usr/bin/env -i "${env[@]}" "${health[@]}" || die "HEALTHCHECK command failed"
     # One real prediction on a uniform brain-window PNG made with the image's own OpenCV.
