@@ -1,8 +1,9 @@
 """The CPU inference engine: the same SavedModel, compiled by OpenVINO for this CPU.
 
-OpenVINO reads the SavedModel that TensorFlow would load (no second model file to keep in step) and runs it fp32
-with fused kernels that keep every activation in one channels-last layout: 1.4x TensorFlow's forward speed on this
-machine, with outputs equal to 2e-6 (docs/performance.md; tests/perf/test_engine_equivalence.py).
+OpenVINO reads the SavedModel that TensorFlow would load (no second model file to keep in step, and no TensorFlow
+import: its own TensorFlow frontend parses the files) and runs it with fused kernels that keep every activation in one
+channels-last layout: 1.4x TensorFlow's forward speed in fp32, with outputs equal to 2e-6 (docs/performance.md;
+tests/perf/test_engine_equivalence.py).
 """
 
 import threading
@@ -13,7 +14,8 @@ import numpy as np
 from app.serving.runtime import Predict
 from app.serving.store import ModelVersion
 
-# fp32 unless asked: OpenVINO would otherwise pick bf16 on AMX CPUs, which fails the equivalence check.
+# Always set: left to itself OpenVINO would run both models in bf16 on AMX CPUs, which fails the equivalence check
+# for the classifier; the loader asks bf16 only for the models that pass it (loading.bf16_models).
 PRECISIONS = {False: "f32", True: "bf16"}
 
 
