@@ -22,7 +22,8 @@ class LoadedModels:
     segmenter_version: ModelVersion
     engine: str = "tensorflow"  # or "openvino"
     precisions: dict[str, str] = field(default_factory=lambda: {"classifier": "fp32", "segmenter": "fp32"})
-    runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})  # the engine and device set-up, for /v1/info
+    # The engine and device set-up the loader applied, for /v1/info.
+    runtime_info: dict = field(default_factory=lambda: {"device": "unknown"})
 
     @property
     def versions(self) -> tuple[ModelVersion, ModelVersion]:
