@@ -6,6 +6,7 @@ import tarfile
 
 import numpy as np
 
+import bench.realct.__main__ as cli
 from bench.realct.fetch_debian import read_project, write_volume
 from bench.realct.scan_input import read_scan
 
@@ -33,3 +34,11 @@ def test_the_project_becomes_a_volume_with_anterior_at_the_top(tmp_path):
     np.testing.assert_array_equal(scan.hu, hu.astype(np.float32))
     np.testing.assert_allclose([*scan.spacing_mm, scan.slice_spacing_mm], [0.9, 0.9, 1.5], rtol=1e-6)
     assert (tmp_path / "out" / "NOTICE").read_text().startswith("CT 0051")
+
+
+def test_without_shared_the_bench_fetches_debians_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "SHARED_SCAN", tmp_path / "absent")
+    monkeypatch.setattr(cli, "fetch", lambda: tmp_path / "fetched.nii.gz")
+    assert cli.default_scan() == tmp_path / "fetched.nii.gz"
+    monkeypatch.setattr(cli, "SHARED_SCAN", tmp_path)
+    assert cli.default_scan() == tmp_path
