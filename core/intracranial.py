@@ -21,20 +21,34 @@ SATURATED_BONE_HU = BRAIN.high - 1.0
 EXPORT_CEILING_SLACK_HU = 0.5
 # Skin, fat and brain are all above this; air and the thin foam/plastic of head holders mostly below.
 HEAD_HU = -300.0
-# Air in sinuses and mastoid cells is far below this; brain, CSF and blood are above it.
-SOFT_TISSUE_HU = -100.0
-# Gaps in the bone ring are closed before filling: foramina at the skull base, sutures, thin
-# temporal squama, the tangential cut through a vertex cap. The smallest closing that seals the
-# ring is used, since bigger ones also seal the orbits and nasal cavity onto the brain.
-GAP_CLOSE_MM_STEPS = (4.0, 8.0, 16.0)
-# A closing is taken as sealing once its enclosed space is at least this share of the largest
-# enclosed space any step finds; a leaking ring encloses almost nothing.
-SEALED_SHARE = 0.6
+# Air in sinuses and mastoid cells and the fat of the orbits and scalp (-100..-60 HU) are below this;
+# brain, CSF and blood are above it, even where beam hardening by the petrous bones darkens it to ~-50 HU.
+SOFT_TISSUE_HU = -60.0
+# Through the skull base and posterior fossa the bone ring is open (foramen magnum, foramina, sinuses,
+# orbits, thin temporal squama partial-volumed in thick slabs), so the space is found by enclosure rather
+# than by filling a ring: rays are cast from each soft-tissue pixel in this many directions, and the pixel
+# is inside the skull when bone stops at least ENCLOSED_SHARE of them before they leave the head.
+# Scalp, face, neck and orbit contents see the air on over a quarter of their horizon; brain at most
+# through a foramen or a partial-volumed squama, a few directions.
+RAY_DIRECTIONS = 16
+ENCLOSED_SHARE = 0.75
+# Brain beside a wide opening (the anterior fossa over the ethmoid and orbits, which phantoms and thick
+# slabs show as fat-dense rather than bone) is stopped by bone on only about half its rays; it is kept
+# when joined through soft tissue to enclosed brain. Scalp stays under half: the skull hides one side.
+JOINED_SHARE = 0.55
+# Bone this close to the head's outline is a head holder pressed to the skin or a thin facial bone,
+# never skull (scalp is thicker); it stops no ray, so the scalp between holder and skull stays open.
+SKIN_BONE_MM = 4.0
+# On the ray grid, soft tissue joined to the brain only through a neck narrower than this (foramina, the
+# optic canals, the gap between clivus and petrous apex) is cut off before the pieces are counted.
+COARSE_OPEN_MM = 6.0
 # Thin bridges through the skull base (optic canals, foramina) are cut by an opening this wide,
 # so the orbits and nasal cavity do not join the brain.
 BRIDGE_OPEN_MM = 2.0
-# The skull is found on a grid this coarse (pixels are pooled), which keeps it to a few ms on 512².
+# The head is measured on a grid this coarse (pixels are pooled), which keeps it to a few ms on 512².
 WORK_PIXEL_MM = 1.0
+# Rays are cast on a coarser grid still; the mask's edge is then refined at full resolution up to bone.
+RAY_PIXEL_MM = 2.0
 # Without a pixel spacing, a slice is taken to span the typical head-CT field of view.
 TYPICAL_HEAD_FOV_MM = 240.0
 # An adult head's front-to-back length, and how much of the frame a head fills once an export was
@@ -130,27 +144,57 @@ def _geodesic_dilate(seed: np.ndarray, allowed: np.ndarray, steps: int) -> np.nd
     return grown.astype(bool)
 
 
-def _sealed_interior(bone: np.ndarray, pixel_mm: float) -> np.ndarray:
-    """The largest space the bone encloses once its gaps are closed, grown back to the bone's own edge."""
-    candidates = []
-    for gap_mm in GAP_CLOSE_MM_STEPS:
-        closed = cv2.morphologyEx(bone.astype(np.uint8), cv2.MORPH_CLOSE, _disc(_mm_to_px(gap_mm, pixel_mm)))
-        closed = closed.astype(bool)
-        skull = fill_holes(closed)
-        candidates.append((gap_mm, skull, _largest_component(skull & ~closed)))
-    biggest = max(int(hole.sum()) for _, _, hole in candidates)
-    if biggest == 0:
-        return np.zeros(bone.shape, dtype=bool)
-    gap_mm, skull, hole = next(c for c in candidates if c[2].sum() >= SEALED_SHARE * biggest)
-    # The closing thickened the bone inwards at inlets; win that back, but only up to real bone.
-    return _geodesic_dilate(hole, skull & ~bone, int(np.ceil(_mm_to_px(gap_mm, pixel_mm) / 2)))
+def _bone_first_counts(bone: np.ndarray, outside: np.ndarray, angle_deg: float) -> np.ndarray:
+    """uint8 (H, W): of the two rays along `angle_deg`, how many meet bone before the outside of the head.
+
+    The grid is rotated so the rays run along rows; along each row the nearest bone and nearest outside
+    pixel on either side are running maxima/minima of their column indices.
+    """
+    h, w = bone.shape
+    side = int(np.ceil(np.hypot(h, w))) + 2
+    rotation = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
+    rotation[:, 2] += ((side - w) / 2, (side - h) / 2)
+    # Linear sampling spreads bone by a pixel, so a thin ring cannot leak between rotated samples.
+    turned_bone = cv2.warpAffine(bone.astype(np.float32), rotation, (side, side), flags=cv2.INTER_LINEAR) > 0.01
+    turned_out = (
+        cv2.warpAffine(outside.astype(np.float32), rotation, (side, side), flags=cv2.INTER_LINEAR, borderValue=1) > 0.5
+    )
+    columns = np.arange(side, dtype=np.int32)
+    before = [np.maximum.accumulate(np.where(m, columns, -1), axis=1) for m in (turned_bone, turned_out)]
+    after = [
+        np.minimum.accumulate(np.where(m, columns, side)[:, ::-1], axis=1)[:, ::-1] for m in (turned_bone, turned_out)
+    ]
+    counts = (before[0] > before[1]).astype(np.uint8) + (after[0] < after[1]).astype(np.uint8)
+    return cv2.warpAffine(counts, rotation, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+
+
+def bone_share_of_rays(bone: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """float32 (H, W): the share of RAY_DIRECTIONS rays from each pixel that meet bone before leaving the head."""
+    outside = ~head
+    counts = np.zeros(bone.shape, np.uint8)
+    for angle in np.arange(RAY_DIRECTIONS // 2) * 360.0 / RAY_DIRECTIONS:
+        counts += _bone_first_counts(bone, outside, float(angle))
+    return counts.astype(np.float32) / RAY_DIRECTIONS
+
+
+def _enclosed_piece(joined: np.ndarray, enclosed: np.ndarray) -> np.ndarray:
+    """The largest piece of `joined` holding enclosed pixels. Smaller ones are muscles of the face walled in
+    by the mandible and maxilla, mastoid cells or sinus recesses; on atlas heads no brain lies apart from it."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined.astype(np.uint8), connectivity=4)
+    seeded = np.zeros(count, bool)
+    seeded[np.unique(labels[enclosed & joined])] = True
+    seeded[0] = False
+    areas = np.where(seeded, stats[:, cv2.CC_STAT_AREA], 0)
+    if areas.max() == 0:
+        return np.zeros(joined.shape, dtype=bool)
+    return labels == int(np.argmax(areas))
 
 
 def _air(hu: np.ndarray, bone: np.ndarray, export: bool, pixel_mm: float) -> np.ndarray:
-    """Air (sinuses, mastoid cells). An export clips air and CSF alike to the window floor; there only
+    """Air (sinuses, mastoid cells) and fat. An export clips air and CSF alike to the window floor; there only
     floor-valued blobs wider than BRIDGE_OPEN_MM that touch bone count, which sinuses do and ventricles don't."""
     if not export:
-        return hu <= SOFT_TISSUE_HU
+        return hu < SOFT_TISSUE_HU
     floor = (hu <= BRAIN.low + 0.5).astype(np.uint8)
     blobs = cv2.morphologyEx(floor, cv2.MORPH_OPEN, _disc(_mm_to_px(BRIDGE_OPEN_MM, pixel_mm)))
     _, labels = cv2.connectedComponents(blobs, connectivity=8)
@@ -172,14 +216,14 @@ def _pool(image: np.ndarray, factor: int) -> np.ndarray:
 def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = None) -> np.ndarray:
     """bool (H, W): inside the skull, minus bone (and minus air when the HU can show air).
 
-    Bone inside the head is closed over small gaps, its holes filled, and the largest hole kept.
-    Empty when no skull ring can be found. `spacing_mm` sizes the gap closing; without it the
-    pixel size is estimated from the head (estimate_spacing_mm).
+    Soft tissue walled in by bone (bone_share_of_rays) on a ~2 mm grid, bridges opened, the largest
+    enclosed piece kept with its holes filled, then refined up to the bone at full resolution. Empty when the head
+    holds no bone. `spacing_mm` sizes the grid; without it the pixel size is estimated from the head.
     """
     hu = np.asarray(hu, dtype=np.float32)
     export = is_brain_window_export(hu)
     pixel_mm = float(np.mean(spacing_mm)) if spacing_mm is not None else estimate_spacing_mm(hu)
-    factor = max(1, int(WORK_PIXEL_MM / pixel_mm))
+    factor = max(1, int(RAY_PIXEL_MM / pixel_mm))
     bone = bone_mask(hu)
     allowed = ~bone & ~_air(hu, bone, export, pixel_mm)
     coarse_hu, coarse_mm = _pool(hu, factor), pixel_mm * factor
@@ -187,13 +231,18 @@ def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = N
     coarse_bone = _pool(bone, factor) & head
     if not coarse_bone.any():
         return np.zeros(hu.shape, dtype=bool)
-    inside = _sealed_interior(coarse_bone, coarse_mm) & head & _pool(allowed, factor)
-    opened = cv2.morphologyEx(inside.astype(np.uint8), cv2.MORPH_OPEN, _disc(_mm_to_px(BRIDGE_OPEN_MM, coarse_mm)))
-    coarse = _largest_component(opened.astype(bool)).astype(np.uint8)
+    depth_mm = cv2.distanceTransform(head.astype(np.uint8), cv2.DIST_L2, 3) * coarse_mm
+    share = bone_share_of_rays(coarse_bone & (depth_mm > SKIN_BONE_MM), head)
+    soft = ~coarse_bone & _pool(allowed, factor)
+    opened = cv2.morphologyEx(
+        (soft & (share >= JOINED_SHARE)).astype(np.uint8), cv2.MORPH_OPEN, _disc(_mm_to_px(COARSE_OPEN_MM, coarse_mm))
+    )
+    piece = _enclosed_piece(opened.astype(bool), share >= ENCLOSED_SHARE)
+    coarse = (fill_holes(piece) & ~coarse_bone).astype(np.uint8)
     full = np.zeros(hu.shape, dtype=np.uint8)
     size = (coarse.shape[1] * factor, coarse.shape[0] * factor)
     full[: size[1], : size[0]] = cv2.resize(coarse, size, interpolation=cv2.INTER_NEAREST)
-    # Pooling kept any pixel touching bone out; grow back over those mixed pixels at full resolution.
+    # Pooling kept any block touching bone out; grow back over those mixed pixels at full resolution.
     return _geodesic_dilate(full.astype(bool) & allowed, allowed, factor)
 
 

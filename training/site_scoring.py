@@ -11,7 +11,7 @@ import numpy as np
 
 from core.model_input import slice_with_context, to_model_input
 from core.resize import resize_image
-from core.slice_assessment import assess_slice
+from core.slice_assessment import AssessmentLimits, assess_slice
 from training.datasets.records import SliceRecord
 from training.evaluate import Predict, predict_in_batches
 from training.reporting.evaluation import by_patient
@@ -49,13 +49,18 @@ def slice_volume_ml(record: SliceRecord, probability: np.ndarray, mask_threshold
 
 
 def score_volume(
-    records: list[SliceRecord], classify: Predict, segment: Predict, mask_threshold: float, context: int = 0
+    records: list[SliceRecord],
+    classify: Predict,
+    segment: Predict,
+    mask_threshold: float,
+    context: int = 0,
+    limits: AssessmentLimits = AssessmentLimits(),
 ) -> ScoredVolume:
     records = sorted(records, key=lambda r: r.slice_index)
     inputs = model_inputs(records, context)
     raw = predict_in_batches(classify, inputs)[:, 0].astype(np.float64)
     probabilities = predict_in_batches(segment, inputs)[..., 0]
-    assessments = [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None) for r in records]
+    assessments = [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None, limits) for r in records]
     volumes = [slice_volume_ml(r, p, mask_threshold, a) for r, p, a in zip(records, probabilities, assessments)]
     return ScoredVolume(
         records[0].patient_id,
@@ -67,7 +72,12 @@ def score_volume(
 
 
 def score_site(
-    records: Iterable[SliceRecord], classify: Predict, segment: Predict, mask_threshold: float, context: int = 0
+    records: Iterable[SliceRecord],
+    classify: Predict,
+    segment: Predict,
+    mask_threshold: float,
+    context: int = 0,
+    limits: AssessmentLimits = AssessmentLimits(),
 ) -> list[ScoredVolume]:
-    """Patient by patient, so a site's data are never all held at once."""
-    return [score_volume(group, classify, segment, mask_threshold, context) for group in by_patient(records)]
+    """Patient by patient, so a site's data are never all held at once. `limits`: the card's slice assessment."""
+    return [score_volume(group, classify, segment, mask_threshold, context, limits) for group in by_patient(records)]

@@ -85,7 +85,7 @@ def predict_slice(
     with timer.stage("segment"):
         mask_probability = np.asarray(models.segmenter(batch))[0, ..., 0]
     with timer.stage("postprocess"):
-        assessment = assess_slice(decoded.hu, decoded.spacing_mm)
+        assessment = assess_slice(decoded.hu, decoded.spacing_mm, policy.limits)
         mask = assessment.confine(resize_mask(mask_probability, decoded.hu.shape))
         if not assessment.assessed:
             mask[:] = False

@@ -18,7 +18,7 @@ from core.dice import dice_score
 from core.model_input import stack_slice_input
 from core.resize import resize_mask
 from core.scan_decision import ScanDecision, ScanRule, decide
-from core.slice_assessment import assess_slice
+from core.slice_assessment import AssessmentLimits, assess_slice
 
 MM3_PER_ML = 1000.0
 
@@ -77,11 +77,13 @@ def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.n
     return np.concatenate(probabilities), np.stack(masks), timings
 
 
-def postprocess(hu, probabilities, masks, spacing_mm, threshold: float) -> list[SliceChecks]:
+def postprocess(
+    hu, probabilities, masks, spacing_mm, threshold: float, limits: AssessmentLimits = AssessmentLimits()
+) -> list[SliceChecks]:
     """Assess each slice, confine its mask in place (blank when not assessed), check its answer."""
     checks = []
     for index, slice_hu in enumerate(hu):
-        assessment = assess_slice(slice_hu, spacing_mm)
+        assessment = assess_slice(slice_hu, spacing_mm, limits)
         masks[index] = assessment.confine(masks[index]) if assessment.assessed else False
         area = int(masks[index].sum())
         checks.append(check_slice(slice_hu, assessment, "hu", float(probabilities[index, 0]), threshold, area))
@@ -105,7 +107,7 @@ def predict_volume(
     timer = StageTimer()
     with timer.stage("assess"):
         probabilities = calibrate(raw, policy.calibration)
-        checks = postprocess(hu, probabilities, masks, spacing_mm, threshold)
+        checks = postprocess(hu, probabilities, masks, spacing_mm, threshold, policy.limits)
     with timer.stage("measure"):
         volumes = slice_volumes_ml(masks, spacing_mm, slab_mm)
         assessed = [c.assessment.assessed for c in checks]

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from core.slice_assessment import NO_SKULL, SKULL_BASE, VERTEX, assess_slice
+from core.slice_assessment import (
+    MIN_BRAIN_SHARE,
+    MIN_INTRACRANIAL_MM2,
+    NO_SKULL,
+    SKULL_BASE,
+    VERTEX,
+    AssessmentLimits,
+    assess_slice,
+)
 from core.windowing import as_brain_window_export
 from tests.core.head_phantom import REAL_SCAN, head_slice, real_scan_slices
 
@@ -20,7 +28,7 @@ def test_a_whole_brain_section_is_assessed_in_hu_and_as_an_8bit_export():
 
 
 def test_a_small_brain_in_a_small_head_is_a_vertex_cap():
-    result = assess_slice(head_slice(brain_axes=(30, 40)), ONE_MM)  # 38 cm² of brain, ~70 cm² of head
+    result = assess_slice(head_slice(brain_axes=(20, 30)), ONE_MM)  # 19 cm² of brain, ~40 cm² of head
     assert not result.assessed and result.reason == VERTEX and "vertex" in result.message
 
 
@@ -40,12 +48,42 @@ def test_no_skull_ring_is_said():
     assert not result.assessed and result.reason == NO_SKULL and not result.intracranial.any()
 
 
+def test_limits_come_from_the_card_or_default():
+    assert AssessmentLimits.from_card({}) == AssessmentLimits(MIN_INTRACRANIAL_MM2, MIN_BRAIN_SHARE)
+    card = {"assessment": {"min_intracranial_mm2": 9000, "min_brain_share": 0.5}}
+    assert AssessmentLimits.from_card(card) == AssessmentLimits(9000.0, 0.5)
+    for bad in ({"min_brain_share": 1.5}, {"min_intracranial_mm2": -1}, {"min_intracranial_mm2": "x"}, [1]):
+        with pytest.raises(ValueError):
+            AssessmentLimits.from_card({"assessment": bad})
+
+
+def test_a_card_limit_changes_the_answer():
+    hu = head_slice(brain_axes=(60, 75))  # 141 cm²
+    assert assess_slice(hu, ONE_MM).assessed
+    strict = assess_slice(hu, ONE_MM, AssessmentLimits(min_intracranial_mm2=20000.0))
+    assert not strict.assessed and strict.reason in (VERTEX, SKULL_BASE)
+
+
+def test_atlas_heads_are_assessed_from_the_posterior_fossa_to_the_high_convexity():
+    """Every level holding 30 cm² of true intracranial space is assessed; the top vertex caps are not."""
+    from training.atlas import generate_volume
+
+    for seed in (7, 58):
+        volume = generate_volume(seed, matrix=128, slice_mm=5.0, positive=False)
+        pixel_mm2 = volume.spacing_mm[0] * volume.spacing_mm[1]
+        true_mm2 = volume.brain.reshape(len(volume.hu), -1).sum(axis=1) * pixel_mm2
+        answers = [assess_slice(hu, volume.spacing_mm[:2]) for hu in volume.hu]
+        assert all(a.assessed for a, t in zip(answers, true_mm2) if t >= 3000)
+        caps = [a for i, (a, t) in enumerate(zip(answers, true_mm2)) if i > len(answers) / 2 and t < 500]
+        assert caps and all(a.reason in (VERTEX, NO_SKULL) for a in caps)
+
+
 @pytest.mark.skipif(not REAL_SCAN.is_dir(), reason="the real scan lives in ../shared/realct")
 def test_real_scan_levels():
     """The thresholds come from the training phantoms; here the real scan only checks them."""
-    levels = {"foramen magnum": 6, "petrous": 24, "ventricles": 60, "high convexity": 84, "vertex": 96}
+    levels = {"cerebellum": 12, "petrous": 24, "ventricles": 60, "high convexity": 84, "vertex": 98}
     slices, spacing = real_scan_slices(tuple(levels.values()))
     answers = {name: assess_slice(slices[i], spacing) for name, i in levels.items()}
-    assert [answers[n].reason for n in levels] == [SKULL_BASE, SKULL_BASE, None, None, VERTEX]
+    assert [answers[n].reason for n in levels] == [None, None, None, None, VERTEX]
     exported = {name: assess_slice(as_brain_window_export(slices[i]), None) for name, i in levels.items()}
-    assert [exported[n].reason for n in levels] == [SKULL_BASE, SKULL_BASE, None, None, VERTEX]
+    assert [exported[n].reason for n in levels] == [None, None, None, None, VERTEX]
