@@ -32,9 +32,9 @@ SOFT_TISSUE_HU = -60.0
 # through a foramen or a partial-volumed squama, a few directions.
 RAY_DIRECTIONS = 16
 ENCLOSED_SHARE = 0.75
-# Brain beside a wide opening (the anterior fossa over the ethmoid and orbits, which phantoms and thick
-# slabs show as fat-dense rather than bone) is stopped by bone on only about half its rays; it is kept
-# when joined through soft tissue to enclosed brain. Scalp stays under half: the skull hides one side.
+# Brain beside a wide opening (the foramen magnum, the anterior and middle fossae where thin bone is
+# partial-volumed away) is stopped by bone on fewer rays; it is kept when joined through soft tissue to
+# enclosed brain. Scalp and muscle outside the skull stay below it: the skull hides at most half their horizon.
 JOINED_SHARE = 0.55
 # Bone this close to the head's outline is a head holder pressed to the skin or a thin facial bone,
 # never skull (scalp is thicker); it stops no ray, so the scalp between holder and skull stays open.
