@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from core.model_input import to_model_input
 from core.resize import resize_mask
+from core.slice_assessment import assess_slice
 from core.windowing import brain_window_to_hu, hu_to_brain_window_pixels
 from tests.live_server import ROOT, live_server
 from training.phantoms import generate_phantom
@@ -56,11 +57,15 @@ def test_service_answer_equals_offline_savedmodel(smoke_store, tmp_path):
 
     # Offline: read the file, shared preprocessing, SavedModels called directly.
     pixels = cv2.imdecode(np.frombuffer(image_png, np.uint8), cv2.IMREAD_UNCHANGED)
-    batch = to_model_input(brain_window_to_hu(pixels))[None]
+    hu = brain_window_to_hu(pixels)
+    batch = to_model_input(hu)[None]
     classifier = tf.saved_model.load(str(smoke_store / "ich_classifier" / "3"))
     segmenter = tf.saved_model.load(str(smoke_store / "ich_segmenter" / "3"))
     offline_probability = float(classifier.serve(batch).numpy()[0, 0])
-    offline_mask = resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], pixels.shape)
+    # The service confines masks to the intracranial space of an assessed slice with the same core function.
+    assessment = assess_slice(hu, None)
+    assert assessment.assessed
+    offline_mask = assessment.confine(resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], pixels.shape))
 
     with live_server(smoke_store) as base:
         body = httpx.post(f"{base}/v1/predict", files={"image": ("s.png", image_png)}, timeout=60).json()
