@@ -23,12 +23,12 @@ def donor_file(tmp_path_factory):
 def test_the_encoder_is_copied_and_the_decoder_left_fresh(donor_file):
     donor, path = donor_file
     model = get_resunet((None, None), base_width=4, depth=2)
-    decoder_before = _weights(l for l in model.layers if l not in encoder_layers(model))
+    decoder_before = _weights(x for x in model.layers if x not in encoder_layers(model))
     report = transfer_encoder(model, path)
     assert report["layers_copied"] == len(encoder_layers(model)) and report["layers_skipped"] == 0
     for ours, theirs in zip(_weights(encoder_layers(model)), _weights(encoder_layers(donor))):
         np.testing.assert_array_equal(ours, theirs)
-    for after, before in zip(_weights(l for l in model.layers if l not in encoder_layers(model)), decoder_before):
+    for after, before in zip(_weights(x for x in model.layers if x not in encoder_layers(model)), decoder_before):
         np.testing.assert_array_equal(after, before)
 
 
