@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training.datasets import LOADERS
-from training.datasets.atlas_phantoms import describe_mix
+from training.datasets.atlas_phantoms import ATLAS, PROCEDURAL, describe_mix
 from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, write_phantom_shards
 from training.shards import Shards, ShardSpec, write_records
 from training.splits import PatientSplit, patient_positives, select, split_patients
 
 PHANTOMS = "phantoms"
+# The package each phantom source of --source-mix comes from, named in the card.
+PHANTOM_PACKAGES = {PROCEDURAL: "training.phantoms", ATLAS: "training.atlas"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def phantom_shards(args: argparse.Namespace, spec: ShardSpec, directory: Path) -
         VALIDATION_SEED, args.val_count, directory, "validation", spec, share, args.workers, mix
     )
     description = {
-        "source": "synthetic head-CT phantoms (training.phantoms, training.atlas); no patient data",
+        "source": f"synthetic head-CT phantoms ({', '.join(PHANTOM_PACKAGES[s] for s in mix)}); no patient data",
         "seeds": {"train": TRAIN_SEED, "validation": VALIDATION_SEED},
         "counts": {"train": train.count, "validation": validation.count},
         "brain_window_8bit_fraction": share,
