@@ -43,3 +43,12 @@ def stack_slice_input(volume: np.ndarray, index: int, context: int, size: tuple[
     else the slice and its neighbours (2.5D). A lone slice is a stack of one."""
     hu = volume[index] if context == 0 else slice_with_context(volume, index, context)
     return to_model_input(hu, size)
+
+
+def stack_inputs(slices, context: int, size: tuple[int, int] = MODEL_SIZE) -> np.ndarray:
+    """HU slices of one stack, in stack order -> (N, size[0], size[1], C) model inputs.
+
+    Without context each slice is taken alone, so the slices may differ in matrix; with context
+    they must share one, since each slice takes its neighbours from the stacked volume."""
+    volume = np.stack(slices) if context else list(slices)
+    return np.stack([stack_slice_input(volume, i, context, size) for i in range(len(volume))])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.model_input import slice_with_context, to_model_input
+from core.model_input import stack_inputs
 from core.resize import resize_image
 from core.slice_assessment import AssessmentLimits, assess_slice
 from training.datasets.records import SliceRecord
@@ -32,14 +32,6 @@ class ScoredVolume:
         return bool(self.labels.any())
 
 
-def model_inputs(records: list[SliceRecord], context: int) -> np.ndarray:
-    """The (N, 256, 256, C) stack a model sees; a 2.5D model gets each slice's neighbours from the stack."""
-    if not context:
-        return np.stack([to_model_input(r.hu) for r in records]).astype(np.float32)
-    volume = np.stack([r.hu for r in records])
-    return np.stack([to_model_input(slice_with_context(volume, i, context)) for i in range(len(records))])
-
-
 def slice_volume_ml(record: SliceRecord, probability: np.ndarray, mask_threshold: float, assessment) -> float | None:
     if record.spacing_mm is None or not assessment.assessed:
         return None if record.spacing_mm is None else 0.0
@@ -57,7 +49,7 @@ def score_volume(
     limits: AssessmentLimits = AssessmentLimits(),
 ) -> ScoredVolume:
     records = sorted(records, key=lambda r: r.slice_index)
-    inputs = model_inputs(records, context)
+    inputs = stack_inputs([r.hu for r in records], context)
     raw = predict_in_batches(classify, inputs)[:, 0].astype(np.float64)
     probabilities = predict_in_batches(segment, inputs)[..., 0]
     assessments = [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None, limits) for r in records]

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import tensorflow.experimental.numpy as tnp
 
-from core.model_input import context_window_stack, slice_with_context, stack_slice_input, to_model_input
+from core.model_input import (
+    context_window_stack,
+    slice_with_context,
+    stack_inputs,
+    stack_slice_input,
+    to_model_input,
+)
 from core.windowing import WINDOWS, window_stack
 
 
@@ -25,6 +31,21 @@ def test_context_channels_are_each_slices_own_window_stack_in_order():
     assert stacked.shape == (32, 32, 9)
     for k, index in enumerate((1, 2, 3)):
         np.testing.assert_allclose(stacked[..., 3 * k : 3 * k + 3], to_model_input(volume[index], (32, 32)), atol=1e-6)
+
+
+def test_stack_inputs_is_each_slice_input_in_stack_order():
+    volume = _volume()
+    inputs = stack_inputs(list(volume), 1, (32, 32))
+    assert inputs.shape == (4, 32, 32, 9) and inputs.dtype == np.float32
+    for index in range(4):
+        np.testing.assert_array_equal(inputs[index], stack_slice_input(volume, index, 1, (32, 32)))
+
+
+def test_stack_inputs_without_context_takes_slices_of_any_matrix():
+    slices = [_volume(1, 40)[0], _volume(1, 24, seed=1)[0]]
+    inputs = stack_inputs(slices, 0, (32, 32))
+    assert inputs.shape == (2, 32, 32, 3)
+    np.testing.assert_array_equal(inputs[1], to_model_input(slices[1], (32, 32)))
 
 
 def test_zero_context_is_the_plain_2d_input():

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.dice import dice_score
-from core.model_input import slice_with_context, to_model_input
+from core.model_input import stack_inputs
 from core.resize import resize_image
 from training.datasets.records import SliceRecord
 from training.evaluate import Predict, predict_in_batches
@@ -77,10 +77,7 @@ def score_patient(
     context > 0 feeds a 2.5D model each slice with its neighbours from the patient's stack."""
     if context:
         records = sorted(records, key=lambda r: r.slice_index)
-        volume = np.stack([r.hu for r in records])
-        inputs = np.stack([to_model_input(slice_with_context(volume, i, context)) for i in range(len(records))])
-    else:
-        inputs = np.stack([to_model_input(r.hu) for r in records]).astype(np.float32)
+    inputs = stack_inputs([r.hu for r in records], context)
     scores = predict_in_batches(classify, inputs) if classify else None
     probabilities = predict_in_batches(segment, inputs)[..., 0] if segment else None
     results, references, predictions = [], [], []
