@@ -27,7 +27,8 @@ REJECTED = Counter(
 )
 STAGE_LATENCY = Histogram(
     "ich_stage_duration_seconds",
-    "Wall time of one pipeline stage for one request (decode, preprocess, classify, segment, postprocess, encode...).",
+    "Wall time of one pipeline stage (decode, preprocess, classify, segment, postprocess, encode...):"
+    " once per slice request, once per chunk of a series.",
     ["stage"],
     buckets=LATENCY_BUCKETS_S,
 )

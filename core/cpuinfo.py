@@ -1,4 +1,5 @@
-"""What /proc/cpuinfo says of this CPU: its model name and feature flags (read once, shared by all callers)."""
+"""What /proc/cpuinfo says of this CPU: its model name and feature flags (the one reader serving, training and the
+bench share)."""
 
 from pathlib import Path
 
