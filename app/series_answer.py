@@ -1,19 +1,14 @@
 """ScanOutcome -> SeriesResponse: the JSON answer for a DICOM series or a NIfTI volume."""
 
-import base64
-
 import numpy as np
 
 from app.pipeline.caveats import collect_caveats
+from app.pipeline.encode import png_base64
 from app.pipeline.series_pipeline import ScanOutcome
 from app.schemas import answer_warnings, model_refs
 from app.schemas_series import ScanRuleInfo, SeriesInput, SeriesResponse, SeriesSlice
 from app.serving.runtime import LoadedModels
 from core.scan_decision import ScanRule
-
-
-def _base64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def _slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) -> list[SeriesSlice]:
@@ -39,7 +34,7 @@ def _slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) ->
                 area_pixels=area,
                 area_mm2=area * pixel_area if pixel_area is not None else None,
                 dice=result.slice_dice[index] if result.slice_dice is not None else None,
-                mask_png_base64=_base64(outcome.mask_pngs[index]) if outcome.mask_pngs else None,
+                mask_png_base64=png_base64(outcome.mask_pngs[index]) if outcome.mask_pngs else None,
             )
         )
     return answers
@@ -74,8 +69,8 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
         bleed_volume_ml=result.volume_ml,
         dice=result.dice,
         slices=_slices(outcome, threshold, models.subtype_names),
-        mask_nifti_base64=_base64(outcome.mask_nifti) if outcome.mask_nifti else None,
-        montage_png_base64=_base64(outcome.montage) if outcome.montage else None,
+        mask_nifti_base64=png_base64(outcome.mask_nifti) if outcome.mask_nifti else None,
+        montage_png_base64=png_base64(outcome.montage) if outcome.montage else None,
         models=model_refs(models),
         input=SeriesInput(
             format=outcome.source_format,

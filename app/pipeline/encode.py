@@ -18,5 +18,6 @@ def mask_to_png(mask: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
-def png_base64(png: bytes) -> str:
-    return base64.b64encode(png).decode("ascii")
+def png_base64(data: bytes) -> str:
+    """Base64 text for any bytes in a JSON answer (PNG, NIfTI)."""
+    return base64.b64encode(data).decode("ascii")
