@@ -88,6 +88,6 @@ class ReloadResult(BaseModel):
 
 class ServiceInfo(BaseModel):
     device: str = Field(description="where the models run: gpu or cpu")
-    runtime: dict = Field(description="TensorFlow set-up: GPUs seen, bf16/mixed precision, XLA, thread pools")
+    runtime: dict = Field(description="Inference set-up: engine, device, precisions, and the engine's own settings")
     models: list[ModelRef]
     notice: str = NOTICE
