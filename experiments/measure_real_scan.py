@@ -2,7 +2,7 @@
 anywhere, every slice scored, max over slices), with masks confined, with levels assessed, and with both and the
 scan rule (the service now). Evaluation only: nothing here is fitted to the scan.
 
-.venv/bin/python -m tests.app.measure_real_scan
+.venv/bin/python -m experiments.measure_real_scan
 """
 
 import json
