@@ -2,7 +2,7 @@
 
 import json
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -11,26 +11,28 @@ from app.dependencies import SettingsDep
 from app.errors import Forbidden
 from app.integration.errors import IntegrationOff, NotFound
 from app.integration.schemas import DeliveryOut, EventOut, JobOut, PurgeOut, ResultOut, RetryOut
-from app.integration.service import Integration
+
+if TYPE_CHECKING:  # the job store (SQLAlchemy) loads only when the integration is on, not with every router
+    from app.integration.service import Integration
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-def get_integration(request: Request) -> Integration:
+def get_integration(request: Request) -> "Integration":
     integration = getattr(request.app.state, "integration", None)
     if integration is None:
         raise IntegrationOff("the DICOM integration is off: start the service with ICH_INTEGRATION=true")
     return integration
 
 
-IntegrationDep = Annotated[Integration, Depends(get_integration)]
+IntegrationDep = Annotated["Integration", Depends(get_integration)]
 
 
 def wado_url(study: str, series: str, sop: str) -> str:
     return f"/dicomweb/studies/{study}/series/{series}/instances/{sop}"
 
 
-def job_view(integration: Integration, job_id: int) -> JobOut:
+def job_view(integration: "Integration", job_id: int) -> JobOut:
     job = integration.store.job(job_id)
     if job is None:
         raise NotFound(f"no job {job_id}", "job_id")
