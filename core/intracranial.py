@@ -261,8 +261,3 @@ def inner_table_distance_mm(intracranial: np.ndarray, spacing_mm: tuple[float, f
     padded = np.pad(mask.astype(np.uint8), 1)
     distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
     return (distance * pixel_mm).astype(np.float32)
-
-
-def confine_mask(mask: np.ndarray, hu: np.ndarray, spacing_mm: tuple[float, float] | None = None) -> np.ndarray:
-    """A predicted bleed mask (H, W) cut to the slice's intracranial space."""
-    return np.asarray(mask, bool) & intracranial_mask(hu, spacing_mm)

@@ -13,7 +13,7 @@ from core.slice_assessment import (
     assess_slice,
 )
 from core.windowing import as_brain_window_export
-from tests.core.head_phantom import REAL_SCAN, head_slice, real_scan_slices
+from tests.core.head_phantom import BONE_HU, REAL_SCAN, brain_region, head_slice, real_scan_slices
 
 ONE_MM = (1.0, 1.0)
 
@@ -87,3 +87,10 @@ def test_real_scan_levels():
     assert [answers[n].reason for n in levels] == [None, None, None, None, VERTEX]
     exported = {name: assess_slice(as_brain_window_export(slices[i]), None) for name, i in levels.items()}
     assert [exported[n].reason for n in levels] == [None, None, None, None, VERTEX]
+
+
+def test_confining_a_mask_removes_bone_and_scalp():
+    hu = head_slice()
+    painted = hu > 0  # what a phantom-trained model paints on real bone edges: skull, scalp and brain
+    confined = assess_slice(hu, ONE_MM).confine(painted)
+    assert confined.sum() == pytest.approx(brain_region().sum(), rel=0.03) and not (confined & (hu >= BONE_HU)).any()
