@@ -16,7 +16,7 @@ from core.resize import resize_mask
 from core.windowing import as_brain_window_export
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, ATLAS, atlas_record, choose_sources
 from training.datasets.phantoms import phantom_record
-from training.models.classifier import SUBTYPES
+from training.outputs import SUBTYPES
 from training.phantoms.generator import generate_phantom, phantom_seeds
 from training.shards import Shards, ShardSpec, prepare, write_prepared
 

@@ -19,7 +19,7 @@ import numpy as np
 from core.model_input import MODEL_SIZE, slice_with_context
 from core.resize import resize_image, resize_mask
 from training.datasets.records import ANY, BRAIN_WINDOW_FORM, SliceRecord
-from training.models.classifier import OUTPUT_NAMES
+from training.outputs import OUTPUT_NAMES
 
 UNKNOWN = -1.0
 PER_SHARD = 512

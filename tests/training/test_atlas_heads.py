@@ -9,7 +9,7 @@ from training.atlas.mimics import Calcification, sample_sinuses
 from training.atlas.pose import ROLL_DEG, TILT_DEG, YAW_DEG, sample_head
 from training.atlas.tissues import mni_to_index
 from training.atlas.volume import Case, render_slice
-from training.models.classifier import OUTPUT_NAMES
+from training.outputs import OUTPUT_NAMES
 
 
 def _case(rng, bleeds=(), calcifications=()) -> Case:

@@ -15,7 +15,7 @@ import numpy as np
 from training.atlas.cache import variant
 from training.atlas.sampling import unpack
 from training.atlas.tissues import DEPTH_STEPS_PER_MM, Label, mni_to_index
-from training.models.classifier import SUBTYPES
+from training.outputs import SUBTYPES
 
 EPIDURAL, SUBDURAL, SUBARACHNOID, INTRAPARENCHYMAL, INTRAVENTRICULAR = SUBTYPES
 ACUTE_HU = (55.0, 80.0)

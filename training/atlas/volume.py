@@ -16,7 +16,7 @@ from training.atlas.sampling import sample
 from training.atlas.cache import variant
 from training.atlas.tissues import Label
 from training.datasets.records import SliceRecord
-from training.models.classifier import OUTPUT_NAMES, SUBTYPES
+from training.outputs import OUTPUT_NAMES, SUBTYPES
 from training.scanner import simulate_scanner
 
 THICKNESS_MM = (0.6, 5.0)

@@ -4,9 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from training.models.classifier import SUBTYPES
+from training.outputs import ANY, SUBTYPES
 
-ANY = "any"
 HU_FORM, BRAIN_WINDOW_FORM = "hu", "brain_window_8bit"
 
 

@@ -16,7 +16,7 @@ import pydicom
 from pydicom.pixels import apply_modality_lut
 
 from training.datasets.records import ANY, HU_FORM, DatasetError, SliceRecord, validate
-from training.models.classifier import SUBTYPES
+from training.outputs import SUBTYPES
 
 LABELS_CSV, IMAGES = "stage_2_train.csv", "stage_2_train"
 LABEL_NAMES = (ANY, *SUBTYPES)

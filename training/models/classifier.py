@@ -3,8 +3,7 @@
 import keras
 from keras import layers
 
-SUBTYPES = ("epidural", "subdural", "subarachnoid", "intraparenchymal", "intraventricular")
-OUTPUT_NAMES = ("any", *SUBTYPES)
+from training.outputs import OUTPUT_NAMES, SUBTYPES  # noqa: F401 (re-exported for the model's importers)
 
 
 def get_classifier(img_size: tuple[int, int], channels: int = 3, widths=(16, 32, 64, 128, 192)) -> keras.Model:

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
+from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
 from training.scanner.export_render import (
     GAMMA_PROBABILITY,
     GAMMA_RANGE,
@@ -19,7 +20,6 @@ from training.scanner.export_render import (
     window_pixels,
 )
 
-HU_FORM, BRAIN_WINDOW_FORM = "hu", "brain_window_8bit"
 # How often each file form arrives (recorded in the model card).
 EXPORT_FORM_WEIGHTS = {"dicom": 0.25, "png16": 0.1, "nifti": 0.05, "png8": 0.25, "jpeg8": 0.35}
 # DICOM (RescaleSlope, RescaleIntercept) and the stored integer range: most scanners store
