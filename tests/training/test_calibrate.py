@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import shutil
 
 import cv2
 import numpy as np
@@ -12,7 +11,7 @@ from core.calibration import apply_temperature
 from core.model_input import to_model_input
 from core.scan_decision import ScanRule
 from core.windowing import PNG16_HU_OFFSET
-from tests.training.fixtures.tiny_store import export_tiny_store
+from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.training.layouts import SIZE, make_patients, write_folder, write_rsna
 from training.calibrate import main, phantom_set
 from training.datasets.records import BRAIN_WINDOW_FORM
@@ -24,16 +23,6 @@ from training.metrics import roc_auc, sensitivity_specificity
 T, F = True, False
 AIR = "055"
 PATTERN = ((T, F), (F, T), (T, T), (F, F), (F, F), (T, F))
-
-
-@pytest.fixture(scope="module")
-def tiny_store(tmp_path_factory):
-    return export_tiny_store(tmp_path_factory.mktemp("store"))
-
-
-@pytest.fixture
-def store(tiny_store, tmp_path):
-    return shutil.copytree(tiny_store, tmp_path / "store")
 
 
 @pytest.fixture(scope="module")

@@ -2,27 +2,20 @@
 into the classifier card and read back by serving's ScanRule.from_card."""
 
 import json
-import shutil
 
 import pytest
 
 from core.scan_decision import ScanRule
-from tests.training.fixtures.tiny_store import export_tiny_store
+from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from training.choose_scan_rule import main, segmenter_dir
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
 SMALL = ["--matrix", "64", "--slice-mm", "5"]
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    return export_tiny_store(tmp_path_factory.mktemp("store"))
-
-
 @pytest.fixture
-def card(exported, tmp_path):
-    """The classifier card in a fresh copy of the store: the command writes into it."""
-    return shutil.copytree(exported, tmp_path / "store") / "ich_classifier" / "1" / "model_card.json"
+def card(store):
+    return store / "ich_classifier" / "1" / "model_card.json"
 
 
 def test_the_chosen_rule_is_written_into_the_card_and_serving_reads_it(card, capsys):
