@@ -78,6 +78,10 @@ class SliceAssessment:
         """A predicted bleed mask (H, W) cut to the intracranial space: bleeds are never in bone, air or scalp."""
         return np.asarray(mask, bool) & self.intracranial
 
+    def answer_mask(self, mask: np.ndarray) -> np.ndarray:
+        """The mask an answer keeps: confined, and empty on a slice not assessed (it gives no answer)."""
+        return self.confine(mask) if self.assessed else np.zeros(np.shape(mask), bool)
+
 
 def _reason(
     intracranial_mm2: float, brain_share: float, head_mm2: float, bone_share: float, limits: AssessmentLimits

@@ -86,9 +86,7 @@ def predict_slice(
         mask_probability = np.asarray(models.segmenter(batch))[0, ..., 0]
     with timer.stage("postprocess"):
         assessment = assess_slice(decoded.hu, decoded.spacing_mm, policy.limits)
-        mask = assessment.confine(resize_mask(mask_probability, decoded.hu.shape))
-        if not assessment.assessed:
-            mask[:] = False
+        mask = assessment.answer_mask(resize_mask(mask_probability, decoded.hu.shape))
         checks = check_slice(
             decoded.hu, assessment, decoded.interpretation, float(probabilities[0]), threshold, int(mask.sum())
         )

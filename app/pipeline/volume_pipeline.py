@@ -84,7 +84,7 @@ def postprocess(
     checks = []
     for index, slice_hu in enumerate(hu):
         assessment = assess_slice(slice_hu, spacing_mm, limits)
-        masks[index] = assessment.confine(masks[index]) if assessment.assessed else False
+        masks[index] = assessment.answer_mask(masks[index])
         area = int(masks[index].sum())
         checks.append(check_slice(slice_hu, assessment, "hu", float(probabilities[index, 0]), threshold, area))
     return checks

@@ -94,3 +94,10 @@ def test_confining_a_mask_removes_bone_and_scalp():
     painted = hu > 0  # what a phantom-trained model paints on real bone edges: skull, scalp and brain
     confined = assess_slice(hu, ONE_MM).confine(painted)
     assert confined.sum() == pytest.approx(brain_region().sum(), rel=0.03) and not (confined & (hu >= BONE_HU)).any()
+
+
+def test_a_slice_not_assessed_keeps_no_mask():
+    painted = np.ones((256, 256), bool)
+    assert assess_slice(head_slice(), ONE_MM).answer_mask(painted).any()
+    skipped = assess_slice(np.full((256, 256), -1000.0, np.float32), ONE_MM)
+    assert not skipped.assessed and not skipped.answer_mask(painted).any()
