@@ -22,7 +22,8 @@ from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_save
 from training.export import CARD_FILE
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, _forms
 from training.phantoms.generator import phantom_seeds
-from training.site_scoring import score_site
+from training.reporting.evaluation import by_patient
+from training.site_scoring import score_volume
 
 DATASET_TYPES = ("phantoms", *LOADERS)
 DEFAULT_SENSITIVITY = 0.95
@@ -112,13 +113,8 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
         records = phantom_set(args.count, args.seed)
     else:
         records = LOADERS[args.dataset_type](args.data)
-    volumes = score_site(
-        records,
-        load_saved_model(source),
-        load_saved_model(segmenter_path),
-        segmenter_card["threshold"],
-        context=contexts.pop(),
-    )
+    classify, segment, context = load_saved_model(source), load_saved_model(segmenter_path), contexts.pop()
+    volumes = [score_volume(g, classify, segment, segmenter_card["threshold"], context) for g in by_patient(records)]
     data = describe_data(args)
     fitted_on = data if args.dataset_type == "phantoms" else f"site data {data}"
     figures = site_figures(volumes, card, args.sensitivity, args.temperature, fitted_on, args.report)

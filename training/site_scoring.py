@@ -1,10 +1,10 @@
 """Score a site's labelled slices the way the service answers them: raw P(any), whether each slice is assessed
 (core.slice_assessment), and each slice's predicted bleed volume from its mask confined to the intracranial space.
 
-Input: SliceRecords, HU at each slice's own matrix. Output: one ScoredVolume per patient, slices in stack order.
+Input: one patient's SliceRecords, HU at each slice's own matrix. Output: a ScoredVolume, slices in stack order.
+A site is scored patient by patient (training.reporting.evaluation.by_patient), so it is never all held at once.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,6 @@ from core.resize import resize_image
 from core.slice_assessment import AssessmentLimits, assess_slice
 from training.datasets.records import SliceRecord
 from training.evaluate import Predict, predict_in_batches
-from training.reporting.evaluation import by_patient
 
 ML_PER_MM3 = 1e-3
 
@@ -61,15 +60,3 @@ def score_volume(
         np.array([a.assessed for a in assessments], bool),
         None if any(v is None for v in volumes) else np.array(volumes),
     )
-
-
-def score_site(
-    records: Iterable[SliceRecord],
-    classify: Predict,
-    segment: Predict,
-    mask_threshold: float,
-    context: int = 0,
-    limits: AssessmentLimits = AssessmentLimits(),
-) -> list[ScoredVolume]:
-    """Patient by patient, so a site's data are never all held at once. `limits`: the card's slice assessment."""
-    return [score_volume(group, classify, segment, mask_threshold, context, limits) for group in by_patient(records)]
