@@ -10,11 +10,10 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from app.serving.device import CPU_BATCH_SIZE, GPU_BATCH_SIZE, default_batch_size
+from app.serving.device import default_batch_size
 from core.cpuinfo import CPUINFO, cpu_flags
 
 log = logging.getLogger(__name__)
-__all__ = ["CPU_BATCH_SIZE", "GPU_BATCH_SIZE", "TFOptions", "TFSetup", "configure_tensorflow", "has_amx_bf16"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 
 from app.serving import tf_setup
-from app.serving.tf_setup import GPU_BATCH_SIZE, TFOptions, configure_tensorflow, has_amx_bf16
+from app.serving.device import CPU_BATCH_SIZE, GPU_BATCH_SIZE
+from app.serving.tf_setup import TFOptions, configure_tensorflow, has_amx_bf16
 from tests.live_server import ROOT
 
 FLAGS_WITH_AMX = "processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
@@ -49,7 +50,7 @@ def test_amx_is_read_from_the_cpu_flags(cpuinfo, tmp_path):
 
 def test_bf16_is_enabled_on_a_cpu_with_amx(cpuinfo, restore_tf_options):
     setup = configure(TFOptions(cpu_bf16=True), cpuinfo(FLAGS_WITH_AMX))
-    assert (setup.device, setup.cpu_bf16, setup.batch_size) == ("cpu", True, tf_setup.CPU_BATCH_SIZE)
+    assert (setup.device, setup.cpu_bf16, setup.batch_size) == ("cpu", True, CPU_BATCH_SIZE)
     assert tf.config.optimizer.get_experimental_options()["auto_mixed_precision_onednn_bfloat16"] is True
 
 
