@@ -1,14 +1,15 @@
 """Where the scanner effects act on one HU slice: bone, the head, and which side of the skull is inside.
 
-Cheaper than core.intracranial (which closes gaps and keeps the largest hole): this runs inside data
-generation within a millisecond or two, and needs no closed skull ring. A soft-tissue pixel is
-inside the skull when it lies deeper in the head than the bone nearest to it.
+The inside of the skull is core.intracranial's, the one the service and the labels use, so the
+inner-table band and scalp metal land where a real scanner would put them.
 """
 
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from core.intracranial import fill_holes, intracranial_mask
 
 # Above every brain, blood and calcification-free soft tissue; below even thin cortical bone.
 BONE_HU = 300.0
@@ -20,38 +21,22 @@ HEAD_HU = -300.0
 class SliceGeometry:
     bone: np.ndarray  # bool (H, W)
     head: np.ndarray  # bool (H, W), holes filled
-    intracranial: np.ndarray  # bool (H, W): soft tissue on the inner side of its nearest bone
+    intracranial: np.ndarray  # bool (H, W): core.intracranial.intracranial_mask
     mm_to_bone: np.ndarray  # float32 (H, W): distance in mm to the nearest bone pixel
-    head_depth_mm: np.ndarray  # float32 (H, W): distance in mm to the head's outline (0 outside)
     centre: tuple[float, float]  # head centroid (x, y) in pixels
     radius_px: tuple[float, float]  # head semi-axes (x, y) in pixels, from its second moments
     radius: np.ndarray  # float32 (H, W): elliptical distance from the centre, 1 at the head's edge
     pixel_mm: float
 
 
-def _outside(blocked: np.ndarray) -> np.ndarray:
-    """bool: pixels reachable from the image border without crossing `blocked`."""
-    padded = np.pad(blocked.astype(np.uint8), 1)
-    flood = np.zeros((padded.shape[0] + 2, padded.shape[1] + 2), np.uint8)
-    cv2.floodFill(padded, flood, (0, 0), 2)
-    return (padded == 2)[1:-1, 1:-1]
-
-
 def slice_geometry(hu: np.ndarray, spacing_mm: tuple[float, float]) -> SliceGeometry:
     pixel_mm = float(np.mean(spacing_mm))
     bone = hu >= BONE_HU
-    head = ~_outside(hu >= HEAD_HU)
-    head_depth = cv2.distanceTransform(head.astype(np.uint8), cv2.DIST_L2, 3) * pixel_mm
-    intracranial = np.zeros(hu.shape, bool)
+    head = fill_holes(hu >= HEAD_HU)
+    intracranial = intracranial_mask(hu, spacing_mm)
     mm_to_bone = np.full(hu.shape, np.inf, np.float32)
     if bone.any():
-        distance, nearest = cv2.distanceTransformWithLabels(
-            (~bone).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
-        )
-        mm_to_bone = distance * pixel_mm
-        # Labels number the bone pixels in raster order, the order boolean indexing returns them.
-        bone_depth = np.concatenate([[0.0], head_depth[bone]]).astype(np.float32)
-        intracranial = head & ~bone & (hu > HEAD_HU) & (head_depth > bone_depth[nearest])
+        mm_to_bone = cv2.distanceTransform((~bone).astype(np.uint8), cv2.DIST_L2, 3) * pixel_mm
     moments = cv2.moments(head.astype(np.uint8), binaryImage=True)
     area = max(moments["m00"], 1.0)
     centre = (moments["m10"] / area, moments["m01"] / area)
@@ -62,7 +47,6 @@ def slice_geometry(hu: np.ndarray, spacing_mm: tuple[float, float]) -> SliceGeom
         head,
         intracranial,
         mm_to_bone.astype(np.float32),
-        head_depth.astype(np.float32),
         centre,
         radius,
         _normalised_radius(hu.shape, centre, radius),
