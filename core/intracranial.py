@@ -97,7 +97,7 @@ def _disc(diameter_px: float) -> np.ndarray:
 
 
 def head_area_px(hu: np.ndarray, pixel_mm: float) -> float:
-    """The head's area in (full-resolution) pixels, measured on the coarse grid intracranial_mask uses."""
+    """The head's area in (full-resolution) pixels, measured on a WORK_PIXEL_MM grid (pooled) to keep it cheap."""
     factor = max(1, int(WORK_PIXEL_MM / pixel_mm))
     return float(head_mask(_pool(np.asarray(hu, dtype=np.float32), factor)).sum()) * factor * factor
 
