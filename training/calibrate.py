@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.slice_assessment import AssessmentLimits
 from training.calibrate_figures import site_figures
 from training.datasets import LOADERS, DatasetError, SliceRecord
 from training.datasets.phantoms import phantom_record
@@ -109,12 +110,16 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
         raise StoreError(
             f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
         )
+    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.card_policy).
+    limits = AssessmentLimits.from_card(card)
     if args.dataset_type == "phantoms":
         records = phantom_set(args.count, args.seed)
     else:
         records = LOADERS[args.dataset_type](args.data)
     classify, segment, context = load_saved_model(source), load_saved_model(segmenter_path), contexts.pop()
-    volumes = [score_volume(g, classify, segment, segmenter_card["threshold"], context) for g in by_patient(records)]
+    volumes = [
+        score_volume(g, classify, segment, segmenter_card["threshold"], context, limits) for g in by_patient(records)
+    ]
     data = describe_data(args)
     fitted_on = data if args.dataset_type == "phantoms" else f"site data {data}"
     figures = site_figures(volumes, card, args.sensitivity, args.temperature, fitted_on, args.report)

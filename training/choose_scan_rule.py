@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core.calibration import Calibration, apply_temperature
 from core.scan_decision import decide
+from core.slice_assessment import AssessmentLimits
 from training.atlas import HeadVolume, generate_volume
 from training.atlas.volume import THICKNESS_MM
 from training.calibrate_figures import scan_rule
@@ -137,11 +138,18 @@ def volume_rows(volumes: list[ScoredVolume], thicknesses: list[float], temperatu
     return rows
 
 
-def score_volumes(args: argparse.Namespace, classifier: Path, segmenter: Path, mask_threshold: float, context: int):
+def score_volumes(
+    args: argparse.Namespace,
+    classifier: Path,
+    segmenter: Path,
+    mask_threshold: float,
+    context: int,
+    limits: AssessmentLimits,
+):
     classify, segment = load_saved_model(classifier), load_saved_model(segmenter)
     volumes, thicknesses, started = [], [], time.monotonic()
     for index, records in enumerate(atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm)):
-        volumes.append(score_volume(records, classify, segment, mask_threshold, context))
+        volumes.append(score_volume(records, classify, segment, mask_threshold, context, limits))
         thicknesses.append(records[0].spacing_mm[2])
         done = f"volume {index + 1}/{args.volumes}: {len(records)} slices of {thicknesses[-1]:.2f} mm"
         print(f"{done}, {time.monotonic() - started:.0f} s so far", file=sys.stderr, flush=True)
@@ -157,7 +165,9 @@ def run(args: argparse.Namespace) -> dict:
     context = shared_context(card, segmenter_card)
     calibration = Calibration.from_card(card)
     started = time.monotonic()
-    volumes, thicknesses = score_volumes(args, classifier, segmenter, segmenter_card["threshold"], context)
+    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.card_policy).
+    limits = AssessmentLimits.from_card(card)
+    volumes, thicknesses = score_volumes(args, classifier, segmenter, segmenter_card["threshold"], context, limits)
     segmenter_name = f"{args.segmenter} v{segmenter.name}"
     temperature = calibration.temperature if calibration else 1.0
     rule, status = scan_rule(

@@ -18,6 +18,7 @@ from training.datasets.records import BRAIN_WINDOW_FORM
 from training.phantom_data import VALIDATION_SEED, build_arrays
 from training.datasets import load_folder
 from training.evaluate_store import load_saved_model
+from training.export import CARD_FILE
 from training.metrics import roc_auc, sensitivity_specificity
 
 T, F = True, False
@@ -124,6 +125,14 @@ def test_site_data_of_one_class_is_an_error(store, tmp_path):
     ):
         main(["--data", str(negatives), "--store", str(store)])
     assert not (store / "ich_classifier" / "2").exists()
+
+
+def test_slices_are_assessed_by_the_cards_limits_as_serving_assesses_them(store, png_site):
+    # Limits no slice can meet leave nothing to calibrate on; the default limits assess the site's slices.
+    card_path = store / "ich_classifier" / "1" / CARD_FILE
+    card_path.write_text(json.dumps({**json.loads(card_path.read_text()), "assessment": {"min_brain_share": 1.0}}))
+    with pytest.raises(SystemExit, match="need positive and negative assessed slices; got 0 of 0$"):
+        main(["--data", str(png_site), "--store", str(store)])
 
 
 def test_the_data_folder_is_required(capsys):

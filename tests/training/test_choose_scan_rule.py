@@ -66,6 +66,16 @@ def test_a_dry_run_leaves_the_card_as_it_was_and_reports_each_volume(card, tmp_p
         assert row["longest_run"] <= row["flagged"] and row["volume_ml"] >= 0.0
 
 
+def test_slices_are_assessed_by_the_cards_limits_as_serving_assesses_them(card, tmp_path):
+    # Limits no slice can meet: were the defaults used instead, the atlas heads' middle slices would be assessed.
+    card.write_text(json.dumps({**json.loads(card.read_text()), "assessment": {"min_brain_share": 1.0}}))
+    report = tmp_path / "volumes.json"
+    args = ["--store", str(card.parents[2]), "--version", "1", "--volumes", "2", "--dry-run", "--report", str(report)]
+    main([*args, *SMALL])
+    rows = json.loads(report.read_text())["volumes"]
+    assert [row["assessed"] for row in rows] == [0, 0] and all(row["slices"] > 0 for row in rows)
+
+
 @pytest.mark.parametrize("seed", ["1", "2", "3"])
 def test_training_seeds_are_refused(seed, capsys):
     with pytest.raises(SystemExit):
