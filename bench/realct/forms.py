@@ -12,12 +12,12 @@ import numpy as np
 import pydicom
 
 from app.pipeline.decode import decode_slice
+from bench.inputs import png_slice
 from bench.realct.scan_input import MAX_PIXELS, RealScan
 from core.resize import resize_image
-from core.windowing import PNG16_HU_OFFSET, Window, apply_window
+from core.windowing import Window, apply_window
 
 JPEG_QUALITY = 75
-UINT16_MAX = 65535
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,6 @@ def encode_8bit(hu: np.ndarray, form: ExportForm) -> bytes:
     return data.tobytes()
 
 
-def encode_png16(hu: np.ndarray) -> bytes:
-    stored = np.clip(np.round(hu) + PNG16_HU_OFFSET, 0, UINT16_MAX).astype(np.uint16)
-    ok, data = cv2.imencode(".png", stored)
-    assert ok
-    return data.tobytes()
-
-
 def resampled_dicom(data: bytes, hu: np.ndarray, matrix: int) -> bytes:
     """The same DICOM file with its pixels resampled to matrix², PixelSpacing scaled to match."""
     ds = pydicom.dcmread(BytesIO(data))
@@ -92,8 +85,8 @@ def slice_encoder(form: ExportForm) -> Callable[[np.ndarray], bytes]:
     if form.is_8bit:
         return lambda hu: encode_8bit(hu, form)
     if form.matrix is not None:
-        return lambda hu: encode_png16(resize_image(hu, (form.matrix, form.matrix)))
-    return encode_png16
+        return lambda hu: png_slice(resize_image(hu, (form.matrix, form.matrix)))
+    return png_slice
 
 
 @dataclass
