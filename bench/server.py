@@ -1,25 +1,18 @@
 """Start a server under uvicorn on a loopback port, time it from process start to ready, read its peak RSS."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from loadtest.server import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_S = 300
 POLL_S = 0.05
 APPS = {"ours": "app.main:app", "naive": "bench.naive_baseline:app"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -62,15 +55,10 @@ def start(
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    with httpx.Client(timeout=2) as client:
-        while time.perf_counter() - started < READY_TIMEOUT_S:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} server exited with {process.returncode}; see {log.name}")
-            try:
-                if client.get(f"{url}/health/ready").status_code == 200:
-                    return Server(name, process, url, time.perf_counter() - started)
-            except httpx.TransportError:
-                pass
-            time.sleep(POLL_S)
-    process.kill()
-    raise TimeoutError(f"{name} server not ready after {READY_TIMEOUT_S} s")
+    try:
+        wait_ready(url, process, READY_TIMEOUT_S, poll_s=POLL_S)
+    except (RuntimeError, TimeoutError) as error:
+        process.kill()
+        error.add_note(f"{name} server log: {log.name}")
+        raise
+    return Server(name, process, url, time.perf_counter() - started)

@@ -35,7 +35,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_ready(base_url: str, process: subprocess.Popen, timeout_s: float, headers: dict | None = None) -> None:
+def wait_ready(
+    base_url: str, process: subprocess.Popen, timeout_s: float, headers: dict | None = None, poll_s: float = 0.3
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -45,7 +47,7 @@ def wait_ready(base_url: str, process: subprocess.Popen, timeout_s: float, heade
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.3)
+        time.sleep(poll_s)
     raise TimeoutError(f"service at {base_url} not ready after {timeout_s} s")
 
 
@@ -54,7 +56,7 @@ def uvicorn_server(app: str, env: dict[str, str], log_path: Path, ready_timeout_
     """Yield a ready Server; SIGTERM it on exit (uvicorn then finishes requests in flight)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port)]
-    with open(log_path, "w") as log:
+    with open(log_path, "a") as log:  # append: a restarted server keeps the log of the one before it
         process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **env}, stdout=log, stderr=log
         )

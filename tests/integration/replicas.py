@@ -5,55 +5,22 @@ import glob
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from loadtest.server import free_port, uvicorn_server
 
-from tests.live_server import ROOT, free_port
-
-READY_TIMEOUT_S = 120
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
-
-
-@dataclass
-class Replica:
-    base: str
-    process: subprocess.Popen
 
 
 @contextmanager
 def replica(model_store: Path, log_path: Path, **env: str):
     """tests.reliability.fake_app under uvicorn with ICH_* `env`; the caller may kill the process itself."""
-    port = free_port()
-    environ = {**os.environ, "ICH_MODEL_STORE": str(model_store), **env}
-    log = open(log_path, "a")
-    command = [sys.executable, "-m", "uvicorn", "tests.reliability.fake_app:app", "--host", "127.0.0.1"]
-    process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=environ, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"the service exited with {process.returncode}; see {log_path}")
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise TimeoutError("the service did not become ready")
-        yield Replica(base, process)
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
-        log.close()
+    with uvicorn_server(
+        "tests.reliability.fake_app:app", {"ICH_MODEL_STORE": str(model_store), **env}, log_path, 120
+    ) as server:
+        yield server
 
 
 def postgres_available() -> bool:

@@ -76,13 +76,13 @@ def test_two_replicas_share_the_jobs_and_run_each_once(sessions, database_url, t
     with replica(tmp_path, log, **env) as first, replica(tmp_path, log, **env) as second:
         for index in range(STUDIES):
             body, content_type = multipart.build(as_files(study(with_extras=False)[1]))
-            target = (first, second)[index % 2].base
+            target = (first, second)[index % 2].base_url
             headers = {"Content-Type": content_type}
             stored = httpx.post(f"{target}/dicomweb/studies", content=body, headers=headers, timeout=60)
             assert stored.status_code == 200, stored.text
         deadline, jobs = time.monotonic() + 120, []
         while time.monotonic() < deadline:
-            jobs = [httpx.get(f"{first.base}/v1/jobs/{i}", timeout=30).json() for i in range(1, STUDIES + 1)]
+            jobs = [httpx.get(f"{first.base_url}/v1/jobs/{i}", timeout=30).json() for i in range(1, STUDIES + 1)]
             if all(job["status"] == "done" for job in jobs):
                 break
             time.sleep(0.3)

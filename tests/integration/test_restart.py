@@ -50,14 +50,14 @@ def test_kill_9_mid_job_then_restart_analyses_and_delivers_each_study_once(tmp_p
             for _ in range(STUDIES):
                 body, content_type = multipart.build(as_files(study(with_extras=False)[1]))
                 headers = {"Content-Type": content_type}
-                response = httpx.post(f"{doomed.base}/dicomweb/studies", content=body, headers=headers, timeout=60)
+                response = httpx.post(f"{doomed.base_url}/dicomweb/studies", content=body, headers=headers, timeout=60)
                 assert response.status_code == 200
-            wait(lambda: jobs_of(doomed.base)[0]["stage"] == "analysing", 60, "the first job to be analysed")
+            wait(lambda: jobs_of(doomed.base_url)[0]["stage"] == "analysing", 60, "the first job to be analysed")
             os.kill(doomed.process.pid, signal.SIGKILL)
             doomed.process.wait(timeout=30)
         with replica(tmp_path, log, **env) as restarted:
             jobs = wait(
-                lambda: (js := jobs_of(restarted.base))
+                lambda: (js := jobs_of(restarted.base_url))
                 and all(j["status"] == "done" and [d["status"] for d in j["deliveries"]] == ["delivered"] for j in js)
                 and js,
                 120,
