@@ -49,10 +49,13 @@ def _dicom_paths(folder: Path) -> list[Path]:
     return [p for p in paths if _is_dicom(p)]
 
 
-def _is_dicom(path: Path) -> bool:
+def _head(path: Path, size: int) -> bytes:
     with path.open("rb") as f:
-        head = f.read(132)
-    return head[128:132] == b"DICM"
+        return f.read(size)
+
+
+def _is_dicom(path: Path) -> bool:
+    return _head(path, 132)[128:132] == b"DICM"
 
 
 def read_dicom_folder(folder: Path) -> RealScan:
@@ -87,6 +90,6 @@ def read_scan(path: Path) -> RealScan:
         if any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir()):
             return read_image_folder(path)
         return read_dicom_folder(path)
-    if detect_format(path.read_bytes()[:1024]) == "nifti":
+    if detect_format(_head(path, 1024)) == "nifti":  # read_nifti_file reads it whole
         return read_nifti_file(path)
     raise ValueError(f"{path} is neither a DICOM series folder, a NIfTI volume nor a folder of PNG/JPEG slices")
