@@ -21,7 +21,7 @@ from app.pipeline.limits import (
     header_size,
 )
 from app.pipeline.nifti import is_nifti
-from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
+from core.raster import BRAIN_WINDOW_FORM, raster_to_hu
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -60,15 +60,6 @@ def _imdecode(data: bytes, what: str, field_name: str) -> np.ndarray:
     return image
 
 
-def _to_gray(image: np.ndarray) -> np.ndarray:
-    """Colour renderings of a grayscale slice (RGB, RGBA, palette) carry the same value in each channel."""
-    if image.ndim == 2:
-        return image
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-
-
 def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
     """PNG or JPEG. 8-bit images are brain-window renderings; 16-bit grayscale PNG holds HU + 1024."""
     check_raster_header(data, source_format, max_pixels)
@@ -81,14 +72,13 @@ def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSl
             f"image is {image.shape[1]}x{image.shape[0]} pixels, over the limit of {max_pixels}", "image"
         )
     check_slice_shape(image.shape[1], image.shape[0])
-    if image.dtype == np.uint8:
-        quality = jpeg_quality(data) if source_format == "jpeg" else None
-        hu = brain_window_to_hu(_to_gray(image))
-        return DecodedSlice(hu, source_format, "brain_window_8bit", jpeg_quality=quality)
     if image.dtype == np.uint16 and image.ndim == 2:
         check_png16_range(image)
-        hu = image.astype(np.float32) - PNG16_HU_OFFSET
-        return DecodedSlice(hu, source_format, "hu")
+    converted = raster_to_hu(image)
+    if converted is not None:
+        hu, interpretation = converted
+        quality = jpeg_quality(data) if source_format == "jpeg" and interpretation == BRAIN_WINDOW_FORM else None
+        return DecodedSlice(hu, source_format, interpretation, jpeg_quality=quality)
     raise UnsupportedImage(
         f"{image.dtype} image with {1 if image.ndim == 2 else image.shape[2]} channels is not supported; "
         "send 8-bit brain-window grayscale/RGB or 16-bit grayscale PNG holding HU + 1024",

@@ -5,12 +5,11 @@ import numpy as np
 import pytest
 
 from app.pipeline.decode import decode_slice
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 from core.windowing import BRAIN
 from tests.training.scanner_heads import flat_head
 from training.scanner import EXPORT_FORM_WEIGHTS, scanner_mix, simulate_export, simulate_export_with_mask
 from training.scanner.export import (
-    BRAIN_WINDOW_FORM,
-    HU_FORM,
     decode_raster,
     encode_png16,
     export_8bit_bytes,

@@ -4,9 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM  # noqa: F401 - a record's forms, as the service names them
 from training.outputs import ANY, SUBTYPES
-
-HU_FORM, BRAIN_WINDOW_FORM = "hu", "brain_window_8bit"
 
 
 class DatasetError(Exception):

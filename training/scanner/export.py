@@ -9,8 +9,8 @@ exactly as in production; 16-bit PNG holds HU + 1024; DICOM and NIfTI carry HU t
 import cv2
 import numpy as np
 
-from core.windowing import PNG16_HU_OFFSET, brain_window_to_hu
-from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
+from core.raster import HU_FORM, raster_to_hu
+from core.windowing import PNG16_HU_OFFSET
 from training.scanner.export_render import (
     GAMMA_PROBABILITY,
     GAMMA_RANGE,
@@ -64,13 +64,10 @@ def encode_8bit(pixels: np.ndarray, codec: str, rng: np.random.Generator) -> byt
 
 
 def decode_raster(data: bytes) -> tuple[np.ndarray, str]:
-    """PNG/JPEG bytes -> (HU, form), interpreted as the service does (app/pipeline/decode.decode_raster)."""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image.dtype == np.uint16:
-        return image.astype(np.float32) - PNG16_HU_OFFSET, HU_FORM
-    if image.ndim == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
-    return brain_window_to_hu(image), BRAIN_WINDOW_FORM
+    """PNG/JPEG bytes -> (HU, form), read by the service's own core.raster.raster_to_hu."""
+    converted = raster_to_hu(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED))
+    assert converted is not None, "training's exports are 8-bit or 16-bit grayscale"
+    return converted
 
 
 def export_8bit_bytes(hu: np.ndarray, mask: np.ndarray | None, codec: str, rng: np.random.Generator):
