@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from scipy.optimize import minimize_scalar
 
 from core.calibration import apply_temperature, logit
 from training.reporting.detection import calibration as reliability
@@ -18,8 +19,7 @@ METHOD = "temperature"
 # 1/T is searched on this bracket: T from 0.02 (sharpen a lot) to 50 (flatten a lot).
 INVERSE_T_RANGE = (0.02, 50.0)
 GRID_POINTS = 41
-SEARCH_STEPS = 60  # golden-section steps; the bracket shrinks to ~1e-12 of its width
-GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+SEARCH = {"xatol": 1e-12}  # on 1/T
 
 
 def calibrated_threshold(threshold: float, temperature: float) -> float:
@@ -47,27 +47,17 @@ def _scaled_nll(labels: np.ndarray, z: np.ndarray, inverse_t: float) -> float:
 
 
 def fit_temperature(labels: np.ndarray, p: np.ndarray) -> float:
-    """T minimising validation NLL: a log-spaced grid over 1/T, then a golden-section search between the best
-    grid point's neighbours, with no optimiser library."""
+    """T minimising validation NLL: a log-spaced grid over 1/T brackets the minimum, then Brent's bounded search
+    between the best grid point's neighbours."""
     labels = np.asarray(labels, bool)
     if labels.all() or not labels.any():
         raise ValueError("fitting a temperature needs both positive and negative slices")
     z = logit(p)
     grid = np.geomspace(*INVERSE_T_RANGE, GRID_POINTS)
     best = int(np.argmin([_scaled_nll(labels, z, b) for b in grid]))
-    low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    a, b = high - GOLDEN * (high - low), low + GOLDEN * (high - low)
-    loss_a, loss_b = _scaled_nll(labels, z, a), _scaled_nll(labels, z, b)
-    for _ in range(SEARCH_STEPS):
-        if loss_a <= loss_b:
-            high, b, loss_b = b, a, loss_a
-            a = high - GOLDEN * (high - low)
-            loss_a = _scaled_nll(labels, z, a)
-        else:
-            low, a, loss_a = a, b, loss_b
-            b = low + GOLDEN * (high - low)
-            loss_b = _scaled_nll(labels, z, b)
-    return float(1.0 / ((low + high) / 2.0))
+    bounds = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    found = minimize_scalar(lambda b: _scaled_nll(labels, z, b), bounds=bounds, method="bounded", options=SEARCH)
+    return float(1.0 / found.x)
 
 
 def calibration_entry(labels: np.ndarray, p: np.ndarray, temperature: float, fitted_on: str) -> dict:
