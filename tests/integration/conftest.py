@@ -14,6 +14,7 @@ from app.config import Settings
 from app.main import create_app
 from app.integration import multipart
 from tests.app.conftest import runtime  # noqa: F401 (the fake-model runtime fixture)
+from tests.integration.replicas import postgres, postgres_available
 
 API_KEY = "integration-test-key-0123"
 SLOW = os.environ.get("ICH_SLOW_INTEGRATION") == "1"
@@ -57,3 +58,12 @@ def stow(client, objects: list[bytes]):
     """POST /dicomweb/studies with the files as one multipart/related application/dicom body."""
     body, content_type = multipart.build(objects)
     return client.post("/dicomweb/studies", content=body, headers={"Content-Type": content_type})
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A throwaway PostgreSQL for the tests that ask for it, started once."""
+    if not postgres_available():
+        pytest.skip("apt install postgresql")
+    with postgres() as url:
+        yield url

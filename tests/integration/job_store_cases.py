@@ -1,4 +1,4 @@
-"""Job store behaviour that must hold on every database (SQLite here, PostgreSQL in test_postgres_store.py)."""
+"""Job store behaviour that must hold on every database (test_job_store.py runs them on SQLite and PostgreSQL)."""
 
 import time
 from datetime import timedelta

@@ -9,6 +9,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from app.integration.database import make_engine, migrate
 from loadtest.server import free_port, uvicorn_server
 
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
@@ -51,3 +52,12 @@ def postgres():
     finally:
         subprocess.run([*as_user, f"{PG_BIN}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def emptied_postgres(url: str):
+    """An engine on the migrated database with every table emptied, so each test starts from job 1."""
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("TRUNCATE audit_events, deliveries, results, instances, jobs RESTART IDENTITY")
+    return engine

@@ -1,4 +1,5 @@
-"""The job store on SQLite (the default): claims, leases, finishing once, deliveries with backoff, purge."""
+"""The job store on SQLite (the default) and on PostgreSQL (started by the test): claims, leases, finishing once,
+deliveries with backoff, purge."""
 
 import pytest
 
@@ -6,14 +7,19 @@ from app.integration.database import make_engine, migrate, session_factory, sqli
 from app.integration.deliveries import DeliveryQueue
 from app.integration.store import JobStore
 from tests.integration import job_store_cases as cases
+from tests.integration.replicas import emptied_postgres
 
 
-@pytest.fixture
-def sessions(tmp_path):
-    engine = make_engine(sqlite_url(tmp_path))
-    migrate(engine)
-    migrate(engine)  # upgrading an up-to-date store changes nothing
-    return session_factory(engine)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(sqlite_url(tmp_path))
+        migrate(engine)
+        migrate(engine)  # upgrading an up-to-date store changes nothing
+    else:
+        engine = emptied_postgres(request.getfixturevalue("database_url"))
+    yield session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

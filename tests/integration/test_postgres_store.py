@@ -1,5 +1,5 @@
-"""The job store on PostgreSQL (started by the test): the same cases as on SQLite, and two service processes
-sharing one database, where each job is taken by one of them only (SELECT ... FOR UPDATE SKIP LOCKED)."""
+"""Two service processes sharing one PostgreSQL database (started by the test), where each job is taken by one of
+them only (SELECT ... FOR UPDATE SKIP LOCKED). The job store cases on PostgreSQL are in test_job_store.py."""
 
 import time
 from collections import Counter
@@ -9,62 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from app.integration import multipart
-from app.integration.database import make_engine, migrate, session_factory
-from app.integration.deliveries import DeliveryQueue
-from app.integration.store import JobStore
+from app.integration.database import session_factory
 from app.integration.tables import AuditEvent
-from tests.integration import job_store_cases as cases
 from tests.integration.conftest import slow_integration
-from tests.integration.replicas import postgres, postgres_available, replica
+from tests.integration.replicas import emptied_postgres, postgres_available, replica
 from tests.integration.study_files import as_files, study
 
 pytestmark = pytest.mark.skipif(not postgres_available(), reason="apt install postgresql")
 STUDIES = 6
 
 
-@pytest.fixture(scope="module")
-def database_url():
-    with postgres() as url:
-        yield url
-
-
-@pytest.fixture
-def sessions(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    with engine.begin() as connection:  # each test starts from empty tables
-        connection.exec_driver_sql("TRUNCATE audit_events, deliveries, results, instances, jobs RESTART IDENTITY")
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def store(sessions, tmp_path):
-    return JobStore(sessions, tmp_path)
-
-
-def test_one_claim_per_job(store):
-    cases.one_claim_per_job(store)
-
-
-def test_an_instance_after_the_claim_starts_a_new_job(store):
-    cases.an_instance_after_the_claim_starts_a_new_job(store)
-
-
-def test_a_lapsed_lease_is_taken_over(store):
-    cases.a_lapsed_lease_is_taken_over_and_the_old_worker_cannot_finish(store)
-
-
-def test_deliveries_back_off_fail_and_retry(store, sessions):
-    cases.deliveries_back_off_then_fail_and_can_be_retried(store, DeliveryQueue(sessions, 3, 0.3))
-
-
-def test_purge(store, tmp_path):
-    cases.purge_removes_spooled_files_of_finished_jobs(store, tmp_path / "spool")
-
-
 @slow_integration
-def test_two_replicas_share_the_jobs_and_run_each_once(sessions, database_url, tmp_path):
+def test_two_replicas_share_the_jobs_and_run_each_once(database_url, tmp_path):
+    engine = emptied_postgres(database_url)
     env = {
         "ICH_INTEGRATION": "true",
         "ICH_DATABASE_URL": database_url,
@@ -90,6 +47,7 @@ def test_two_replicas_share_the_jobs_and_run_each_once(sessions, database_url, t
     analysed = [[e for e in job["events"] if e["event"] == "analysed"] for job in jobs]
     assert [len(events) for events in analysed] == [1] * STUDIES
     assert all(job["attempts"] == 1 for job in jobs)
-    with sessions() as session:
+    with session_factory(engine)() as session:
         workers = Counter(session.scalars(select(AuditEvent.worker).where(AuditEvent.event == "analysed")))
+    engine.dispose()
     assert len(workers) == 2, workers  # both replicas worked
