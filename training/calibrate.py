@@ -24,7 +24,7 @@ from training.export import CARD_FILE
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, _forms
 from training.phantoms.generator import phantom_seeds
 from training.reporting.evaluation import by_patient
-from training.site_scoring import score_volume
+from training.site_scoring import score_volume, shared_context
 
 DATASET_TYPES = ("phantoms", *LOADERS)
 DEFAULT_SENSITIVITY = 0.95
@@ -105,18 +105,14 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
     target = args.store / args.classifier / str(version)
     if target.exists():
         raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
-    contexts = {c.get("input", {}).get("context_slices", 0) for c in (card, segmenter_card)}
-    if len(contexts) > 1:
-        raise StoreError(
-            f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
-        )
+    context = shared_context(card, segmenter_card)
     # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.card_policy).
     limits = AssessmentLimits.from_card(card)
     if args.dataset_type == "phantoms":
         records = phantom_set(args.count, args.seed)
     else:
         records = LOADERS[args.dataset_type](args.data)
-    classify, segment, context = load_saved_model(source), load_saved_model(segmenter_path), contexts.pop()
+    classify, segment = load_saved_model(source), load_saved_model(segmenter_path)
     volumes = [
         score_volume(g, classify, segment, segmenter_card["threshold"], context, limits) for g in by_patient(records)
     ]

@@ -28,7 +28,7 @@ from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
 from training.phantoms.generator import phantom_seeds
 from training.scan_rule_choice import MAX_OVER_SLICES
-from training.site_scoring import ScoredVolume, score_volume
+from training.site_scoring import ScoredVolume, score_volume, shared_context
 
 COMMAND = "python -m training.choose_scan_rule"
 # Training's phantom sets use base seeds 1, 2 and 3; any other base gives volumes drawn from disjoint seed streams.
@@ -94,13 +94,6 @@ def atlas_volumes(seed: int, count: int, matrix: int, slice_mm: float | None) ->
 def segmenter_dir(store: Path, name: str, version: int) -> Path:
     same = store / name / str(version)
     return same if same.is_dir() else model_dir(store, name, None)
-
-
-def shared_context(*cards: dict) -> int:
-    contexts = {card.get("input", {}).get("context_slices", 0) for card in cards}
-    if len(contexts) > 1:
-        raise StoreError(f"the two models take different neighbouring slices ({sorted(contexts)}); pair them alike")
-    return contexts.pop()
 
 
 def describe(args: argparse.Namespace, volumes: list[ScoredVolume], thicknesses: list[float], segmenter: str) -> str:
