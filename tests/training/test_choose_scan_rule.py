@@ -8,6 +8,8 @@ import pytest
 from core.scan_decision import ScanRule
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from training.choose_scan_rule import main, segmenter_dir
+from training.evaluate_store import StoreError
+from training.site_scoring import shared_context
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
 SMALL = ["--matrix", "64", "--slice-mm", "5"]
@@ -94,3 +96,10 @@ def test_the_segmenter_is_the_same_version_when_present_else_the_newest(tmp_path
         (tmp_path / "ich_segmenter" / str(version)).mkdir(parents=True)
     assert segmenter_dir(tmp_path, "ich_segmenter", 2).name == "2"
     assert segmenter_dir(tmp_path, "ich_segmenter", 4).name == "5"
+
+
+def test_both_models_must_take_the_same_neighbouring_slices():
+    two = {"input": {"context_slices": 2}}
+    assert shared_context(two, two) == 2 and shared_context({}, {"input": {}}) == 0
+    with pytest.raises(StoreError, match=r"different neighbouring slices \(\[0, 2\]\)"):
+        shared_context(two, {})
