@@ -24,7 +24,8 @@ from training.export import CARD_FILE
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, _forms
 from training.phantoms.generator import phantom_seeds
 from training.reporting.evaluation import by_patient
-from training.site_scoring import score_volume, shared_context
+from training.evaluate_store import shared_context
+from training.site_scoring import score_volume
 
 DATASET_TYPES = ("phantoms", *LOADERS)
 DEFAULT_SENSITIVITY = 0.95

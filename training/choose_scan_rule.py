@@ -28,7 +28,8 @@ from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
 from training.phantoms.generator import phantom_seeds
 from training.scan_rule_choice import MAX_OVER_SLICES
-from training.site_scoring import ScoredVolume, score_volume, shared_context
+from training.evaluate_store import shared_context
+from training.site_scoring import ScoredVolume, score_volume
 
 COMMAND = "python -m training.choose_scan_rule"
 # Training's phantom sets use base seeds 1, 2 and 3; any other base gives volumes drawn from disjoint seed streams.

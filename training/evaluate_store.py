@@ -24,6 +24,16 @@ class StoreError(Exception):
     """The model store does not hold what was asked for."""
 
 
+def shared_context(*cards: dict) -> int:
+    """The neighbouring slices each side that the models' cards take; both models must take the same."""
+    contexts = {card.get("input", {}).get("context_slices", 0) for card in cards}
+    if len(contexts) > 1:
+        raise StoreError(
+            f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
+        )
+    return contexts.pop()
+
+
 def model_dir(store: Path, name: str, version: int | None) -> Path:
     """model_store/NAME/VERSION, the newest numeric version when none is given."""
     if version is not None:
@@ -122,10 +132,8 @@ def run(args: argparse.Namespace) -> dict:
     classify = load_saved_model(classifier_path) if classifier_path else None
     segment = load_saved_model(segmenter_path) if segmenter_path else None
     mask_threshold = segmenter_card["threshold"] if segmenter_card else 0.5
-    contexts = {card.get("input", {}).get("context_slices", 0) for card in (classifier_card, segmenter_card) if card}
-    if len(contexts) > 1:
-        raise StoreError(f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike")
-    scored = score_dataset(records_of(args), classify, segment, mask_threshold, context=contexts.pop())
+    context = shared_context(*(card for card in (classifier_card, segmenter_card) if card))
+    scored = score_dataset(records_of(args), classify, segment, mask_threshold, context=context)
     report, curves = build_report(
         scored,
         classifier_card["threshold"] if classifier_card else None,

@@ -14,7 +14,6 @@ from core.resize import resize_image
 from core.slice_assessment import AssessmentLimits, assess_slice
 from training.datasets.records import SliceRecord
 from training.evaluate import Predict, predict_in_batches
-from training.evaluate_store import StoreError
 
 ML_PER_MM3 = 1e-3
 
@@ -30,16 +29,6 @@ class ScoredVolume:
     @property
     def label(self) -> bool:
         return bool(self.labels.any())
-
-
-def shared_context(*cards: dict) -> int:
-    """The neighbouring slices each side that the models' cards take; both models must take the same."""
-    contexts = {card.get("input", {}).get("context_slices", 0) for card in cards}
-    if len(contexts) > 1:
-        raise StoreError(
-            f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
-        )
-    return contexts.pop()
 
 
 def slice_volume_ml(record: SliceRecord, probability: np.ndarray, mask_threshold: float, assessment) -> float | None:

@@ -9,7 +9,7 @@ from core.scan_decision import ScanRule
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from training.choose_scan_rule import main, segmenter_dir
 from training.evaluate_store import StoreError
-from training.site_scoring import shared_context
+from training.evaluate_store import shared_context
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
 SMALL = ["--matrix", "64", "--slice-mm", "5"]
