@@ -8,7 +8,6 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.error_handlers import add_error_handlers
-from app.integration.service import open_integration, start_threads
 from app.logging_config import configure_logging
 from app.middleware import add_middleware
 from app.routers import admin, dicomweb, health, info, jobs, metrics, models, overlay, predict, series, viewer
@@ -31,6 +30,9 @@ def create_app(settings: Settings | None = None, runtime: ModelRuntime | None = 
             poll_args = (lambda: resolved_versions(settings), settings.reload_poll_s, stop_polling)
             threading.Thread(target=runtime.poll_store, args=poll_args, name="store-poll", daemon=True).start()
         if settings.integration:  # DICOM in and out: the job store, its worker and retention (docs/integration.md)
+            # Imported here: SQLAlchemy and the job store cost start-up time that a service without them need not pay.
+            from app.integration.service import open_integration, start_threads
+
             app.state.integration = open_integration(settings)
             start_threads(app.state.integration, runtime, settings)
         yield
