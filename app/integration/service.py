@@ -17,8 +17,8 @@ from app.integration.deliveries import DeliveryQueue
 from app.integration.destinations import parse_destination
 from app.integration.store import JobStore
 from app.integration.tables import utcnow
-from app.pipeline.series_pipeline import VolumeConfig
-from app.serving.runtime import LoadedModels, ModelRuntime
+from app.scan_config import volume_config
+from app.serving.runtime import ModelRuntime
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 600
@@ -53,16 +53,6 @@ def open_integration(settings: Settings) -> Integration:
         JobStore(sessions, settings.data_dir),
         DeliveryQueue(sessions, settings.delivery_max_attempts, settings.delivery_backoff_s),
         timedelta(hours=settings.retention_hours),
-    )
-
-
-def volume_config(settings: Settings, models: LoadedModels) -> VolumeConfig:
-    return VolumeConfig(
-        settings.max_series_slices,
-        settings.max_image_pixels,
-        settings.max_volume_voxels,
-        settings.series_batch_slices,
-        settings.operating_threshold(models.classifier_version.card),
     )
 
 

@@ -5,13 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from app.config import Settings
 from app.dependencies import RuntimeDep, SettingsDep
 from app.errors import PayloadTooLarge
-from app.pipeline.series_pipeline import VolumeConfig, run_dicom_series, run_nifti_volume
+from app.pipeline.series_pipeline import run_dicom_series, run_nifti_volume
+from app.scan_config import volume_config
 from app.schemas_series import SeriesResponse
 from app.series_answer import series_response
-from app.serving.runtime import LoadedModels
 from app.uploads import read_limited
 
 router = APIRouter(prefix="/v1", tags=["series"])
@@ -28,18 +27,6 @@ VolumeMask = Annotated[
     UploadFile | None, File(description="optional reference mask volume on the same voxel grid; non-zero = hemorrhage")
 ]
 Montage = Annotated[bool, Query(description="also return a PNG montage of the flagged slices with their overlays")]
-
-
-def _config(settings: Settings, models: LoadedModels, montage: bool) -> VolumeConfig:
-    threshold = settings.operating_threshold(models.classifier_version.card)
-    return VolumeConfig(
-        settings.max_series_slices,
-        settings.max_image_pixels,
-        settings.max_volume_voxels,
-        settings.series_batch_slices,
-        threshold,
-        montage,
-    )
 
 
 @router.post("/series", response_model=SeriesResponse)
@@ -63,7 +50,7 @@ async def predict_series(
             await read_limited(f, settings.max_upload_bytes, f"reference_masks[{i}]")
             for i, f in enumerate(reference_masks)
         ]
-    config = _config(settings, models, montage)
+    config = volume_config(settings, models, montage)
     outcome = await run_in_threadpool(run_dicom_series, models, data, masks, config)
     return series_response(outcome, config.threshold, models)
 
@@ -80,6 +67,6 @@ async def predict_volume(
     models = runtime.models
     data = await read_limited(volume, settings.max_upload_bytes, "volume")
     mask = await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
-    config = _config(settings, models, montage)
+    config = volume_config(settings, models, montage)
     outcome = await run_in_threadpool(run_nifti_volume, models, data, mask, config)
     return series_response(outcome, config.threshold, models)
