@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from training.calibrate_figures import site_figures
 from training.datasets import LOADERS, DatasetError, SliceRecord
 from training.datasets.phantoms import phantom_record
 from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
-from training.export import CARD_FILE
+from core.model_store import CARD_FILE
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, _forms
 from training.phantoms.generator import phantom_seeds
 from training.reporting.evaluation import by_patient
@@ -59,6 +60,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+@dataclass(frozen=True)
+class CalibrationConfig:
+    """One calibration, as asked on the command line (the fields are its options)."""
+
+    data: Path | None
+    dataset_type: str
+    count: int
+    seed: int
+    store: Path
+    classifier: str
+    segmenter: str
+    from_version: int | None
+    version: int | None
+    sensitivity: float
+    temperature: bool
+    report: Path | None
+
+
 def next_version(store: Path, name: str) -> int:
     versions = [int(p.name) for p in (store / name).glob("*") if p.is_dir() and p.name.isdigit()]
     return max(versions, default=0) + 1
@@ -72,11 +91,11 @@ def phantom_set(count: int, seed: int) -> Iterator[SliceRecord]:
         yield phantom_record(phantom_seed, f"phantom-{seed}-{index:05d}", bool(png))
 
 
-def describe_data(args: argparse.Namespace) -> str:
-    if args.dataset_type == "phantoms":
-        part = PHANTOM_SETS.get(args.seed, "unnamed")
-        return f"phantoms seed {args.seed} (the {part} set), {args.count}, half 8-bit brain window"
-    return args.data.resolve().name
+def describe_data(config: CalibrationConfig) -> str:
+    if config.dataset_type == "phantoms":
+        part = PHANTOM_SETS.get(config.seed, "unnamed")
+        return f"phantoms seed {config.seed} (the {part} set), {config.count}, half 8-bit brain window"
+    return config.data.resolve().name
 
 
 def copy_weights(source: Path, target: Path) -> None:
@@ -96,38 +115,38 @@ def new_card(card: dict, version: int, figures: dict, site: dict) -> dict:
     return updated
 
 
-def run(args: argparse.Namespace) -> tuple[Path, dict]:
+def run(config: CalibrationConfig) -> tuple[Path, dict]:
     # Cards are read before any model loads, so a bad store fails in milliseconds.
-    source = model_dir(args.store, args.classifier, args.from_version)
+    source = model_dir(config.store, config.classifier, config.from_version)
     card = read_card(source)
-    segmenter_path = model_dir(args.store, args.segmenter, None)
+    segmenter_path = model_dir(config.store, config.segmenter, None)
     segmenter_card = read_card(segmenter_path)
-    version = args.version if args.version is not None else next_version(args.store, args.classifier)
-    target = args.store / args.classifier / str(version)
+    version = config.version if config.version is not None else next_version(config.store, config.classifier)
+    target = config.store / config.classifier / str(version)
     if target.exists():
         raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
     context = shared_context(card, segmenter_card)
     # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.card_policy).
     limits = AssessmentLimits.from_card(card)
-    if args.dataset_type == "phantoms":
-        records = phantom_set(args.count, args.seed)
+    if config.dataset_type == "phantoms":
+        records = phantom_set(config.count, config.seed)
     else:
-        records = LOADERS[args.dataset_type](args.data)
+        records = LOADERS[config.dataset_type](config.data)
     classify, segment = load_saved_model(source), load_saved_model(segmenter_path)
     volumes = [
         score_volume(g, classify, segment, segmenter_card["threshold"], context, limits) for g in by_patient(records)
     ]
-    data = describe_data(args)
-    fitted_on = data if args.dataset_type == "phantoms" else f"site data {data}"
-    figures = site_figures(volumes, card, args.sensitivity, args.temperature, fitted_on, args.report)
+    data = describe_data(config)
+    fitted_on = data if config.dataset_type == "phantoms" else f"site data {data}"
+    figures = site_figures(volumes, card, config.sensitivity, config.temperature, fitted_on, config.report)
     site = {
         "data": data,
-        "dataset_type": args.dataset_type,
+        "dataset_type": config.dataset_type,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "previous_version": card.get("version", int(source.name)),
         "segmenter_version": segmenter_card.get("version", int(segmenter_path.name)),
-        "target_sensitivity": args.sensitivity,
-        "temperature_refitted": args.temperature,
+        "target_sensitivity": config.sensitivity,
+        "temperature_refitted": config.temperature,
         **figures["site"],
     }
     copy_weights(source, target)
@@ -137,9 +156,8 @@ def run(args: argparse.Namespace) -> tuple[Path, dict]:
 
 
 def main(argv=None) -> None:
-    args = parse_args(argv)
     try:
-        target, card = run(args)
+        target, card = run(CalibrationConfig(**vars(parse_args(argv))))
     except (StoreError, DatasetError, ValueError) as e:
         sys.exit(f"error: {e}")
     print(json.dumps({"written": str(target), "threshold": card["threshold"], **card["site_calibration"]}, indent=1))

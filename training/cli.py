@@ -16,6 +16,7 @@ import keras
 from core.cpuinfo import cpu_model
 from core.model_input import MODEL_SIZE
 from training.augment import Augmentation
+from training.config import DataConfig, ModelConfig, OutputConfig, TrainConfig
 from training.datasets import LOADERS
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.distributed import choose_strategy, cluster_size, is_chief
@@ -104,6 +105,36 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The one place the parsed command line becomes the typed configuration."""
+    data = DataConfig(
+        dataset=args.dataset,
+        root=args.data,
+        split_file=args.split,
+        split_seed=args.split_seed,
+        train_count=args.train_count,
+        val_count=args.val_count,
+        test_count=args.test_count,
+        brain_window_fraction=args.brain_window_fraction,
+        source_mix=args.source_mix,
+        context_slices=args.context_slices,
+        augment=not args.no_augment,
+        workers=args.workers,
+    )
+    models = ModelConfig(
+        models=tuple(args.models),
+        classifier_epochs=args.classifier_epochs,
+        segmenter_epochs=args.segmenter_epochs,
+        base_width=args.base_width,
+        attention=args.attention,
+        loss=args.loss,
+        init_classifier=args.init_classifier,
+        init_segmenter=args.init_segmenter,
+        target_sensitivity=args.target_sensitivity,
+    )
+    return TrainConfig(data, models, OutputConfig(args.store, args.version, args.run_dir))
+
+
 def log(message: str) -> None:
     print(f"[training] {message}", flush=True)
 
@@ -140,7 +171,7 @@ def classifier_card(held_out: dict, operating_point: dict) -> dict:
     }
 
 
-def segmenter_card(held_out: dict, args: argparse.Namespace) -> dict:
+def segmenter_card(held_out: dict, args: ModelConfig) -> dict:
     return {
         "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
         "architecture": {
@@ -155,39 +186,40 @@ def segmenter_card(held_out: dict, args: argparse.Namespace) -> dict:
     }
 
 
-def run(args: argparse.Namespace) -> dict | None:
+def run(config: TrainConfig) -> dict | None:
+    data_config, models, output = config.data, config.models, config.output
     # The strategy comes first: MultiWorkerMirroredStrategy must exist before TensorFlow does any work.
     tf_config = os.environ.get("TF_CONFIG")
     strategy = choose_strategy(tf_config)
     keras.utils.set_random_seed(0)
-    spec = ShardSpec(MODEL_SIZE, args.context_slices)
-    augmentation = None if args.no_augment else Augmentation()
-    log(f"writing {args.dataset} shards to {args.run_dir / 'shards'}")
-    data = prepare_training_data(args, spec, args.run_dir / "shards")
-    inits = {"classifier": args.init_classifier, "segmenter": args.init_segmenter}
+    spec = ShardSpec(MODEL_SIZE, data_config.context_slices)
+    augmentation = Augmentation() if data_config.augment else None
+    log(f"writing {data_config.dataset} shards to {output.shards}")
+    data = prepare_training_data(data_config, spec, output.shards)
+    inits = {"classifier": models.init_classifier, "segmenter": models.init_segmenter}
     plan = FitPlan(
         spec,
         augmentation,
-        args.run_dir / "checkpoints",
+        output.checkpoints,
         strategy,
         multi_worker=cluster_size(tf_config) > 1,
         init_weights={k: v for k, v in inits.items() if v},
     )
 
     classifier = segmenter = None
-    if "classifier" in args.models:
+    if "classifier" in models.models:
         log("training the classifier")
-        classifier = fit_classifier(data.train, data.validation, plan, args.classifier_epochs)
-    if "segmenter" in args.models:
+        classifier = fit_classifier(data.train, data.validation, plan, models.classifier_epochs)
+    if "segmenter" in models.models:
         log("training the ResUNet segmenter")
         segmenter = fit_segmenter(
             data.train,
             data.validation,
             plan,
-            args.segmenter_epochs,
-            base_width=args.base_width,
-            attention=args.attention,
-            loss=args.loss,
+            models.segmenter_epochs,
+            base_width=models.base_width,
+            attention=models.attention,
+            loss=models.loss,
         )
 
     if not is_chief(tf_config):
@@ -199,13 +231,15 @@ def run(args: argparse.Namespace) -> dict | None:
     operating_point, threshold = {}, None
     if classify:
         validation_feed = classifier_feed(data.validation, spec, 32, None, training=False)
-        operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), args.target_sensitivity)
+        operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), models.target_sensitivity)
         threshold = operating_point["threshold"]
     if data.split is None:
-        classifier_held_out, segmenter_held_out = phantom_held_out(args, classify, segment, threshold, spec.slices)
+        classifier_held_out, segmenter_held_out = phantom_held_out(
+            data_config, classify, segment, threshold, spec.slices
+        )
     else:
         classifier_held_out, segmenter_held_out = dataset_held_out(
-            args, data.split, classify, segment, threshold, spec.context, args.run_dir / "report"
+            data_config, data.split, classify, segment, threshold, models.target_sensitivity, output.report
         )
 
     augmentation_record = None if augmentation is None else vars(augmentation)
@@ -219,13 +253,13 @@ def run(args: argparse.Namespace) -> dict | None:
         card = classifier_card(classifier_held_out, operating_point)
         cards[CLASSIFIER_NAME] = (
             classifier,
-            common | card | training_record(classifier, args.classifier_epochs, strategy),
+            common | card | training_record(classifier, models.classifier_epochs, strategy),
         )
     if segmenter:
-        card = segmenter_card(segmenter_held_out, args)
-        cards[SEGMENTER_NAME] = segmenter, common | card | training_record(segmenter, args.segmenter_epochs, strategy)
+        card = segmenter_card(segmenter_held_out, models)
+        cards[SEGMENTER_NAME] = segmenter, common | card | training_record(segmenter, models.segmenter_epochs, strategy)
     for name, (result, card) in cards.items():
-        path = export_model(result.model, args.store, name, args.version, card)
+        path = export_model(result.model, output.store, name, output.version, card)
         log(f"exported {path}")
     summary = {"classifier": classifier_held_out, "segmenter": segmenter_held_out, "operating_point": operating_point}
     log(json.dumps(summary, indent=1, default=float))
@@ -233,4 +267,4 @@ def run(args: argparse.Namespace) -> dict | None:
 
 
 def main(argv=None) -> None:
-    run(parse_args(argv))
+    run(train_config(parse_args(argv)))

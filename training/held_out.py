@@ -4,9 +4,9 @@ Phantoms: a fresh test set (seed TEST_SEED) in both input forms, HU and 8-bit br
 A real dataset: its test patients, through the same report as `python -m training.evaluate_store`.
 """
 
-import argparse
 from pathlib import Path
 
+from training.config import DataConfig
 from training.evaluate import classifier_metrics, segmenter_metrics
 from training.phantom_data import TEST_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
@@ -17,29 +17,38 @@ from training.training_data import load_records
 FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
 
 
-def phantom_held_out(args: argparse.Namespace, classify, segment, threshold: float, slices: int) -> tuple[dict, dict]:
+def phantom_held_out(data: DataConfig, classify, segment, threshold: float, slices: int) -> tuple[dict, dict]:
     tests = {
         form: build_arrays(
             TEST_SEED,
-            args.test_count,
+            data.test_count,
             brain_window_fraction=share,
-            workers=args.workers,
+            workers=data.workers,
             keep_native=True,
             slices=slices,
-            mix=args.source_mix,
+            mix=data.source_mix,
         )
         for form, share in FORMS
     }
-    classifier = {form: classifier_metrics(classify, data, threshold) for form, data in tests.items()} if classify else {}
-    segmenter = {form: segmenter_metrics(segment, data) for form, data in tests.items()} if segment else {}
+    classifier = (
+        {form: classifier_metrics(classify, arrays, threshold) for form, arrays in tests.items()} if classify else {}
+    )
+    segmenter = {form: segmenter_metrics(segment, arrays) for form, arrays in tests.items()} if segment else {}
     return classifier, segmenter
 
 
 def dataset_held_out(
-    args: argparse.Namespace, split: PatientSplit, classify, segment, threshold: float, context: int, out: Path
+    data: DataConfig,
+    split: PatientSplit,
+    classify,
+    segment,
+    threshold: float,
+    target_sensitivity: float,
+    out: Path,
 ) -> tuple[dict, dict]:
     """The test patients' report, written to `out`; the cards keep its detection and segmentation parts."""
-    scored = score_dataset(select(load_records(args), split.test), classify, segment, 0.5, context=context)
-    report, curves = build_report(scored, threshold, args.target_sensitivity, validation_fraction=0.0)
+    records = select(load_records(data), split.test)
+    scored = score_dataset(records, classify, segment, 0.5, context=data.context_slices)
+    report, curves = build_report(scored, threshold, target_sensitivity, validation_fraction=0.0)
     write_report(out, report, curves, scored, {})
     return {"test_patients": report["detection"]}, {"test_patients": report["segmentation"]}

@@ -4,10 +4,10 @@ Phantom sets come from fixed seeds. A real dataset is split by patient (training
 split saved beside the shards, and its test patients are left for the held-out report.
 """
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.config import DataConfig
 from training.datasets import LOADERS
 from training.datasets.atlas_phantoms import ATLAS, PROCEDURAL, describe_mix
 from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, write_phantom_shards
@@ -27,11 +27,11 @@ class TrainingData:
     split: PatientSplit | None = None  # real datasets only
 
 
-def phantom_shards(args: argparse.Namespace, spec: ShardSpec, directory: Path) -> TrainingData:
-    share, mix = args.brain_window_fraction, args.source_mix
-    train = write_phantom_shards(TRAIN_SEED, args.train_count, directory, "train", spec, share, args.workers, mix)
+def phantom_shards(data: DataConfig, spec: ShardSpec, directory: Path) -> TrainingData:
+    share, mix = data.brain_window_fraction, data.source_mix
+    train = write_phantom_shards(TRAIN_SEED, data.train_count, directory, "train", spec, share, data.workers, mix)
     validation = write_phantom_shards(
-        VALIDATION_SEED, args.val_count, directory, "validation", spec, share, args.workers, mix
+        VALIDATION_SEED, data.val_count, directory, "validation", spec, share, data.workers, mix
     )
     description = {
         "source": f"synthetic head-CT phantoms ({', '.join(PHANTOM_PACKAGES[s] for s in mix)}); no patient data",
@@ -42,27 +42,27 @@ def phantom_shards(args: argparse.Namespace, spec: ShardSpec, directory: Path) -
     return TrainingData(train, validation, description)
 
 
-def load_records(args: argparse.Namespace):
-    return LOADERS[args.dataset](args.data)
+def load_records(data: DataConfig):
+    return LOADERS[data.dataset](data.root)
 
 
-def dataset_shards(args: argparse.Namespace, spec: ShardSpec, directory: Path) -> TrainingData:
-    if args.split is not None:
-        split = PatientSplit.load(args.split)
+def dataset_shards(data: DataConfig, spec: ShardSpec, directory: Path) -> TrainingData:
+    if data.split_file is not None:
+        split = PatientSplit.load(data.split_file)
     else:
-        split = split_patients(patient_positives(load_records(args)), seed=args.split_seed)
+        split = split_patients(patient_positives(load_records(data)), seed=data.split_seed)
     directory.mkdir(parents=True, exist_ok=True)
     split.save(directory / "split.json")
-    train = write_records(select(load_records(args), split.train), directory, "train", spec)
-    validation = write_records(select(load_records(args), split.validation), directory, "validation", spec)
+    train = write_records(select(load_records(data), split.train), directory, "train", spec)
+    validation = write_records(select(load_records(data), split.validation), directory, "validation", spec)
     description = {
-        "source": f"{args.dataset} dataset at {args.data}",
-        "split": {"file": str(args.split or directory / "split.json"), "seed": args.split_seed},
+        "source": f"{data.dataset} dataset at {data.root}",
+        "split": {"file": str(data.split_file or directory / "split.json"), "seed": data.split_seed},
         "patients": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
         "counts": {"train": train.count, "validation": validation.count},
     }
     return TrainingData(train, validation, description, split)
 
 
-def prepare_training_data(args: argparse.Namespace, spec: ShardSpec, directory: Path) -> TrainingData:
-    return (phantom_shards if args.dataset == PHANTOMS else dataset_shards)(args, spec, directory)
+def prepare_training_data(data: DataConfig, spec: ShardSpec, directory: Path) -> TrainingData:
+    return (phantom_shards if data.dataset == PHANTOMS else dataset_shards)(data, spec, directory)
