@@ -1,6 +1,10 @@
-"""Held-out evaluation of a classifier and segmenter pair, with the same preprocessing as serving."""
+"""Held-out evaluation of a classifier and segmenter pair, with the same preprocessing as serving.
 
-from collections.abc import Callable
+The one rule for the operating point (choose_threshold) and for subtype AUCs: the report folders
+(training.reporting) use these too, so a card and a report never disagree on how they were computed.
+"""
+
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -16,7 +20,9 @@ BATCH = 16
 
 
 def predict_in_batches(predict: Predict, images: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.asarray(predict(images[i : i + BATCH].astype(np.float32))) for i in range(0, len(images), BATCH)])
+    return np.concatenate(
+        [np.asarray(predict(images[i : i + BATCH].astype(np.float32))) for i in range(0, len(images), BATCH)]
+    )
 
 
 def feed_scores(classify: Predict, dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -29,7 +35,7 @@ def feed_scores(classify: Predict, dataset) -> tuple[np.ndarray, np.ndarray]:
 
 
 def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity: float) -> dict:
-    """The operating point, from validation labels and P(any)."""
+    """The operating point, from validation labels and P(any): the model card's `operating_point`."""
     threshold = threshold_for_sensitivity(labels, scores, target_sensitivity)
     sensitivity, specificity = sensitivity_specificity(labels, scores, threshold)
     return {
@@ -40,17 +46,22 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity:
     }
 
 
+def subtype_aucs(columns: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> dict:
+    """AUC of each (subtype, labels, scores) whose labels hold both classes, and their mean."""
+    aucs = {name: roc_auc(labels, scores) for name, labels, scores in columns if labels.any() and (~labels).any()}
+    return {"subtype_auc": aucs, "subtype_macro_auc": float(np.mean(list(aucs.values()))) if aucs else None}
+
+
 def classifier_metrics(classify: Predict, data: ArraySet, threshold: float) -> dict:
     scores = predict_in_batches(classify, data.images)
     labels = data.labels > 0
     sensitivity, specificity = sensitivity_specificity(labels[:, 0], scores[:, 0], threshold)
-    subtype_auc = {name: roc_auc(labels[:, i + 1], scores[:, i + 1]) for i, name in enumerate(SUBTYPES) if labels[:, i + 1].any()}
+    subtypes = subtype_aucs((name, labels[:, i + 1], scores[:, i + 1]) for i, name in enumerate(SUBTYPES))
     return {
         "auc": roc_auc(labels[:, 0], scores[:, 0]),
         "sensitivity": sensitivity,
         "specificity": specificity,
-        "subtype_auc": subtype_auc,
-        "subtype_macro_auc": float(np.mean(list(subtype_auc.values()))) if subtype_auc else None,
+        **subtypes,
         "slices": int(len(labels)),
         "positive_slices": int(labels[:, 0].sum()),
     }
@@ -64,7 +75,9 @@ def segmenter_metrics(segment: Predict, data: ArraySet) -> dict:
     model_dice = [dice_score(p, m[..., 0]) for p, m, pos in zip(predicted, data.masks, positive) if pos]
     result = {
         "mean_dice_positive_slices_model_resolution": float(np.mean(model_dice)),
-        "negative_slices_with_false_positive_pixels": float(np.mean([p.any() for p, pos in zip(predicted, positive) if not pos])),
+        "negative_slices_with_false_positive_pixels": float(
+            np.mean([p.any() for p, pos in zip(predicted, positive) if not pos])
+        ),
         "positive_slices": int(positive.sum()),
     }
     if data.native_masks is not None:

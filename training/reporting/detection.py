@@ -1,7 +1,7 @@
 """Detection figures: AUC, the operating point chosen on validation, subtypes, patient level, calibration.
 
-AUC, the threshold rule and sensitivity/specificity come from training.metrics, the same code the
-training run reports with; scikit-learn supplies the curves.
+AUC and sensitivity/specificity come from training.metrics, the threshold rule and subtype AUCs from
+training.evaluate: the same code the training run's cards are written with. scikit-learn supplies the curves.
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,8 @@ import numpy as np
 from sklearn.metrics import average_precision_score, brier_score_loss, precision_recall_curve, roc_curve
 
 from training.datasets.records import ANY
-from training.metrics import roc_auc, sensitivity_specificity, threshold_for_sensitivity
+from training.evaluate import choose_threshold, subtype_aucs
+from training.metrics import roc_auc, sensitivity_specificity
 from training.models.classifier import OUTPUT_NAMES, SUBTYPES
 from training.reporting.scoring import SliceResult
 from training.reporting.statistics import patient_bootstrap_ci
@@ -66,18 +67,23 @@ def patient_level_auc(labels: np.ndarray, scores: np.ndarray, patients: list[str
     return {"patients": len(by_patient), "auc": roc_auc(patient_labels, np.array([v[1] for v in by_patient.values()]))}
 
 
-def choose_threshold(validation: Sequence[SliceResult], target_sensitivity: float) -> dict:
+def validation_threshold(validation: Sequence[SliceResult], target_sensitivity: float) -> dict:
+    """training.evaluate.choose_threshold on the validation slices, in the report's form."""
     labels, scores, _ = _column(validation, ANY)
     if len(labels) == 0:
         return {"available": False, "reason": "no validation patients"}
     if not labels.any():
         return {"available": False, "reason": "the validation patients have no positive slice"}
-    threshold = threshold_for_sensitivity(labels, scores, target_sensitivity)
+    chosen = choose_threshold(labels, scores, target_sensitivity)
     return {
         "available": True,
-        "rule": f"highest threshold with validation sensitivity >= {target_sensitivity}",
+        "rule": chosen["rule"],
         "validation_slices": len(labels),
-        "validation": operating_point(labels, scores, threshold),
+        "validation": {
+            "threshold": chosen["threshold"],
+            "sensitivity": chosen["validation_sensitivity"],
+            "specificity": chosen["validation_specificity"],
+        },
     }
 
 
@@ -108,19 +114,13 @@ def detection_report(
     }
     if card_threshold is not None:
         report["at_model_card_threshold"] = operating_point(labels, scores, card_threshold)
-    chosen = choose_threshold([r for r in evaluation if r.patient_id in validation_patients], target_sensitivity)
+    chosen = validation_threshold([r for r in evaluation if r.patient_id in validation_patients], target_sensitivity)
     if chosen["available"]:
         unseen = np.array([p not in validation_patients for p in patients], bool)
         chosen["evaluation_slices"] = int(unseen.sum())
         chosen["evaluation"] = operating_point(labels[unseen], scores[unseen], chosen["validation"]["threshold"])
     report["at_validation_threshold"] = chosen
-    subtype_auc = {}
-    for name in SUBTYPES:
-        sub_labels, sub_scores, _ = _column(evaluation, name)
-        if sub_labels.any() and (~sub_labels).any():
-            subtype_auc[name] = roc_auc(sub_labels, sub_scores)
-    report["subtype_auc"] = subtype_auc
-    report["subtype_macro_auc"] = float(np.mean(list(subtype_auc.values()))) if subtype_auc else None
+    report |= subtype_aucs((name, *_column(evaluation, name)[:2]) for name in SUBTYPES)
     fpr, tpr, _ = roc_curve(labels, scores)
     precision, recall, _ = precision_recall_curve(labels, scores)
     curves = {
