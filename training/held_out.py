@@ -11,7 +11,7 @@ from training.evaluate import classifier_metrics, segmenter_metrics
 from training.phantom_data import TEST_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
 from training.reporting.writer import write_report
-from training.splits import PatientSplit, select
+from training.splits import PatientSplit
 from training.training_data import load_records
 
 FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
@@ -47,7 +47,7 @@ def dataset_held_out(
     out: Path,
 ) -> tuple[dict, dict]:
     """The test patients' report, written to `out`; the cards keep its detection and segmentation parts."""
-    records = select(load_records(data), split.test)
+    records = load_records(data, split.test)
     scored = score_dataset(records, classify, segment, 0.5, context=data.context_slices)
     report, curves = build_report(scored, threshold, target_sensitivity, validation_fraction=0.0)
     write_report(out, report, curves, scored, {})

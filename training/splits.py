@@ -5,6 +5,7 @@ any hemorrhage so that small datasets keep positives in every part. scikit-learn
 """
 
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,6 +58,14 @@ def _strata(ids: list[str], positives: Mapping[str, bool], parts: int) -> list[b
     return labels if min(labels.count(True), labels.count(False)) >= parts else None
 
 
+def _split_strata(ids: list[str], positives: Mapping[str, bool], held_out: float) -> list[bool] | None:
+    """Strata for one train_test_split, which also needs room for both classes on each side
+    (6 patients with a 15% test part hold out one patient: too few to stratify)."""
+    test_count = math.ceil(held_out * len(ids))
+    roomy = min(test_count, len(ids) - test_count) >= 2
+    return _strata(ids, positives, 2) if roomy else None
+
+
 def split_patients(
     positives: Mapping[str, bool],
     validation: float = VALIDATION_FRACTION,
@@ -69,9 +78,13 @@ def split_patients(
         raise ValueError(f"a train/validation/test split needs at least 3 patients, got {len(ids)}")
     if not (0 < validation < 1 and 0 < test < 1 and validation + test < 1):
         raise ValueError(f"validation ({validation}) and test ({test}) fractions must be in (0, 1) and sum below 1")
-    rest, held_out = train_test_split(ids, test_size=test, random_state=seed, stratify=_strata(ids, positives, 2))
+    rest, held_out = train_test_split(
+        ids, test_size=test, random_state=seed, stratify=_split_strata(ids, positives, test)
+    )
     share = validation / (1.0 - test)
-    train, val = train_test_split(rest, test_size=share, random_state=seed, stratify=_strata(rest, positives, 2))
+    train, val = train_test_split(
+        rest, test_size=share, random_state=seed, stratify=_split_strata(rest, positives, share)
+    )
     return PatientSplit(tuple(sorted(train)), tuple(sorted(val)), tuple(sorted(held_out)))
 
 
@@ -101,5 +114,6 @@ def holdout_patients(
     ids = sorted(positives)
     if len(ids) < 2:
         raise ValueError(f"holding patients out needs at least 2 patients, got {len(ids)}")
-    kept, held_out = train_test_split(ids, test_size=fraction, random_state=seed, stratify=_strata(ids, positives, 2))
+    strata = _split_strata(ids, positives, fraction)
+    kept, held_out = train_test_split(ids, test_size=fraction, random_state=seed, stratify=strata)
     return tuple(sorted(kept)), tuple(sorted(held_out))

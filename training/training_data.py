@@ -1,18 +1,20 @@
 """Turn the chosen data (phantoms, or a dataset in data/) into train and validation shards.
 
-Phantom sets come from fixed seeds. A real dataset is split by patient (training.splits), the
-split saved beside the shards, and its test patients are left for the held-out report.
+Phantom sets come from fixed seeds. A real dataset is split by patient (training.splits) from its
+labels alone, the split saved beside the shards, and each part's patients are decoded once: train
+and validation here, test for the held-out report.
 """
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from training.config import DataConfig
-from training.datasets import LOADERS
+from training.datasets import LOADERS, POSITIVES, SliceRecord
 from training.datasets.atlas_phantoms import ATLAS, PROCEDURAL, describe_mix
 from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, write_phantom_shards
 from training.shards import Shards, ShardSpec, write_records
-from training.splits import PatientSplit, patient_positives, select, split_patients
+from training.splits import PatientSplit, split_patients
 
 PHANTOMS = "phantoms"
 # The package each phantom source of --source-mix comes from, named in the card.
@@ -42,19 +44,20 @@ def phantom_shards(data: DataConfig, spec: ShardSpec, directory: Path) -> Traini
     return TrainingData(train, validation, description)
 
 
-def load_records(data: DataConfig):
-    return LOADERS[data.dataset](data.root)
+def load_records(data: DataConfig, patients: Collection[str]) -> Iterator[SliceRecord]:
+    """The records of `patients` only: the loader decodes no one else's images."""
+    return LOADERS[data.dataset](data.root, patients=set(patients))
 
 
 def dataset_shards(data: DataConfig, spec: ShardSpec, directory: Path) -> TrainingData:
     if data.split_file is not None:
         split = PatientSplit.load(data.split_file)
     else:
-        split = split_patients(patient_positives(load_records(data)), seed=data.split_seed)
+        split = split_patients(POSITIVES[data.dataset](data.root), seed=data.split_seed)
     directory.mkdir(parents=True, exist_ok=True)
     split.save(directory / "split.json")
-    train = write_records(select(load_records(data), split.train), directory, "train", spec)
-    validation = write_records(select(load_records(data), split.validation), directory, "validation", spec)
+    train = write_records(load_records(data, split.train), directory, "train", spec)
+    validation = write_records(load_records(data, split.validation), directory, "validation", spec)
     description = {
         "source": f"{data.dataset} dataset at {data.root}",
         "split": {"file": str(data.split_file or directory / "split.json"), "seed": data.split_seed},

@@ -45,6 +45,13 @@ def test_split_sizes_and_stratification():
     assert [sum(positives[p] for p in ids) for ids in (split.train, split.validation, split.test)] == [10, 3, 3]
 
 
+def test_a_small_half_positive_cohort_splits_unstratified_where_a_part_holds_one_patient():
+    positives = cohort(6, positive_share=0.5)  # 15% test of 6 is one patient: no room for both classes
+    split = split_patients(positives, seed=0)
+    assert sorted(split.train + split.validation + split.test) == sorted(positives)
+    assert (len(split.validation), len(split.test)) == (1, 1)
+
+
 def test_split_is_deterministic_by_seed():
     assert split_patients(cohort(), seed=7) == split_patients(cohort(), seed=7)
     assert split_patients(cohort(), seed=7) != split_patients(cohort(), seed=8)

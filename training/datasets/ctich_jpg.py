@@ -9,7 +9,7 @@ brain-window form (core.windowing.as_brain_window_export) that the models are tr
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from core.windowing import Window, as_brain_window_export
 from training.datasets.ctich_labels import read_slice_labels
 from training.datasets.images import read_gray, read_mask_image, window_pixels_to_hu
-from training.datasets.records import BRAIN_WINDOW_FORM, SliceRecord, validate
+from training.datasets.records import ANY, BRAIN_WINDOW_FORM, SliceRecord, validate
 
 LABELS_CSV = "hemorrhage_diagnosis.csv"
 PATIENTS = "Patients_CT"
@@ -36,22 +36,41 @@ def brain_folder(root: Path, patient: str) -> Path:
     return padded if padded.is_dir() else root / PATIENTS / str(int(patient)) / "brain"
 
 
-def load_ctich_jpg(root: Path, source_window: Window = CTICH_JPG_BRAIN) -> Iterator[SliceRecord]:
-    """Every labelled slice, patient by patient, in slice order. A CSV row without its JPG
-    is skipped (the public release has one) and counted in a warning."""
-    root = Path(root)
-    labels = read_slice_labels(root / LABELS_CSV)
+def _present(root: Path, labels: dict, patients: Collection[str] | None) -> Iterator[tuple[str, int, Path]]:
+    """(patient, SliceNumber, brain JPG) for the labelled rows whose JPG exists. A CSV row without
+    its JPG is skipped (the public release has one) and counted in a warning."""
     skipped = 0
     for patient, number in sorted(labels):
-        folder = brain_folder(root, patient)
-        image_path = folder / f"{number}.jpg"
+        if patients is not None and patient not in patients:
+            continue
+        image_path = brain_folder(root, patient) / f"{number}.jpg"
         if not image_path.is_file():
             skipped += 1
             continue
+        yield patient, number, image_path
+    if skipped:
+        log.warning("%d rows of %s have no image under %s/ and were skipped", skipped, LABELS_CSV, PATIENTS)
+
+
+def ctich_jpg_positives(root: Path) -> dict[str, bool]:
+    """patient -> whether any of the patient's slices with a JPG is positive, from the CSV alone."""
+    root = Path(root)
+    labels = read_slice_labels(root / LABELS_CSV)
+    positives: dict[str, bool] = {}
+    for patient, number, _ in _present(root, labels, None):
+        positives[patient] = positives.get(patient, False) or labels[(patient, number)][0][ANY]
+    return positives
+
+
+def load_ctich_jpg(
+    root: Path, patients: Collection[str] | None = None, source_window: Window = CTICH_JPG_BRAIN
+) -> Iterator[SliceRecord]:
+    """Every labelled slice of `patients` (all when None), patient by patient, in slice order."""
+    root = Path(root)
+    labels = read_slice_labels(root / LABELS_CSV)
+    for patient, number, image_path in _present(root, labels, patients):
         hu = as_brain_window_export(window_pixels_to_hu(read_gray(image_path), source_window))
-        mask_path = folder / f"{number}{MASK_SUFFIX}.jpg"
+        mask_path = image_path.parent / f"{number}{MASK_SUFFIX}.jpg"
         mask = read_mask_image(mask_path, MASK_THRESHOLD) if mask_path.is_file() else np.zeros(hu.shape, bool)
         slice_labels, extra = labels[(patient, number)]
         yield validate(SliceRecord(hu, mask, slice_labels, patient, number - 1, None, BRAIN_WINDOW_FORM, extra))
-    if skipped:
-        log.warning("%d rows of %s have no image under %s/ and were skipped", skipped, LABELS_CSV, PATIENTS)

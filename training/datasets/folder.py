@@ -3,11 +3,12 @@
 Slices are split by patient, so names must say whose they are: a single-slice file is named
 PATIENT_SLICE (017_12.png), and a NIfTI holding several slices is one patient's volume
 (017.nii.gz, slice k along its third axis). PNGs follow the service's convention: 16-bit is
-HU + 1024, 8-bit is the 0..80 HU brain window.
+HU + 1024, 8-bit is the 0..80 HU brain window. Labels come from the masks, so a patient's labels
+are read without decoding the images (folder_positives).
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -58,13 +59,31 @@ def _entries(root: Path) -> list[tuple[str, int | None, Path, str]]:
     return sorted(entries, key=lambda e: (e[0], -1 if e[1] is None else e[1]))
 
 
-def load_folder(root: Path) -> Iterator[SliceRecord]:
-    """Every image slice with its mask; `any` is whether the mask has a hemorrhage pixel."""
-    root = Path(root)
+def _check_folders(root: Path) -> None:
     for folder in (IMAGES, MASKS):
         if not (root / folder).is_dir():
             raise DatasetError(f"{folder}/ not found in {root}")
+
+
+def folder_positives(root: Path) -> dict[str, bool]:
+    """patient -> whether any of the patient's masks has a hemorrhage pixel; the images stay unread."""
+    root = Path(root)
+    _check_folders(root)
+    positives: dict[str, bool] = {}
+    for patient, _, path, _ in _entries(root):
+        masks = read_mask_stack(root / MASKS, split_name(path)[0])
+        positives[patient] = positives.get(patient, False) or bool(masks.any())
+    return positives
+
+
+def load_folder(root: Path, patients: Collection[str] | None = None) -> Iterator[SliceRecord]:
+    """Every image slice of `patients` (all when None) with its mask; `any` is whether the mask has
+    a hemorrhage pixel."""
+    root = Path(root)
+    _check_folders(root)
     for patient, number, path, suffix in _entries(root):
+        if patients is not None and patient not in patients:
+            continue
         stem = split_name(path)[0]
         stack, spacing, form = read_stack(path, suffix)
         masks = read_mask_stack(root / MASKS, stem)

@@ -85,3 +85,12 @@ def read_png_hu(path: Path) -> tuple[np.ndarray, str]:
 def read_mask_image(path: Path, threshold: float = 0.0) -> np.ndarray:
     """Binary mask from an image: pixels above `threshold` are hemorrhage."""
     return read_gray(path) > threshold
+
+
+def nifti_slice_count(path: Path) -> int:
+    """How many axial slices read_nifti_axial would return, from the header alone (no voxels decoded)."""
+    try:
+        shape = nib.load(str(path)).shape
+    except Exception as e:
+        raise DatasetError(f"{path.name}: cannot read NIfTI: {e}") from e
+    return 1 if len(shape) == 2 else int(shape[2])

@@ -2,13 +2,14 @@
 
 Labels only: there are no masks. Patients are told apart by the DICOM PatientID, which is
 kept only as a one-way hash so that no identifier reaches a split file, a log or a report.
+Patients and labels come from the CSV and the DICOM headers; pixels are decoded only by the loader.
 """
 
 import csv
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -80,11 +81,9 @@ def read_hu(path: Path) -> np.ndarray:
     return np.asarray(apply_modality_lut(pixels, ds), dtype=np.float32)
 
 
-def load_rsna_dicom(root: Path, labels_csv: str = LABELS_CSV, images: str = IMAGES) -> Iterator[SliceRecord]:
-    """Every labelled image with a file, patient by patient, each series foot to head (ascending
-    ImagePositionPatient z); slice_index counts within the patient."""
-    root = Path(root)
-    labels = read_rsna_labels(root / labels_csv)
+def _stacks(root: Path, labels: dict, images: str) -> dict[str, list[tuple[Path, tuple | None]]]:
+    """(hashed) patient -> the patient's labelled files with their spacing, each series foot to head
+    (ascending ImagePositionPatient z), from the headers alone."""
     stacks: dict[str, list[tuple[str, float, Path, tuple | None]]] = defaultdict(list)
     missing = 0
     for image_id in sorted(labels):
@@ -97,7 +96,27 @@ def load_rsna_dicom(root: Path, labels_csv: str = LABELS_CSV, images: str = IMAG
         stacks[patient].append((str(ds.get("SeriesInstanceUID", "")), _position(ds), path, _spacing(ds)))
     if missing:
         log.warning("%d labelled images have no file under %s/ and were skipped", missing, images)
+    return {patient: [s[2:] for s in sorted(stack, key=lambda s: (s[0], s[1]))] for patient, stack in stacks.items()}
+
+
+def rsna_dicom_positives(root: Path, labels_csv: str = LABELS_CSV, images: str = IMAGES) -> dict[str, bool]:
+    """patient -> whether any of the patient's labelled images is positive; no pixel data decoded."""
+    root = Path(root)
+    labels = read_rsna_labels(root / labels_csv)
+    stacks = _stacks(root, labels, images)
+    return {patient: any(labels[path.stem][ANY] for path, _ in stack) for patient, stack in stacks.items()}
+
+
+def load_rsna_dicom(
+    root: Path, patients: Collection[str] | None = None, labels_csv: str = LABELS_CSV, images: str = IMAGES
+) -> Iterator[SliceRecord]:
+    """Every labelled image with a file of `patients` (all when None), patient by patient, each
+    series foot to head; slice_index counts within the patient."""
+    root = Path(root)
+    labels = read_rsna_labels(root / labels_csv)
+    stacks = _stacks(root, labels, images)
     for patient in sorted(stacks):
-        ordered = sorted(stacks[patient], key=lambda s: (s[0], s[1]))
-        for index, (_, _, path, spacing) in enumerate(ordered):
+        if patients is not None and patient not in patients:
+            continue
+        for index, (path, spacing) in enumerate(stacks[patient]):
             yield validate(SliceRecord(read_hu(path), None, labels[path.stem], patient, index, spacing, HU_FORM))
