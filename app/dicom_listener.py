@@ -15,7 +15,7 @@ from app.integration import metrics
 from app.integration.service import open_integration
 from app.integration.store import InstanceUids, JobStore
 from app.logging_config import configure_logging
-from app.pipeline.dicom_pixels import COMPRESSED, NATIVE
+from app.pipeline.decode.dicom_pixels import COMPRESSED, NATIVE
 
 log = logging.getLogger(__name__)
 TRANSFER_SYNTAXES = [*NATIVE, *COMPRESSED]  # what the scan flow decodes

@@ -2,7 +2,7 @@
 and the DICOM integration, so a limit or the threshold cannot differ between the ways a scan arrives."""
 
 from app.config import Settings
-from app.pipeline.series_pipeline import VolumeConfig
+from app.pipeline.flows.scan_flow import VolumeConfig
 from app.serving.runtime import LoadedModels
 
 

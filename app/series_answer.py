@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from app.pipeline.caveats import collect_caveats
-from app.pipeline.encode import png_base64
-from app.pipeline.series_pipeline import ScanOutcome
+from app.pipeline.postprocess.caveats import collect_caveats
+from app.pipeline.encode.mask_png import png_base64
+from app.pipeline.flows.scan_flow import ScanOutcome
 from app.schemas import answer_warnings, model_refs
 from app.schemas_series import ScanRuleInfo, SeriesInput, SeriesResponse, SeriesSlice
 from app.serving.runtime import LoadedModels

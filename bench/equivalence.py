@@ -47,7 +47,7 @@ def held_out_inputs(folder: Path, count: int = HELD_OUT_SLICES) -> Path:
 
 def real_scan_inputs(folder: Path, scan: Path = REAL_SCAN) -> Path:
     """Every slice of the real head CT, as the service's DICOM reader decodes it and the models take it."""
-    from app.pipeline.series import assemble_series
+    from app.pipeline.decode.series import assemble_series
     from core.model_input import to_model_input
 
     files = [path.read_bytes() for path in sorted(scan.glob("*.dcm"))]

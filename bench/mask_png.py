@@ -10,7 +10,7 @@ import time
 import cv2
 import numpy as np
 
-from app.pipeline.encode import mask_to_png
+from app.pipeline.encode.mask_png import mask_to_png
 from training.phantoms.generator import generate_phantom
 
 ROUNDS, CALLS = 7, 50

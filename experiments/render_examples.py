@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.pipeline.montage import montage_png
-from app.pipeline.overlay import overlay_png
-from app.pipeline.series import assemble_series
-from app.pipeline.slice_pipeline import predict_slice
-from app.pipeline.volume_pipeline import predict_volume
+from app.pipeline.encode.montage import montage_png
+from app.pipeline.encode.overlay import overlay_png
+from app.pipeline.decode.series import assemble_series
+from app.pipeline.flows.slice_flow import predict_slice
+from app.pipeline.infer.step import predict_volume
 from app.serving.runtime import LoadedModels
 from tests.app.dicom_files import ct_bytes, series_bytes
 from tests.app.images import png

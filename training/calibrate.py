@@ -126,7 +126,7 @@ def run(config: CalibrationConfig) -> tuple[Path, dict]:
     if target.exists():
         raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
     context = shared_context(card, segmenter_card)
-    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.card_policy).
+    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.postprocess.card_policy).
     limits = AssessmentLimits.from_card(card)
     if config.dataset_type == "phantoms":
         records = phantom_set(config.count, config.seed)

@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> dict:
     context = shared_context(card, segmenter_card)
     calibration = Calibration.from_card(card)
     started = time.monotonic()
-    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.card_policy).
+    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.postprocess.card_policy).
     limits = AssessmentLimits.from_card(card)
     volumes, thicknesses = score_volumes(args, classifier, segmenter, segmenter_card["threshold"], context, limits)
     segmenter_name = f"{args.segmenter} v{segmenter.name}"

@@ -18,7 +18,7 @@ from app.integration.seg import write_seg
 from app.integration.selection import as_json, group_by_series, select_series
 from app.integration.sr import write_sr
 from app.integration.store import InstanceUids, Produced
-from app.pipeline.series_pipeline import VolumeConfig, run_dicom_series
+from app.pipeline.flows.scan_flow import VolumeConfig, run_dicom_series
 from app.series_answer import series_response
 from app.serving.runtime import LoadedModels
 

@@ -18,7 +18,7 @@ from app.integration.deliveries import DeliveryQueue
 from app.integration.push import DeliveryError
 from app.integration.store import MAX_JOB_ATTEMPTS, JobStore
 from app.integration.tables import Delivery, Job
-from app.pipeline.series_pipeline import VolumeConfig
+from app.pipeline.flows.scan_flow import VolumeConfig
 from app.serving.runtime import LoadedModels, ModelRuntime
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app.dependencies import RuntimeDep, SettingsDep
-from app.pipeline.overlay import overlay_png
-from app.pipeline.slice_pipeline import predict_slice
+from app.pipeline.encode.overlay import overlay_png
+from app.pipeline.flows.slice_flow import predict_slice
 from app.routers.predict import ImageFile, MaskFile
 from app.uploads import read_limited
 

@@ -7,8 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app.dependencies import RuntimeDep, SettingsDep
-from app.pipeline.encode import png_base64
-from app.pipeline.slice_pipeline import predict_slice
+from app.pipeline.encode.mask_png import png_base64
+from app.pipeline.flows.slice_flow import predict_slice
 from app.schemas import InputInfo, PredictResponse, answer_warnings, model_refs
 from app.uploads import read_limited
 

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.dependencies import RuntimeDep, SettingsDep
 from app.errors import PayloadTooLarge
-from app.pipeline.series_pipeline import run_dicom_series, run_nifti_volume
+from app.pipeline.flows.scan_flow import run_dicom_series, run_nifti_volume
 from app.scan_config import volume_config
 from app.schemas_series import SeriesResponse
 from app.series_answer import series_response

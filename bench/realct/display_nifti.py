@@ -1,4 +1,4 @@
-"""Slices in the service's display orientation -> a NIfTI image that app.pipeline.nifti_volume reads back unchanged:
+"""Slices in the service's display orientation -> a NIfTI image that app.pipeline.decode.nifti_volume reads back unchanged:
 columns run right -> left, rows anterior -> posterior, slices inferior -> superior."""
 
 import nibabel as nib

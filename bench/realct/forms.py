@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pydicom
 
-from app.pipeline.decode import decode_slice
+from app.pipeline.decode.slice_file import decode_slice
 from bench.inputs import png_slice
 from bench.realct.scan_input import MAX_PIXELS, RealScan
 from core.resize import resize_image
@@ -107,7 +107,7 @@ def scaled_spacing(scan: RealScan, shape: tuple[int, int]) -> tuple[float, float
 
 
 def decode_stack(files: list[bytes], scan: RealScan) -> DecodedStack:
-    """Per-slice files -> HU through the service's decoder (app.pipeline.decode.decode_slice)."""
+    """Per-slice files -> HU through the service's decoder (app.pipeline.decode.slice_file.decode_slice)."""
     decoded = [decode_slice(data, MAX_PIXELS) for data in files]
     hu = np.stack([d.hu for d in decoded]).astype(np.float32)
     interpretations = sorted({d.interpretation for d in decoded})

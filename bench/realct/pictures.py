@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.pipeline.overlay import NOTICE, put_text, render_overlay
+from app.pipeline.encode.overlay import NOTICE, put_text, render_overlay
 from core.resize import resize_image, resize_mask
 
 TILE = 128

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.config import Settings
-from app.pipeline.series_pipeline import ScanOutcome, VolumeConfig, run_dicom_series, run_nifti_volume
+from app.pipeline.flows.scan_flow import ScanOutcome, VolumeConfig, run_dicom_series, run_nifti_volume
 from app.schemas_series import SeriesResponse
 from app.series_answer import series_response
 from app.serving.loading import store_loader

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.pipeline.jpeg_markers import jpeg_quality
+from app.pipeline.decode.jpeg_markers import jpeg_quality
 from app.serving.runtime import ModelRuntime
 from core.calibration import apply_temperature
 from tests.app.conftest import fake_models

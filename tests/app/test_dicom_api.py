@@ -11,7 +11,7 @@ import pytest
 from pydicom import uid
 from pydicom.encaps import encapsulate
 
-from app.pipeline.dicom_pixels import supported_syntaxes
+from app.pipeline.decode.dicom_pixels import supported_syntaxes
 from tests.app.dicom_files import (
     PATIENT_ID,
     PATIENT_NAME,

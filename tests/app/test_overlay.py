@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.pipeline.montage import montage_slices
-from app.pipeline.overlay import render_overlay
+from app.pipeline.encode.montage import montage_slices
+from app.pipeline.encode.overlay import render_overlay
 from tests.app.dicom_files import block_mask, block_slice, ct_bytes
 from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
 

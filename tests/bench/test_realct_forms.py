@@ -5,9 +5,9 @@ import numpy as np
 import pydicom
 from io import BytesIO
 
-from app.pipeline.decode import decode_slice
-from app.pipeline.nifti import read_nifti
-from app.pipeline.nifti_volume import to_display
+from app.pipeline.decode.slice_file import decode_slice
+from app.pipeline.decode.nifti import read_nifti
+from app.pipeline.decode.nifti_volume import to_display
 from bench.realct.forms import FORMS_BY_NAME, encode_slices, resampled_dicom
 from bench.realct.serving import volume_nifti
 from core.windowing import as_brain_window_export

@@ -11,7 +11,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.sr.codedict import codes
 
 from app.integration.analysis import analyse
-from app.pipeline.series_pipeline import VolumeConfig
+from app.pipeline.flows.scan_flow import VolumeConfig
 from tests.app.conftest import fake_models
 from tests.integration.study_files import as_files, study
 

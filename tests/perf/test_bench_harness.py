@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.config import Settings
-from app.pipeline.series import assemble_series
+from app.pipeline.decode.series import assemble_series
 from bench import inputs, load, report
 from bench.__main__ import render, report_from, served_precision
 from bench.measure import CONCURRENCY, Run

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.config import Settings
-from app.pipeline.slice_pipeline import predict_slice
+from app.pipeline.flows.slice_flow import predict_slice
 from app.serving import fast_path
 from app.serving.device import CPU_BATCH_SIZE, GPU_BATCH_SIZE
 from tests.app.conftest import FAKE_SIZE, fake_classifier, fake_models, fake_segmenter

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.errors import InvalidInput
-from app.pipeline.limits import (
+from app.pipeline.decode.limits import (
     PNG16_MAX_VALUE,
     check_binary_mask,
     check_mask_header,

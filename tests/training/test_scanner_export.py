@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from app.pipeline.decode import decode_slice
+from app.pipeline.decode.slice_file import decode_slice
 from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 from core.windowing import BRAIN
 from tests.training.scanner_heads import flat_head

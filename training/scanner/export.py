@@ -1,7 +1,7 @@
 """What the service decodes from the file a user sends: a slice exported in one of the forms images
 arrive in, encoded to bytes where a file format is involved, then read back the service's way.
 
-The service (app/pipeline/decode.py) reads an 8-bit PNG/JPEG as a 40/80 brain window
+The service (app/pipeline/decode/slice_file.py) reads an 8-bit PNG/JPEG as a 40/80 brain window
 (core.windowing.brain_window_to_hu), so an export at another window reaches the model mis-scaled,
 exactly as in production; 16-bit PNG holds HU + 1024; DICOM and NIfTI carry HU through a rescale.
 """

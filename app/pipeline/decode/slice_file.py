@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 
 from app.errors import InvalidInput, UnsupportedImage
-from app.pipeline.dicom import read_dicom_slice
-from app.pipeline.jpeg_markers import jpeg_quality
-from app.pipeline.limits import (
+from app.pipeline.decode.dicom import read_dicom_slice
+from app.pipeline.decode.jpeg_markers import jpeg_quality
+from app.pipeline.decode.limits import (
     check_binary_mask,
     check_mask_header,
     check_png16_range,
@@ -20,7 +20,7 @@ from app.pipeline.limits import (
     check_slice_shape,
     header_size,
 )
-from app.pipeline.nifti import is_nifti
+from app.pipeline.decode.nifti import is_nifti
 from core.raster import BRAIN_WINDOW_FORM, raster_to_hu
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -87,7 +87,7 @@ def decode_raster(data: bytes, source_format: str, max_pixels: int) -> DecodedSl
 
 
 def decode_dicom(data: bytes, source_format: str, max_pixels: int) -> DecodedSlice:
-    """One axial CT slice in HU (app.pipeline.dicom), with PixelSpacing and the Study/Series/SOP UIDs."""
+    """One axial CT slice in HU (app.pipeline.decode.dicom), with PixelSpacing and the Study/Series/SOP UIDs."""
     dicom = read_dicom_slice(data, max_pixels)
     check_slice_shape(dicom.hu.shape[1], dicom.hu.shape[0])
     return DecodedSlice(

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.pipeline.card_policy import card_policy
-from app.pipeline.slice_checks import SliceChecks, check_slice
+from app.pipeline.postprocess.card_policy import card_policy
+from app.pipeline.postprocess.slice_checks import SliceChecks, check_slice
 from app.pipeline.timing import StageTimer
 from app.serving.runtime import LoadedModels
 from core.calibration import calibrate

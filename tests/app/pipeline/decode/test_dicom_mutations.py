@@ -8,7 +8,7 @@ import pytest
 from pydicom import uid
 
 from app.errors import ServiceError
-from app.pipeline.dicom import read_dicom_slice
+from app.pipeline.decode.dicom import read_dicom_slice
 from tests.app.dicom_files import block_slice, ct_bytes
 
 SYNTAXES = [

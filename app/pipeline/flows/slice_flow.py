@@ -1,18 +1,18 @@
 """One CT slice through decode -> preprocess -> infer -> postprocess -> encode.
 
 Postprocess calibrates P (the card's calibration), assesses the level (core.slice_assessment), confines the mask
-to the intracranial space, and checks the answer (app.pipeline.slice_checks) into warnings.
+to the intracranial space, and checks the answer (app.pipeline.postprocess.slice_checks) into warnings.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from app.pipeline.caveats import Caveat, InputFacts, collect_caveats
-from app.pipeline.card_policy import card_policy
-from app.pipeline.decode import DecodedSlice, decode_reference_mask, decode_slice
-from app.pipeline.encode import mask_to_png
-from app.pipeline.slice_checks import SliceChecks, check_slice
+from app.pipeline.postprocess.caveats import Caveat, InputFacts, collect_caveats
+from app.pipeline.postprocess.card_policy import card_policy
+from app.pipeline.decode.slice_file import DecodedSlice, decode_reference_mask, decode_slice
+from app.pipeline.encode.mask_png import mask_to_png
+from app.pipeline.postprocess.slice_checks import SliceChecks, check_slice
 from app.pipeline.timing import StageTimer
 from app.serving.runtime import LoadedModels
 from core.calibration import calibrate

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from app.pipeline.encode import mask_to_png
+from app.pipeline.encode.mask_png import mask_to_png
 
 
 def _mask():

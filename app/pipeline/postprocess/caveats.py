@@ -8,7 +8,7 @@ is not a head, and models that disagree all say so.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.pipeline.slice_checks import SliceChecks
+from app.pipeline.postprocess.slice_checks import SliceChecks
 from core.slice_assessment import NO_SKULL, REASONS
 
 NOT_HEAD_SLICE = "not_head_slice"

@@ -12,9 +12,9 @@ import pydicom
 from pydicom import uid
 
 from app.errors import InvalidInput, ServiceError
-from app.pipeline.dicom_checks import require_ct_image
-from app.pipeline.dicom_geometry import SliceGeometry, read_geometry, require_axial
-from app.pipeline.dicom_pixels import require_supported_syntax, stored_values, to_hu
+from app.pipeline.decode.dicom_checks import require_ct_image
+from app.pipeline.decode.dicom_geometry import SliceGeometry, read_geometry, require_axial
+from app.pipeline.decode.dicom_pixels import require_supported_syntax, stored_values, to_hu
 
 UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
 TAGS = [

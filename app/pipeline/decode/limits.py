@@ -9,7 +9,7 @@ import struct
 import numpy as np
 
 from app.errors import InvalidInput
-from app.pipeline.jpeg_markers import jpeg_size
+from app.pipeline.decode.jpeg_markers import jpeg_size
 
 # 16-bit PNGs hold HU + 1024; CT's extended scale ends near 30700 HU, so larger values cannot be CT numbers.
 PNG16_MAX_VALUE = 30719 + 1024

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pydicom import dcmread, uid
 
-from app.pipeline.dicom import read_dicom_slice
-from app.pipeline.dicom_pixels import HU_FLOOR
+from app.pipeline.decode.dicom import read_dicom_slice
+from app.pipeline.decode.dicom_pixels import HU_FLOOR
 from core.windowing import AIR_HU
 from tests.app.dicom_files import block_slice, ct_bytes, ct_dataset, to_bytes
 
@@ -115,7 +115,7 @@ def test_lossy_compression_is_reported():
 
 
 def test_patient_tags_are_never_parsed():
-    from app.pipeline.dicom import parse
+    from app.pipeline.decode.dicom import parse
 
     ds = parse(ct_bytes(block_slice(16)))
     assert "PatientName" not in ds and "PatientID" not in ds and "StudyDate" not in ds

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.errors import InvalidInput, PayloadTooLarge, ServiceError
-from app.pipeline.dicom import DicomSlice, read_dicom_slice
+from app.pipeline.decode.dicom import DicomSlice, read_dicom_slice
 
 FIELD = "files"
 SPACING_TOLERANCE_MM = 1e-3

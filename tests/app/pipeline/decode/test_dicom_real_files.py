@@ -14,7 +14,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from app.errors import UnsupportedImage
-from app.pipeline.dicom import read_dicom_slice
+from app.pipeline.decode.dicom import read_dicom_slice
 from core.windowing import AIR_HU
 
 MAX_PIXELS = 1024 * 1024
@@ -39,7 +39,7 @@ def test_pydicom_data_files_come_from_the_installed_package(name):
 
 
 def test_no_dicom_file_is_committed():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[4]
     tracked = subprocess.run(
         ["git", "ls-files", "*.dcm", "*.DCM"], cwd=root, capture_output=True, text=True, check=True
     )

@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.errors import InvalidInput, ServiceError
-from app.pipeline.caveats import InputFacts
-from app.pipeline.decode import decode_reference_mask
-from app.pipeline.encode import mask_to_png
-from app.pipeline.montage import montage_png
-from app.pipeline.nifti import read_nifti, write_nifti_gz
-from app.pipeline.nifti_volume import reference_slices, to_display, to_stored
-from app.pipeline.series import SliceRef, assemble_series
+from app.pipeline.postprocess.caveats import InputFacts
+from app.pipeline.decode.slice_file import decode_reference_mask
+from app.pipeline.encode.mask_png import mask_to_png
+from app.pipeline.encode.montage import montage_png
+from app.pipeline.decode.nifti import read_nifti, write_nifti_gz
+from app.pipeline.decode.nifti_volume import reference_slices, to_display, to_stored
+from app.pipeline.decode.series import SliceRef, assemble_series
 from app.pipeline.timing import StageTimer
-from app.pipeline.volume_pipeline import VolumeResult, predict_volume
+from app.pipeline.infer.step import VolumeResult, predict_volume
 from app.serving.runtime import LoadedModels
 
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from app.pipeline.overlay import NOTICE, encode_png, put_text, render_overlay
+from app.pipeline.encode.overlay import NOTICE, encode_png, put_text, render_overlay
 from core.resize import resize_image, resize_mask
 
 TILE = 256

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from app.errors import ServiceError
-from app.pipeline.nifti import read_nifti
-from app.pipeline.nifti_volume import to_display
+from app.pipeline.decode.nifti import read_nifti
+from app.pipeline.decode.nifti_volume import to_display
 from tests.app.nifti_files import display_image, nifti_bytes
 
 MUTANTS = 800
