@@ -24,10 +24,6 @@ class AnswerWarning(BaseModel):
     slices: list[int] | None = Field(None, description="series: the slice indices concerned; null for the whole input")
 
 
-def answer_warnings(caveats) -> list[AnswerWarning]:
-    return [AnswerWarning(code=c.code, message=c.message, slices=c.slices) for c in caveats]
-
-
 class InputInfo(BaseModel):
     format: str = Field(description="detected from the bytes: png, jpeg, dicom")
     interpretation: str = Field(description="brain_window_8bit (only 0..80 HU survive) or hu")

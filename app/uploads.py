@@ -19,3 +19,12 @@ async def read_limited(upload: UploadFile, limit: int, field: str) -> bytes:
             raise PayloadTooLarge(f"{field} is larger than the limit of {limit} bytes", field)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_slice_uploads(
+    image: UploadFile, reference_mask: UploadFile | None, limit: int
+) -> tuple[bytes, bytes | None]:
+    """A slice endpoint's two files: the image, and the optional reference mask."""
+    image_bytes = await read_limited(image, limit, "image")
+    mask_bytes = await read_limited(reference_mask, limit, "reference_mask") if reference_mask else None
+    return image_bytes, mask_bytes

@@ -13,8 +13,9 @@ import numpy as np
 import pydicom
 
 from app.config import Settings
+from app.pipeline.infer.step import infer_chunks
 from app.pipeline.postprocess.card_policy import card_policy
-from app.pipeline.infer.step import infer_chunks, slice_volumes_ml
+from app.pipeline.postprocess.scan_measures import slice_volumes_ml
 from app.serving.loading import store_loader
 from core.calibration import calibrate
 from core.scan_decision import ScanRule, decide

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from app.pipeline.decode.series import assemble_series
 from app.pipeline.encode.montage import montage_png
 from app.pipeline.encode.overlay import overlay_png
-from app.pipeline.decode.series import assemble_series
 from app.pipeline.flows.slice_flow import predict_slice
-from app.pipeline.infer.step import predict_volume
+from app.pipeline.infer.step import infer
 from app.serving.runtime import LoadedModels
 from tests.app.dicom_files import ct_bytes, series_bytes
 from tests.app.images import png
@@ -44,7 +44,7 @@ def render_montage_example(models: LoadedModels) -> bytes:
     series = assemble_series(
         series_bytes(np.stack([p.hu for p in phantoms])), MONTAGE_SLICES, MATRIX**2, MONTAGE_SLICES * MATRIX**2
     )
-    result = predict_volume(models, series.hu, series.spacing_mm, series.slab_mm)
+    result = infer(models, series.hu, series.spacing_mm, _threshold(models))
     return montage_png(series.hu, result.masks, result.slice_probabilities, _threshold(models))
 
 

@@ -12,6 +12,7 @@ from pydicom.dataset import Dataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.uid import generate_uid
 
+from app.answers import series_response
 from app.integration.capture import write_capture
 from app.integration.provenance import Provenance
 from app.integration.seg import write_seg
@@ -19,7 +20,6 @@ from app.integration.selection import as_json, group_by_series, select_series
 from app.integration.sr import write_sr
 from app.integration.store import InstanceUids, Produced
 from app.pipeline.flows.scan_flow import VolumeConfig, run_dicom_series
-from app.series_answer import series_response
 from app.serving.runtime import LoadedModels
 
 log = logging.getLogger(__name__)

@@ -19,3 +19,9 @@ class StageTimer:
             elapsed = time.perf_counter() - started
             self.milliseconds[name] = round(elapsed * 1000, 2)
             STAGE_LATENCY.labels(name).observe(elapsed)
+
+
+def add_timings(total: dict[str, float], part: dict[str, float]) -> None:
+    """Sums `part` into `total`, stage by stage (a stack's chunks each time the same stages)."""
+    for name, milliseconds in part.items():
+        total[name] = round(total.get(name, 0.0) + milliseconds, 2)

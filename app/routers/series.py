@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from app.answers import series_response
 from app.dependencies import RuntimeDep, SettingsDep
 from app.errors import PayloadTooLarge
 from app.pipeline.flows.scan_flow import run_dicom_series, run_nifti_volume
 from app.scan_config import volume_config
 from app.schemas_series import SeriesResponse
-from app.series_answer import series_response
 from app.uploads import read_limited
 
 router = APIRouter(prefix="/v1", tags=["series"])

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.pipeline.decode.slice_file import JPEG_MAGIC, PNG_MAGIC, decode_slice
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import reference_slices, to_display
 from app.pipeline.decode.series import assemble_series
+from app.pipeline.decode.slice_file import JPEG_MAGIC, PNG_MAGIC, decode_slice
 
 HU_DTYPE = np.dtype("<i2")  # little-endian int16: a typed array in any browser reads it as-is
 

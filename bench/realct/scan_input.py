@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.pipeline.decode.slice_file import decode_slice, detect_format
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import to_display
 from app.pipeline.decode.series import assemble_series
+from app.pipeline.decode.slice_file import decode_slice, detect_format
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 SPACING_FILE = "spacing.json"  # {"pixel_spacing_mm": [row, column], "slice_spacing_mm": z}

@@ -1,15 +1,15 @@
 """The served models, loaded as the service loads them, and the scan flow of POST /v1/series and /v1/volume: every
-form ends as the service's own answer object (app.series_answer.series_response)."""
+form ends as the service's own answer object (app.answers.series_response)."""
 
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from app.answers import series_response
 from app.config import Settings
 from app.pipeline.flows.scan_flow import ScanOutcome, VolumeConfig, run_dicom_series, run_nifti_volume
 from app.schemas_series import SeriesResponse
-from app.series_answer import series_response
 from app.serving.loading import store_loader
 from app.serving.runtime import LoadedModels
 from bench.realct.display_nifti import display_volume

@@ -1,13 +1,14 @@
 """Export forms: the bytes a user would send, read back by the service's decoder (bench.realct.forms), and the
 volume wrapper that carries decoded slices through the /v1/volume flow (bench.realct.serving.volume_nifti)."""
 
-import numpy as np
-import pydicom
 from io import BytesIO
 
-from app.pipeline.decode.slice_file import decode_slice
+import numpy as np
+import pydicom
+
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import to_display
+from app.pipeline.decode.slice_file import decode_slice
 from bench.realct.forms import FORMS_BY_NAME, encode_slices, resampled_dicom
 from bench.realct.serving import volume_nifti
 from core.windowing import as_brain_window_export

@@ -1,9 +1,8 @@
-"""NIfTI-1/-2 bytes (.nii or .nii.gz) <-> nibabel images, with the size checked from the header before inflating.
+"""NIfTI-1/-2 bytes (.nii or .nii.gz) -> nibabel images, with the size checked from the header before inflating.
 
 The header is read first, so a gzip bomb or a volume past the limits is refused before it is decompressed.
 """
 
-import gzip
 import zlib
 from io import BytesIO
 
@@ -95,14 +94,3 @@ def read_nifti(data: bytes, max_voxels: int, field: str = "volume") -> nib.Nifti
     except Exception as e:
         raise InvalidInput(f"{field} could not be read as NIfTI: the file is corrupt", field) from e
     return image
-
-
-def write_nifti_gz(data: np.ndarray, like: nib.Nifti1Image) -> bytes:
-    """`data` on `like`'s voxel grid -> .nii.gz bytes with `like`'s affine and orientation codes."""
-    header = like.header.copy()
-    header.set_data_dtype(data.dtype)
-    header.set_slope_inter(1.0, 0.0)
-    image = type(like)(data, like.affine, header)
-    image.set_qform(like.get_qform(), int(like.header["qform_code"]))
-    image.set_sform(like.get_sform(), int(like.header["sform_code"]))
-    return gzip.compress(image.to_bytes(), compresslevel=6)

@@ -1,22 +1,27 @@
-"""Whole scans: DICOM series or NIfTI volume -> decode -> predict_volume -> masks in the input's format (+ montage).
+"""Whole scans: a DICOM series or a NIfTI volume -> decode -> the inference step (app.pipeline.infer) -> scan
+measures (bleed volume, the scan-level decision) -> masks encoded in the input's own format (+ a montage).
 
-Configuration arrives as a VolumeConfig built by the router; no step here reads settings.
+Configuration arrives as a VolumeConfig built by the caller (app.scan_config); no step here reads settings.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from app.errors import InvalidInput, ServiceError
-from app.pipeline.postprocess.caveats import InputFacts
+from app.pipeline.decode.nifti import read_nifti
+from app.pipeline.decode.nifti_volume import reference_slices, to_display, to_stored
+from app.pipeline.decode.series import SliceRef, assemble_series
 from app.pipeline.decode.slice_file import decode_reference_mask
 from app.pipeline.encode.mask_png import mask_to_png
 from app.pipeline.encode.montage import montage_png
-from app.pipeline.decode.nifti import read_nifti, write_nifti_gz
-from app.pipeline.decode.nifti_volume import reference_slices, to_display, to_stored
-from app.pipeline.decode.series import SliceRef, assemble_series
+from app.pipeline.encode.nifti_mask import write_nifti_gz
+from app.pipeline.infer.step import Inference, infer
+from app.pipeline.postprocess.caveats import Caveat, InputFacts, collect_caveats
+from app.pipeline.postprocess.scan_measures import ScanMeasures, measure_scan
 from app.pipeline.timing import StageTimer
-from app.pipeline.infer.step import VolumeResult, predict_volume
 from app.serving.runtime import LoadedModels
 
 
@@ -32,11 +37,13 @@ class VolumeConfig:
 
 @dataclass
 class ScanOutcome:
-    result: VolumeResult
+    result: Inference  # per slice, in answer order
+    measures: ScanMeasures
     source_format: str  # dicom or nifti
     shape: tuple[int, int, int]  # (slices, rows, columns)
     spacing_mm: tuple[float, float] | None
     slice_spacing_mm: float | None
+    timings_ms: dict[str, float]
     refs: list[SliceRef] | None = None  # DICOM only, in answer order
     mask_pngs: list[bytes] | None = None  # DICOM: one per slice, answer order
     mask_nifti: bytes | None = None  # NIfTI: .nii.gz on the input grid
@@ -44,6 +51,10 @@ class ScanOutcome:
     uids: dict[str, str] = field(default_factory=dict)
     lossy: bool = False
     facts: InputFacts = field(default_factory=lambda: InputFacts("hu"))
+
+    @cached_property
+    def warnings(self) -> list[Caveat]:
+        return collect_caveats(self.facts, self.result.checks)
 
 
 def _dicom_references(masks: list[bytes], refs: list[SliceRef], shape: tuple[int, int]) -> np.ndarray:
@@ -62,58 +73,95 @@ def _dicom_references(masks: list[bytes], refs: list[SliceRef], shape: tuple[int
     return np.stack(stack)
 
 
-def _finish(outcome: ScanOutcome, hu: np.ndarray, config: VolumeConfig, timer: StageTimer) -> ScanOutcome:
+def _scan(
+    models: LoadedModels,
+    hu: np.ndarray,
+    spacing_mm: tuple[float, float] | None,
+    slab_mm: np.ndarray | None,
+    reference: np.ndarray | None,
+    config: VolumeConfig,
+    decode: StageTimer,
+    encode_masks: Callable[[np.ndarray], dict],
+    **described,
+) -> ScanOutcome:
+    """What every scan goes through once decoded: infer -> measure -> encode (+ montage). `encode_masks`: the masks
+    -> the ScanOutcome fields holding them in the input's format; `described`: the other fields the decoder knows."""
+    inference = infer(models, hu, spacing_mm, config.threshold, reference, chunk=config.chunk)
+    after = StageTimer()
+    with after.stage("measure"):
+        measures = measure_scan(
+            inference.masks,
+            inference.slice_probabilities,
+            inference.assessed,
+            spacing_mm,
+            slab_mm,
+            config.threshold,
+            inference.policy.rule,
+        )
+    with after.stage("encode"):
+        encoded = encode_masks(inference.masks)
+    montage = None
     if config.montage:
-        with timer.stage("montage"):
+        with after.stage("montage"):
             # Slices not assessed give no answer, so they are never picked as flagged.
-            scored = np.where(outcome.result.assessed, outcome.result.slice_probabilities, 0.0)
-            outcome.montage = montage_png(hu, outcome.result.masks, scored, config.threshold)
-    outcome.result.timings_ms.update(timer.milliseconds)
-    return outcome
+            scored = np.where(inference.assessed, inference.slice_probabilities, 0.0)
+            montage = montage_png(hu, inference.masks, scored, config.threshold)
+    timings = {**decode.milliseconds, **inference.timings_ms, **after.milliseconds}
+    return ScanOutcome(
+        inference,
+        measures,
+        shape=hu.shape,
+        spacing_mm=spacing_mm,
+        timings_ms=timings,
+        montage=montage,
+        **encoded,
+        **described,
+    )
 
 
 def run_dicom_series(
     models: LoadedModels, files: list[bytes], reference_masks: list[bytes] | None, config: VolumeConfig
 ) -> ScanOutcome:
-    timer = StageTimer()
-    with timer.stage("decode"):
+    decode = StageTimer()
+    with decode.stage("decode"):
         series = assemble_series(files, config.max_slices, config.max_pixels, config.max_voxels)
         reference = _dicom_references(reference_masks, series.slices, series.hu.shape[1:]) if reference_masks else None
-    result = predict_volume(
-        models, series.hu, series.spacing_mm, series.slab_mm, reference, config.chunk, config.threshold
-    )
-    with timer.stage("encode"):
-        pngs = [mask_to_png(mask) for mask in result.masks]
-    spacing = float(np.median(series.slab_mm)) if series.slab_mm is not None else None
-    outcome = ScanOutcome(
-        result,
-        "dicom",
-        series.hu.shape,
+    return _scan(
+        models,
+        series.hu,
         series.spacing_mm,
-        spacing,
-        series.slices,
-        pngs,
+        series.slab_mm,
+        reference,
+        config,
+        decode,
+        lambda masks: {"mask_pngs": [mask_to_png(mask) for mask in masks]},
+        source_format="dicom",
+        slice_spacing_mm=float(np.median(series.slab_mm)) if series.slab_mm is not None else None,
+        refs=series.slices,
         uids=series.uids,
         lossy=series.lossy,
         facts=InputFacts("hu", series.lossy, body_part=series.body_part, contrast_agent=series.contrast_agent),
     )
-    return _finish(outcome, series.hu, config, timer)
 
 
 def run_nifti_volume(
     models: LoadedModels, volume: bytes, reference_mask: bytes | None, config: VolumeConfig
 ) -> ScanOutcome:
-    timer = StageTimer()
-    with timer.stage("decode"):
+    decode = StageTimer()
+    with decode.stage("decode"):
         slices = to_display(read_nifti(volume, config.max_voxels, "volume"), config.max_slices, config.max_pixels)
         reference = None
         if reference_mask is not None:
             reference = reference_slices(read_nifti(reference_mask, config.max_voxels, "reference_mask"), slices)
-    slabs = np.full(len(slices.hu), slices.slice_spacing_mm)
-    result = predict_volume(models, slices.hu, slices.spacing_mm, slabs, reference, config.chunk, config.threshold)
-    with timer.stage("encode"):
-        mask_nifti = write_nifti_gz(to_stored(result.masks, slices).astype(np.uint8), slices.image)
-    outcome = ScanOutcome(
-        result, "nifti", slices.hu.shape, slices.spacing_mm, slices.slice_spacing_mm, mask_nifti=mask_nifti
+    return _scan(
+        models,
+        slices.hu,
+        slices.spacing_mm,
+        np.full(len(slices.hu), slices.slice_spacing_mm),
+        reference,
+        config,
+        decode,
+        lambda masks: {"mask_nifti": write_nifti_gz(to_stored(masks, slices).astype(np.uint8), slices.image)},
+        source_format="nifti",
+        slice_spacing_mm=slices.slice_spacing_mm,
     )
-    return _finish(outcome, slices.hu, config, timer)

@@ -1,17 +1,75 @@
-"""ScanOutcome -> SeriesResponse: the JSON answer for a DICOM series or a NIfTI volume."""
+"""Flow results -> the answers callers get: the slice JSON and its X-ICH-* headers, the overlay's caption, and the
+scan JSON (DICOM series, NIfTI volume, DICOM integration). The one place an answer is put together."""
 
 import numpy as np
 
-from app.pipeline.postprocess.caveats import collect_caveats
 from app.pipeline.encode.mask_png import png_base64
 from app.pipeline.flows.scan_flow import ScanOutcome
-from app.schemas import answer_warnings, model_refs
+from app.pipeline.flows.slice_flow import SliceResult
+from app.pipeline.postprocess.caveats import Caveat
+from app.schemas import AnswerWarning, InputInfo, PredictResponse, model_refs
 from app.schemas_series import ScanRuleInfo, SeriesInput, SeriesResponse, SeriesSlice
 from app.serving.runtime import LoadedModels
 from core.scan_decision import ScanRule
 
 
-def _slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) -> list[SeriesSlice]:
+def answer_warnings(caveats: list[Caveat]) -> list[AnswerWarning]:
+    return [AnswerWarning(code=c.code, message=c.message, slices=c.slices) for c in caveats]
+
+
+def slice_response(result: SliceResult, threshold: float, models: LoadedModels) -> PredictResponse:
+    height, width = result.mask.shape
+    return PredictResponse(
+        probability=result.probability,
+        hemorrhage=result.assessed and result.probability >= threshold,
+        threshold=threshold,
+        calibrated=result.calibrated,
+        assessed=result.assessed,
+        not_assessed_reason=result.checks.assessment.reason,
+        models_agree=result.checks.models_agree,
+        warnings=answer_warnings(result.warnings),
+        subtypes=dict(zip(models.subtype_names, map(float, result.probabilities[1:]))),
+        mask_png_base64=png_base64(result.mask_png),
+        area_pixels=result.area_pixels,
+        area_mm2=result.area_mm2,
+        dice=result.dice,
+        models=model_refs(models),
+        input=InputInfo(
+            format=result.decoded.source_format,
+            interpretation=result.decoded.interpretation,
+            height=height,
+            width=width,
+            uids=result.decoded.identifiers,
+        ),
+        timings_ms=result.timings_ms,
+    )
+
+
+def slice_headers(result: SliceResult, threshold: float, models: LoadedModels) -> dict[str, str]:
+    """The slice answer in X-ICH-* headers, for the endpoint whose body is the mask PNG."""
+    headers = {
+        "X-ICH-Probability": f"{result.probability:.6f}",
+        "X-ICH-Threshold": f"{threshold:.6f}",
+        "X-ICH-Area-Pixels": str(result.area_pixels),
+        "X-ICH-Assessed": str(result.assessed).lower(),
+        "X-ICH-Warnings": ", ".join(w.code for w in result.warnings) or "none",
+        "X-ICH-Models": ", ".join(f"{v.name}/{v.version}" for v in models.versions),
+    }
+    if result.dice is not None:
+        headers["X-ICH-Dice"] = f"{result.dice:.6f}"
+    return headers
+
+
+def overlay_caption(result: SliceResult, threshold: float) -> tuple[str, str | None]:
+    """The verdict, and a second line when the answer needs a caveat on the picture itself."""
+    if not result.assessed:
+        return f"P={result.probability:.2f} (not assessed: {result.checks.assessment.reason})", None
+    verdict = "bleed" if result.probability >= threshold else "no bleed"
+    caption = f"P={result.probability:.2f} ({verdict})"
+    return caption, None if result.checks.models_agree else "MODELS DISAGREE"
+
+
+def _series_slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) -> list[SeriesSlice]:
     result = outcome.result
     pixel_area = float(np.prod(outcome.spacing_mm)) if outcome.spacing_mm else None
     answers = []
@@ -48,7 +106,7 @@ def scan_rule_info(rule: ScanRule) -> ScanRuleInfo:
 
 def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels) -> SeriesResponse:
     result = outcome.result
-    decision = result.decision
+    decision = outcome.measures.decision
     assessed = result.assessed
     scan_subtypes = (
         result.probabilities[assessed, 1:].max(axis=0) if assessed.any() else np.zeros(len(models.subtype_names))
@@ -56,7 +114,7 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
     slices, rows, columns = outcome.shape
     return SeriesResponse(
         probability=decision.probability,
-        scan_rule=scan_rule_info(result.rule),
+        scan_rule=scan_rule_info(result.policy.rule),
         hemorrhage=decision.positive,
         threshold=threshold,
         calibrated=result.calibrated,
@@ -65,10 +123,10 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
         flagged_slices=decision.flagged_slices,
         not_assessed_slices=[int(i) for i in np.flatnonzero(~assessed)],
         models_agree=all(c.models_agree for c in result.checks),
-        warnings=answer_warnings(collect_caveats(outcome.facts, result.checks)),
-        bleed_volume_ml=result.volume_ml,
+        warnings=answer_warnings(outcome.warnings),
+        bleed_volume_ml=outcome.measures.volume_ml,
         dice=result.dice,
-        slices=_slices(outcome, threshold, models.subtype_names),
+        slices=_series_slices(outcome, threshold, models.subtype_names),
         mask_nifti_base64=png_base64(outcome.mask_nifti) if outcome.mask_nifti else None,
         montage_png_base64=png_base64(outcome.montage) if outcome.montage else None,
         models=model_refs(models),
@@ -83,5 +141,5 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
             series_instance_uid=outcome.uids.get("SeriesInstanceUID"),
             lossy=outcome.lossy,
         ),
-        timings_ms=result.timings_ms,
+        timings_ms=outcome.timings_ms,
     )

@@ -1,0 +1,39 @@
+"""The answers module: the slice's JSON, headers and caption say the same thing, from one flow result."""
+
+import numpy as np
+
+from app.answers import overlay_caption, slice_headers, slice_response
+from app.pipeline.flows.slice_flow import predict_slice
+from tests.app.conftest import fake_models
+from tests.app.dicom_files import ct_bytes
+from tests.core.head_phantom import AIR_HU, BRAIN_HU, head_slice
+
+THRESHOLD = 0.05
+
+
+def test_json_headers_and_caption_agree():
+    hu = head_slice(128, brain_axes=(40, 50))
+    hu[60:68, 56:72] = 70.0
+    models = fake_models()
+    result = predict_slice(models, ct_bytes(hu), threshold=THRESHOLD)
+    body = slice_response(result, THRESHOLD, models)
+    headers = slice_headers(result, THRESHOLD, models)
+    assert headers["X-ICH-Probability"] == f"{body.probability:.6f}"
+    assert headers["X-ICH-Area-Pixels"] == str(body.area_pixels)
+    assert headers["X-ICH-Assessed"] == "true" and body.assessed
+    assert headers["X-ICH-Warnings"] == (", ".join(w.code for w in body.warnings) or "none")
+    assert headers["X-ICH-Models"] == "fake_classifier/7, fake_segmenter/3"
+    verdict = "bleed" if body.hemorrhage else "no bleed"
+    assert overlay_caption(result, THRESHOLD)[0] == f"P={body.probability:.2f} ({verdict})"
+
+
+def test_a_slice_not_assessed_says_why_everywhere():
+    hu = np.full((128, 128), AIR_HU, np.float32)
+    hu[30:98, 30:98] = BRAIN_HU
+    models = fake_models()
+    result = predict_slice(models, ct_bytes(hu), threshold=THRESHOLD)
+    body = slice_response(result, THRESHOLD, models)
+    assert not body.assessed and body.not_assessed_reason == "no_skull" and not body.hemorrhage
+    assert slice_headers(result, THRESHOLD, models)["X-ICH-Assessed"] == "false"
+    assert overlay_caption(result, THRESHOLD) == (f"P={body.probability:.2f} (not assessed: no_skull)", None)
+    assert "not_head_slice" in [w.code for w in body.warnings]
