@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.pipeline.decode.jpeg_markers import jpeg_quality
 from app.serving.runtime import ModelRuntime
 from core.calibration import apply_temperature
 from tests.app.conftest import fake_models
@@ -100,12 +99,6 @@ def test_a_bone_window_export_is_named(client):
     hu = block_slice(128)
     bone_window = np.round(np.clip((hu + 800) / 2800, 0, 1) * 255).astype(np.uint8)
     assert "not_brain_window" in codes(predict(client, png(bone_window)))
-
-
-@pytest.mark.parametrize("quality", [20, 50, 90])
-def test_jpeg_quality_is_read_from_its_tables(quality):
-    ok, data = cv2.imencode(".jpg", brain_window_slice(), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok and jpeg_quality(data.tobytes()) == pytest.approx(quality, abs=2)
 
 
 def test_heavy_jpeg_compression_is_warned(client):

@@ -49,4 +49,3 @@ def test_each_folder_imports_only_downwards(folder):
         if any(module.startswith(f"app.pipeline.{other}") for other in NOT_BELOW[folder])
     }
     assert upward == set()
-
