@@ -1,5 +1,6 @@
 """Service settings, read once from ICH_* environment variables."""
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -7,9 +8,22 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.serving.tf_setup import TFOptions
+from core.model_card import ModelCard
 
 MIN_API_KEY_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class TFOptions:
+    """TensorFlow's runtime options, from the settings; app.serving.tf_setup applies them."""
+
+    intra_op_threads: int = 0  # 0: TensorFlow's default, one per core
+    inter_op_threads: int = 0
+    onednn: bool = True
+    cpu_bf16: bool = False  # oneDNN auto-mixed-precision to bfloat16; only on CPUs with AMX (amx_bf16)
+    xla: bool = False
+    gpu_memory_growth: bool = True
+    gpu_mixed_precision: bool = False  # float16 auto-mixed-precision on GPUs
 
 
 class Settings(BaseSettings):
@@ -101,9 +115,9 @@ class Settings(BaseSettings):
             gpu_mixed_precision=self.gpu_mixed_precision,
         )
 
-    def operating_threshold(self, classifier_card: dict) -> float:
+    def operating_threshold(self, classifier_card: ModelCard) -> float:
         """ICH_THRESHOLD when set, else the threshold the classifier's card chose on validation data."""
-        return self.threshold if self.threshold is not None else float(classifier_card["threshold"])
+        return self.threshold if self.threshold is not None else classifier_card.threshold
 
     @field_validator("model_store")
     @classmethod

@@ -67,7 +67,7 @@ def matmul_flops(flops: dict[str, float]) -> float:
 
 def model_flops(store: Path) -> dict[str, dict[str, float]]:
     """FLOPs of the versions the service serves (the highest of each in the store)."""
-    from app.serving.store import resolve
+    from core.model_store import resolve
 
     return {name: graph_flops(frozen_graph(resolve(store, name).path)) for name in MODELS}
 

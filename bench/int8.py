@@ -33,7 +33,7 @@ def main(argv=None) -> None:
     import openvino as ov
 
     from app.serving.openvino_engine import one_slice_model
-    from app.serving.store import resolve
+    from core.model_store import resolve
     from training.phantom_data import VALIDATION_SEED, build_arrays
 
     parser = argparse.ArgumentParser(prog="python -m bench.int8", description=__doc__.splitlines()[0])

@@ -14,7 +14,7 @@ from fastapi import FastAPI, File, UploadFile
 
 from app.pipeline.decode.slice_file import decode_slice
 from app.pipeline.encode.mask_png import mask_to_png, png_base64
-from app.serving.store import resolve
+from core.model_store import resolve
 from core.model_input import to_model_input
 from core.resize import resize_mask
 

@@ -20,6 +20,7 @@ def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return resized[..., None] if image.ndim == 3 and resized.ndim == 2 else resized
 
 
-def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize a binary or probability mask (H, W) and threshold it at 0.5 -> bool."""
-    return resize_image(np.asarray(mask, dtype=np.float32), size) >= 0.5
+def resize_mask(mask: np.ndarray, size: tuple[int, int], threshold: float = 0.5) -> np.ndarray:
+    """Resize a binary or probability mask (H, W) and threshold it -> bool. A segmenter's probabilities take
+    the threshold its card states (ModelCard.mask_threshold)."""
+    return resize_image(np.asarray(mask, dtype=np.float32), size) >= threshold

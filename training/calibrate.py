@@ -16,16 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.slice_assessment import AssessmentLimits
+from core.model_card import ModelCard
+from core.model_store import CARD_FILE, StoreError, paired_context, resolve, write_card
 from training.calibrate_figures import site_figures
 from training.datasets import LOADERS, DatasetError, SliceRecord
 from training.datasets.phantoms import phantom_record
-from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
-from core.model_store import CARD_FILE
+from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, TRAIN_SEED, VALIDATION_SEED, _forms
 from training.phantoms.generator import phantom_seeds
 from training.reporting.evaluation import by_patient
-from training.evaluate_store import shared_context
 from training.site_scoring import score_volume
 
 DATASET_TYPES = ("phantoms", *LOADERS)
@@ -117,42 +116,40 @@ def new_card(card: dict, version: int, figures: dict, site: dict) -> dict:
 
 def run(config: CalibrationConfig) -> tuple[Path, dict]:
     # Cards are read before any model loads, so a bad store fails in milliseconds.
-    source = model_dir(config.store, config.classifier, config.from_version)
-    card = read_card(source)
-    segmenter_path = model_dir(config.store, config.segmenter, None)
-    segmenter_card = read_card(segmenter_path)
+    classifier = resolve(config.store, config.classifier, config.from_version)
+    segmenter = resolve(config.store, config.segmenter)
     version = config.version if config.version is not None else next_version(config.store, config.classifier)
     target = config.store / config.classifier / str(version)
     if target.exists():
         raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
-    context = shared_context(card, segmenter_card)
-    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.postprocess.card_policy).
-    limits = AssessmentLimits.from_card(card)
+    context = paired_context(classifier.card, segmenter.card)
+    # Slices are assessed by the classifier card's limits, as serving assesses them.
+    limits = classifier.card.assessment_limits
     if config.dataset_type == "phantoms":
         records = phantom_set(config.count, config.seed)
     else:
         records = LOADERS[config.dataset_type](config.data)
-    classify, segment = load_saved_model(source), load_saved_model(segmenter_path)
-    volumes = [
-        score_volume(g, classify, segment, segmenter_card["threshold"], context, limits) for g in by_patient(records)
-    ]
+    classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
+    mask_threshold = segmenter.card.mask_threshold
+    volumes = [score_volume(g, classify, segment, mask_threshold, context, limits) for g in by_patient(records)]
     data = describe_data(config)
     fitted_on = data if config.dataset_type == "phantoms" else f"site data {data}"
+    card = classifier.card.as_dict()
     figures = site_figures(volumes, card, config.sensitivity, config.temperature, fitted_on, config.report)
     site = {
         "data": data,
         "dataset_type": config.dataset_type,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "previous_version": card.get("version", int(source.name)),
-        "segmenter_version": segmenter_card.get("version", int(segmenter_path.name)),
+        "previous_version": classifier.version,
+        "segmenter_version": segmenter.version,
         "target_sensitivity": config.sensitivity,
         "temperature_refitted": config.temperature,
         **figures["site"],
     }
-    copy_weights(source, target)
-    card = new_card(card, version, figures, site)
-    (target / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
-    return target, card
+    card = ModelCard.model_validate(new_card(card, version, figures, site))  # refused before any file is copied
+    copy_weights(classifier.path, target)
+    write_card(target, card)
+    return target, card.as_dict()
 
 
 def main(argv=None) -> None:

@@ -15,20 +15,27 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.calibration import Calibration, apply_temperature
+from core.calibration import apply_temperature
 from core.scan_decision import decide
 from core.slice_assessment import AssessmentLimits
 from training.atlas import HeadVolume, generate_volume
 from training.atlas.volume import THICKNESS_MM
 from training.calibrate_figures import scan_rule
 from training.datasets.records import SliceRecord
-from training.evaluate_store import CLASSIFIER, SEGMENTER, StoreError, load_saved_model, model_dir, read_card
-from training.export import CARD_FILE
+from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
+from core.model_store import (
+    CARD_FILE,
+    ModelVersion,
+    StoreError,
+    available_versions,
+    paired_context,
+    resolve,
+    write_card,
+)
 from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
 from training.phantoms.generator import phantom_seeds
 from training.scan_rule_choice import MAX_OVER_SLICES
-from training.evaluate_store import shared_context
 from training.site_scoring import ScoredVolume, score_volume
 
 COMMAND = "python -m training.choose_scan_rule"
@@ -92,9 +99,9 @@ def atlas_volumes(seed: int, count: int, matrix: int, slice_mm: float | None) ->
         yield volume_records(volume, f"atlas-volume-{seed}-{index:03d}")
 
 
-def segmenter_dir(store: Path, name: str, version: int) -> Path:
-    same = store / name / str(version)
-    return same if same.is_dir() else model_dir(store, name, None)
+def paired_segmenter(store: Path, name: str, version: int | None) -> ModelVersion:
+    """The segmenter of the asked version when the store has one, else the newest."""
+    return resolve(store, name, version if version in available_versions(store, name) else None)
 
 
 def describe(args: argparse.Namespace, volumes: list[ScoredVolume], thicknesses: list[float], segmenter: str) -> str:
@@ -152,35 +159,33 @@ def score_volumes(
 
 def run(args: argparse.Namespace) -> dict:
     # Cards are read before any model loads or volume is drawn, so a bad store fails in milliseconds.
-    classifier = model_dir(args.store, args.classifier, args.version)
-    card = read_card(classifier)
-    segmenter = segmenter_dir(args.store, args.segmenter, args.version)
-    segmenter_card = read_card(segmenter)
-    context = shared_context(card, segmenter_card)
-    calibration = Calibration.from_card(card)
+    classifier = resolve(args.store, args.classifier, args.version)
+    segmenter = paired_segmenter(args.store, args.segmenter, args.version)
+    card = classifier.card
+    context = paired_context(card, segmenter.card)
     started = time.monotonic()
-    # Slices are assessed by the classifier card's limits, as serving assesses them (app.pipeline.postprocess.card_policy).
-    limits = AssessmentLimits.from_card(card)
-    volumes, thicknesses = score_volumes(args, classifier, segmenter, segmenter_card["threshold"], context, limits)
-    segmenter_name = f"{args.segmenter} v{segmenter.name}"
-    temperature = calibration.temperature if calibration else 1.0
+    # Slices are assessed by the classifier card's limits, as serving assesses them.
+    volumes, thicknesses = score_volumes(
+        args, classifier.path, segmenter.path, segmenter.card.mask_threshold, context, card.assessment_limits
+    )
+    segmenter_name = f"{args.segmenter} v{segmenter.version}"
+    temperature = card.calibration_map.temperature if card.calibration_map else 1.0
     rule, status = scan_rule(
         volumes,
         temperature,
-        card["threshold"],
+        card.threshold,
         args.sensitivity,
         describe(args, volumes, thicknesses, segmenter_name),
     )
     if rule is None:
         raise ValueError(status)
     if args.report:
-        rows = volume_rows(volumes, thicknesses, temperature, card["threshold"])
+        rows = volume_rows(volumes, thicknesses, temperature, card.threshold)
         args.report.write_text(json.dumps({"scan_rule": rule, "volumes": rows}, indent=1) + "\n")
     if not args.dry_run:
-        card["scan_rule"] = rule
-        (classifier / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+        write_card(classifier.path, card.as_dict() | {"scan_rule": rule})
     return {
-        "card": str(classifier / CARD_FILE),
+        "card": str(classifier.path / CARD_FILE),
         "written": not args.dry_run,
         "seconds": round(time.monotonic() - started, 1),
         "positive_volumes_bleeding_only_on_unassessed_slices": sum(

@@ -10,51 +10,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from core.model_store import ModelVersion, StoreError, paired_context, resolve
 from training.datasets import LOADERS, load_phantoms
-from training.export import CARD_FILE
 from training.reporting.evaluation import TARGET_SENSITIVITY, VALIDATION_FRACTION, build_report, score_dataset
 from training.reporting.writer import write_report
 from training.splits import PatientSplit, select
 
 DATASET_TYPES = ("phantoms", *LOADERS)
 CLASSIFIER, SEGMENTER = "ich_classifier", "ich_segmenter"
-
-
-class StoreError(Exception):
-    """The model store does not hold what was asked for."""
-
-
-def shared_context(*cards: dict) -> int:
-    """The neighbouring slices each side that the models' cards take; both models must take the same."""
-    contexts = {card.get("input", {}).get("context_slices", 0) for card in cards}
-    if len(contexts) > 1:
-        raise StoreError(
-            f"the two models take different neighbouring slices ({sorted(contexts)}); pair 2.5D models alike"
-        )
-    return contexts.pop()
-
-
-def model_dir(store: Path, name: str, version: int | None) -> Path:
-    """model_store/NAME/VERSION, the newest numeric version when none is given."""
-    if version is not None:
-        path = store / name / str(version)
-        if not path.is_dir():
-            raise StoreError(f"{path} not found")
-        return path
-    versions = sorted(int(p.name) for p in (store / name).glob("*") if p.is_dir() and p.name.isdigit())
-    if not versions:
-        raise StoreError(f"{store / name}: no versions found")
-    return store / name / str(versions[-1])
-
-
-def read_card(path: Path) -> dict:
-    card_path = path / CARD_FILE
-    if not card_path.is_file():
-        raise StoreError(f"{card_path} not found")
-    card = json.loads(card_path.read_text())
-    if "threshold" not in card:
-        raise StoreError(f"{card_path} has no threshold")
-    return card
+MASK_THRESHOLD_UNUSED = 0.5  # without a segmenter no mask is thresholded
 
 
 def load_saved_model(path: Path):
@@ -101,58 +65,54 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def records_of(args: argparse.Namespace):
-    if args.dataset_type == "phantoms":
-        records = load_phantoms(args.count, args.seed, brain_window=args.brain_window)
-    else:
-        records = LOADERS[args.dataset_type](args.data)
-    if args.split is not None:
-        records = select(records, getattr(PatientSplit.load(args.split), args.part))
-    return records
+    """The records asked for; a dataset loader decodes only the split part's patients."""
+    part = None if args.split is None else set(getattr(PatientSplit.load(args.split), args.part))
+    if args.dataset_type != "phantoms":
+        return LOADERS[args.dataset_type](args.data, patients=part)
+    records = load_phantoms(args.count, args.seed, brain_window=args.brain_window)
+    return records if part is None else select(records, part)
 
 
-def _find(args, name: str) -> tuple[Path, dict] | tuple[None, None]:
-    if name.lower() == "none":
-        return None, None
-    path = model_dir(args.store, name, args.version)
-    return path, read_card(path)
+def _find(args, name: str) -> ModelVersion | None:
+    return None if name.lower() == "none" else resolve(args.store, name, args.version)
 
 
-def _describe(card: dict | None, path: Path | None) -> dict | None:
-    if card is None:
+def _describe(model: ModelVersion | None) -> dict | None:
+    if model is None:
         return None
-    return {"path": str(path), "name": card.get("name"), "version": card.get("version"), "threshold": card["threshold"]}
+    return {"path": str(model.path), "name": model.name, "version": model.version, "threshold": model.card.threshold}
 
 
 def run(args: argparse.Namespace) -> dict:
     # Both cards are checked before either model loads, so a bad store fails in milliseconds.
-    classifier_path, classifier_card = _find(args, args.classifier)
-    segmenter_path, segmenter_card = _find(args, args.segmenter)
-    if classifier_path is None and segmenter_path is None:
+    classifier, segmenter = _find(args, args.classifier), _find(args, args.segmenter)
+    models = [model for model in (classifier, segmenter) if model is not None]
+    if not models:
         raise StoreError("nothing to evaluate: both --classifier and --segmenter are 'none'")
-    classify = load_saved_model(classifier_path) if classifier_path else None
-    segment = load_saved_model(segmenter_path) if segmenter_path else None
-    mask_threshold = segmenter_card["threshold"] if segmenter_card else 0.5
-    context = shared_context(*(card for card in (classifier_card, segmenter_card) if card))
+    context = paired_context(*(model.card for model in models))
+    classify = load_saved_model(classifier.path) if classifier else None
+    segment = load_saved_model(segmenter.path) if segmenter else None
+    mask_threshold = segmenter.card.mask_threshold if segmenter else MASK_THRESHOLD_UNUSED
     scored = score_dataset(records_of(args), classify, segment, mask_threshold, context=context)
     report, curves = build_report(
         scored,
-        classifier_card["threshold"] if classifier_card else None,
+        classifier.card.threshold if classifier else None,
         args.target_sensitivity,
         validation_fraction=args.validation_fraction,
         seed=args.split_seed,
     )
     histories = {}
-    for label, card in (("classifier", classifier_card), ("segmenter", segmenter_card)):
-        if card:
-            histories[label] = card.get("training", {}).get("history", {})
+    for label, model in (("classifier", classifier), ("segmenter", segmenter)):
+        if model:
+            histories[label] = model.card.training.get("history", {})
     if args.history:
         histories.update(json.loads(args.history.read_text()))
     header = {
         "notice": "Research evaluation. Not for clinical use.",
         "command": "python -m training.evaluate_store " + shlex.join(sys.argv[1:]),
         "models": {
-            "classifier": _describe(classifier_card, classifier_path),
-            "segmenter": _describe(segmenter_card, segmenter_path),
+            "classifier": _describe(classifier),
+            "segmenter": _describe(segmenter),
         },
         "dataset": {
             "type": args.dataset_type,

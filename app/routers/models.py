@@ -12,4 +12,4 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 def read_models(runtime: RuntimeDep) -> ModelCards:
     """The card of each served model: version, training data, preprocessing, threshold and held-out metrics."""
     models = runtime.models
-    return ModelCards(models=[models.classifier_version.card, models.segmenter_version.card])
+    return ModelCards(models=[version.card.as_dict() for version in models.versions])

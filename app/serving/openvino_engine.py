@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 
 from app.serving.runtime import Predict
-from app.serving.store import ModelVersion
+from core.model_store import ModelVersion
 
 # Always set: left to itself OpenVINO would run both models in bf16 on AMX CPUs, which fails the equivalence check
 # for the classifier; the loader asks bf16 only for the models that pass it (loading.bf16_models).

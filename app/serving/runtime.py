@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.errors import ModelNotReady
-from app.serving.store import ModelVersion, StoreError
+from core.model_store import ModelVersion, StoreError
 
 log = logging.getLogger(__name__)
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -31,29 +31,37 @@ class LoadedModels:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        shape = self.classifier_version.card["input"]["shape"]
-        return int(shape[1]), int(shape[2])
+        return self.classifier_version.card.input.size
 
     @property
     def context_slices(self) -> int:
         """Neighbouring slices each side that a 2.5D model takes; 0 for the 2-D models."""
-        return int(self.classifier_version.card["input"].get("context_slices", 0))
+        return self.classifier_version.card.input.context_slices
 
     @property
     def input_channels(self) -> int:
-        return int(self.classifier_version.card["input"]["shape"][3])
+        return self.classifier_version.card.input.channel_count
+
+    @property
+    def mask_threshold(self) -> float:
+        """P(bleed) at or above which a pixel is mask, as the segmenter's card says."""
+        return self.segmenter_version.card.mask_threshold
 
     def __post_init__(self) -> None:
-        inputs = [version.card["input"] for version in self.versions]
-        if any(
-            a["shape"] != inputs[0]["shape"] or a.get("context_slices", 0) != inputs[0].get("context_slices", 0)
-            for a in inputs
+        classifier, segmenter = (version.card for version in self.versions)
+        if not classifier.is_classifier or segmenter.is_classifier:
+            raise StoreError("the classifier's card must describe a classifier and the segmenter's a segmenter")
+        if (classifier.input.shape, classifier.input.context_slices) != (
+            segmenter.input.shape,
+            segmenter.input.context_slices,
         ):
-            raise StoreError(f"the classifier and segmenter take different inputs: {[i['shape'] for i in inputs]}")
+            raise StoreError(
+                f"the classifier and segmenter take different inputs: {[list(c.input.shape) for c in (classifier, segmenter)]}"
+            )
 
     @property
     def subtype_names(self) -> list[str]:
-        return list(self.classifier_version.card["output"]["columns"][1:])
+        return self.classifier_version.card.subtype_names
 
     def warm_up(self) -> None:
         """One inference so that graph tracing and allocation happen before the first request."""

@@ -10,21 +10,11 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from app.config import TFOptions
 from app.serving.device import default_batch_size
 from core.cpuinfo import CPUINFO, cpu_flags
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TFOptions:
-    intra_op_threads: int = 0  # 0: TensorFlow's default, one per core
-    inter_op_threads: int = 0
-    onednn: bool = True
-    cpu_bf16: bool = False  # oneDNN auto-mixed-precision to bfloat16; only on CPUs with AMX (amx_bf16)
-    xla: bool = False
-    gpu_memory_growth: bool = True
-    gpu_mixed_precision: bool = False  # float16 auto-mixed-precision on GPUs
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ classifier decides (probabilities, flags, AUC), the segmenter's what the masks m
 import json
 from pathlib import Path
 
-CARD = "model_card.json"
+from core.model_store import CARD_FILE, read_card, write_card
+
+
 CLASSIFIER_NORMAL = ("scan_positive", "scan_probability", "flagged_slices", "slices")
 SEGMENTER_NORMAL = (
     "bleed_volume_ml",
@@ -45,14 +47,12 @@ def card_figures(report: dict, model: str) -> dict:
 
 def record(card_dir: Path, model: str, provenance: dict, full: dict, subset: dict, subset_spec: dict) -> None:
     """Re-read the card just before writing, and replace only its real_ct key (others edit other keys)."""
-    path = card_dir / CARD
-    card = json.loads(path.read_text())
-    card["real_ct"] = provenance | {
+    real_ct = provenance | {
         "forms": card_figures(full, model),
         "ci_subset": subset_spec | {"forms": card_figures(subset, model)},
     }
-    path.write_text(json.dumps(card, indent=2) + "\n")
+    write_card(card_dir, read_card(card_dir).as_dict() | {"real_ct": real_ct})
 
 
 def recorded_subset(card_dir: Path) -> dict | None:
-    return json.loads((card_dir / CARD).read_text()).get("real_ct", {}).get("ci_subset")
+    return json.loads((card_dir / CARD_FILE).read_text()).get("real_ct", {}).get("ci_subset")

@@ -9,21 +9,11 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.serving.runtime import LoadedModels, ModelRuntime
-from app.serving.store import ModelVersion
+from core.model_store import ModelVersion
+from tests.model_cards import model_card
 
 FAKE_SIZE = 64
 SATURATED = 0.98  # 78.4 HU: bone and anything else clipped at the window's top
-SUBTYPES = ["epidural", "subdural", "subarachnoid", "intraparenchymal", "intraventricular"]
-
-
-def fake_card(name: str, threshold: float) -> dict:
-    return {
-        "name": name,
-        "version": 7,
-        "input": {"shape": [None, FAKE_SIZE, FAKE_SIZE, 3]},
-        "output": {"columns": ["any", *SUBTYPES]},
-        "threshold": threshold,
-    }
 
 
 def fake_classifier(batch: np.ndarray) -> np.ndarray:
@@ -42,8 +32,12 @@ def fake_models() -> LoadedModels:
     return LoadedModels(
         classifier=fake_classifier,
         segmenter=fake_segmenter,
-        classifier_version=ModelVersion("fake_classifier", 7, Path("."), fake_card("fake_classifier", 0.05)),
-        segmenter_version=ModelVersion("fake_segmenter", 3, Path("."), fake_card("fake_segmenter", 0.5)),
+        classifier_version=ModelVersion(
+            "fake_classifier", 7, Path("."), model_card("fake_classifier", 7, size=(FAKE_SIZE, FAKE_SIZE), threshold=0.05)
+        ),
+        segmenter_version=ModelVersion(
+            "fake_segmenter", 3, Path("."), model_card("fake_segmenter", 3, size=(FAKE_SIZE, FAKE_SIZE), segmenter=True)
+        ),
     )
 
 

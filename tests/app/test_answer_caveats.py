@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.serving.runtime import ModelRuntime
 from core.calibration import apply_temperature
+from core.model_store import resolve
 from tests.app.conftest import fake_models
 from tests.app.dicom_files import block_slice, ct_bytes, ct_dataset, series_bytes, to_bytes
+from tests.model_cards import make_version
 from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
 
 
@@ -34,11 +36,12 @@ def codes(body: dict) -> list[str]:
 
 
 def client_with_card(settings, **card):
-    """A client whose fake classifier card carries extra keys (calibration, scan_rule)."""
+    """A client whose fake classifier's card carries extra keys (calibration, scan_rule) and is read from a store,
+    as the service reads it."""
     models = fake_models()
-    version = models.classifier_version
-    models = replace(models, classifier_version=replace(version, card={**version.card, **card}))
-    runtime = ModelRuntime(lambda: models)
+    name, version = models.classifier_version.name, models.classifier_version.version
+    make_version(settings.model_store, name, version, models.classifier_version.card.as_dict() | card)
+    runtime = ModelRuntime(lambda: replace(models, classifier_version=resolve(settings.model_store, name, version)))
     runtime.load()
     return TestClient(create_app(settings, runtime))
 
@@ -87,12 +90,13 @@ def test_the_cards_calibration_is_applied(settings):
     assert body["probability"] == pytest.approx(float(apply_temperature(raw["probability"], 2.0)), rel=1e-5)
 
 
-def test_a_malformed_calibration_is_a_service_error_not_the_callers(settings):
+def test_a_malformed_calibration_is_refused_at_load_a_service_error_not_the_callers(settings):
     with client_with_card(settings, calibration={"method": "isotonic"}) as broken:
         response = broken.post("/v1/predict", files={"image": ("s.png", png(brain_window_slice()))})
     assert response.status_code == 503
-    message = "the classifier's model card is malformed: calibration method 'isotonic' is not supported; expected 'temperature'"
-    assert response.json()["error"]["message"] == message
+    message = response.json()["error"]["message"]
+    assert "model_card.json does not validate" in message
+    assert "calibration method 'isotonic' is not supported; expected 'temperature'" in message
 
 
 def test_a_bone_window_export_is_named(client):

@@ -1,4 +1,3 @@
-import json
 import threading
 
 import pytest
@@ -7,34 +6,10 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.serving.runtime import ModelRuntime
-from app.serving.store import StoreError, available_versions, resolve
+from core.model_store import StoreError
 from tests.app.conftest import fake_models
 
 KEY = "k" * 24
-
-
-def make_version(store, name: str, version: int, card: dict | None = None) -> None:
-    folder = store / name / str(version)
-    folder.mkdir(parents=True)
-    (folder / "saved_model.pb").write_bytes(b"")
-    (folder / "model_card.json").write_text(json.dumps(card or {"name": name, "version": version}))
-
-
-def test_highest_version_is_served_unless_pinned(tmp_path):
-    for version in (1, 3, 2):
-        make_version(tmp_path, "m", version)
-    (tmp_path / "m" / "9").mkdir()  # no SavedModel inside: not a version
-    assert available_versions(tmp_path, "m") == [1, 2, 3]
-    assert resolve(tmp_path, "m").version == 3
-    assert resolve(tmp_path, "m", pinned=2).card == {"name": "m", "version": 2}
-
-
-def test_missing_model_and_version_are_named(tmp_path):
-    make_version(tmp_path, "m", 1)
-    with pytest.raises(StoreError, match=r"'m' has no version 4; available: \[1\]"):
-        resolve(tmp_path, "m", pinned=4)
-    with pytest.raises(StoreError, match="no SavedModel versions of 'other'"):
-        resolve(tmp_path, "other")
 
 
 class SwitchingLoader:

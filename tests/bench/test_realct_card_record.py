@@ -4,6 +4,7 @@ and the CI subset reads back as written."""
 import json
 
 from bench.realct import cards
+from tests.model_cards import card_data
 
 REPORT = {
     "normal": {
@@ -38,7 +39,7 @@ def test_each_card_gets_its_models_figures_and_keeps_the_rest(tmp_path):
     for model in ("classifier", "segmenter"):
         folder = tmp_path / model
         folder.mkdir()
-        (folder / "model_card.json").write_text(json.dumps({"name": model, "threshold": 0.5}))
+        (folder / "model_card.json").write_text(json.dumps(card_data(model, 1, segmenter=model == "segmenter")))
         cards.record(folder, model, {"scan": "s", "date": "d"}, REPORT, REPORT, {"slices": "every 6th"})
     classifier = json.loads((tmp_path / "classifier" / "model_card.json").read_text())
     segmenter = json.loads((tmp_path / "segmenter" / "model_card.json").read_text())

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from app.serving.device import nvidia_gpus
-from app.serving.store import resolve
+from core.model_store import resolve
 from core.dice import dice_score
 from core.model_input import to_model_input
 from core.resize import resize_mask

@@ -9,7 +9,7 @@ import pytest
 from app.config import Settings
 from app.serving import loading
 from app.serving.openvino_engine import one_slice_model, openvino_predictor
-from app.serving.store import resolve
+from core.model_store import resolve
 from app.serving.tf_setup import TFSetup
 from tests.live_server import ROOT
 

@@ -18,7 +18,7 @@ from training.datasets.records import BRAIN_WINDOW_FORM
 from training.phantom_data import VALIDATION_SEED, build_arrays
 from training.datasets import load_folder
 from training.evaluate_store import load_saved_model
-from training.export import CARD_FILE
+from core.model_store import CARD_FILE
 from training.metrics import roc_auc, sensitivity_specificity
 
 T, F = True, False

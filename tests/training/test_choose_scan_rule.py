@@ -7,9 +7,8 @@ import pytest
 
 from core.scan_decision import ScanRule
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
-from training.choose_scan_rule import main, segmenter_dir
-from training.evaluate_store import StoreError
-from training.evaluate_store import shared_context
+from tests.model_cards import make_version
+from training.choose_scan_rule import main, paired_segmenter
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
 SMALL = ["--matrix", "64", "--slice-mm", "5"]
@@ -87,19 +86,13 @@ def test_training_seeds_are_refused(seed, capsys):
 
 def test_a_missing_version_fails_before_any_model_loads(tmp_path):
     (tmp_path / "ich_classifier").mkdir()
-    with pytest.raises(SystemExit, match=r"error: .*ich_classifier/7 not found"):
+    with pytest.raises(SystemExit, match=r"error: no SavedModel versions of .ich_classifier. in "):
         main(["--store", str(tmp_path), "--version", "7"])
 
 
 def test_the_segmenter_is_the_same_version_when_present_else_the_newest(tmp_path):
     for version in (1, 2, 5):
-        (tmp_path / "ich_segmenter" / str(version)).mkdir(parents=True)
-    assert segmenter_dir(tmp_path, "ich_segmenter", 2).name == "2"
-    assert segmenter_dir(tmp_path, "ich_segmenter", 4).name == "5"
-
-
-def test_both_models_must_take_the_same_neighbouring_slices():
-    two = {"input": {"context_slices": 2}}
-    assert shared_context(two, two) == 2 and shared_context({}, {"input": {}}) == 0
-    with pytest.raises(StoreError, match=r"different neighbouring slices \(\[0, 2\]\)"):
-        shared_context(two, {})
+        make_version(tmp_path, "ich_segmenter", version)
+    assert paired_segmenter(tmp_path, "ich_segmenter", 2).version == 2
+    assert paired_segmenter(tmp_path, "ich_segmenter", 4).version == 5
+    assert paired_segmenter(tmp_path, "ich_segmenter", None).version == 5

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import shutil
 
 import cv2
@@ -102,7 +103,7 @@ def test_rsna_labels_only_dataset_reports_detection_and_subtypes(store, tmp_path
 
 
 def test_a_store_without_the_model_is_an_error(tmp_path, ctich, capsys):
-    with pytest.raises(SystemExit, match=f"^error: {tmp_path / 'empty' / 'ich_classifier'}: no versions found$"):
+    with pytest.raises(SystemExit, match=f"^error: no SavedModel versions of 'ich_classifier' in {tmp_path / 'empty'}$"):
         main(
             [
                 "--store",
@@ -117,11 +118,15 @@ def test_a_store_without_the_model_is_an_error(tmp_path, ctich, capsys):
         )
 
 
-def test_a_card_without_threshold_is_an_error(store, ctich, tmp_path):
+def test_a_card_that_does_not_validate_is_an_error_naming_the_field(store, ctich, tmp_path):
     broken = shutil.copytree(store, tmp_path / "store")
     card = broken / "ich_segmenter" / "1" / "model_card.json"
-    card.write_text(json.dumps({"name": "ich_segmenter"}))
-    with pytest.raises(SystemExit, match=f"^error: {card} has no threshold$"):
+    card.write_text(
+        json.dumps({key: value for key, value in json.loads(card.read_text()).items() if key != "threshold"})
+    )
+    with pytest.raises(
+        SystemExit, match=f"^error: {re.escape(str(card))} does not validate: threshold: Field required$"
+    ):
         main(
             [
                 "--store",

@@ -84,7 +84,7 @@ def predict_slice(
     threshold: float | None = None,
 ) -> SliceResult:
     """`threshold`: the operating point (the card's unless the caller overrides it), for agreement checks."""
-    threshold = float(models.classifier_version.card["threshold"]) if threshold is None else threshold
+    threshold = models.classifier_version.card.threshold if threshold is None else threshold
     before, after = StageTimer(), StageTimer()
     with before.stage("decode"):
         decoded = decode_slice(image, max_pixels)

@@ -61,7 +61,7 @@ def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.n
             probabilities.append(np.asarray(models.classifier(batch)))
         with timer.stage("segment"):  # the segmenter's mask, back at the input's size
             mask_probability = np.asarray(models.segmenter(batch))[..., 0]
-            masks.extend(resize_mask(p, part.shape[1:]) for p in mask_probability)
+            masks.extend(resize_mask(p, part.shape[1:], models.mask_threshold) for p in mask_probability)
         add_timings(timings, timer.milliseconds)
     return np.concatenate(probabilities), np.stack(masks), timings
 

@@ -1,10 +1,10 @@
 """What the classifier's card asks of the answers: calibrated probabilities, the scan-level rule and which
-slices are assessed."""
+slices are assessed. The card validated them when it was read (core.model_store), so nothing here can fail."""
 
 from dataclasses import dataclass
 
-from app.errors import ModelNotReady
 from core.calibration import Calibration
+from core.model_card import ModelCard
 from core.scan_decision import ScanRule
 from core.slice_assessment import AssessmentLimits
 
@@ -16,9 +16,5 @@ class CardPolicy:
     limits: AssessmentLimits  # which slices hold enough brain to be assessed
 
 
-def card_policy(card: dict) -> CardPolicy:
-    """A card that cannot be read is the service's fault, not the caller's: 503 until a good model is loaded."""
-    try:
-        return CardPolicy(Calibration.from_card(card), ScanRule.from_card(card), AssessmentLimits.from_card(card))
-    except (TypeError, ValueError) as e:
-        raise ModelNotReady(f"the classifier's model card is malformed: {e}") from e
+def card_policy(card: ModelCard) -> CardPolicy:
+    return CardPolicy(card.calibration_map, card.scan_rule_policy, card.assessment_limits)
