@@ -49,3 +49,7 @@ def test_each_folder_imports_only_downwards(folder):
         if any(module.startswith(f"app.pipeline.{other}") for other in NOT_BELOW[folder])
     }
     assert upward == set()
+
+
+def test_settings_import_nothing_from_the_service():
+    assert [m for m in imports(ROOT / "app" / "config.py") if m.startswith("app")] == []
