@@ -52,7 +52,7 @@ def main() -> None:
     hu, spacing, slabs = read_scan()
     models = store_loader(Settings(model_store=Path("model_store")))()
     card = models.classifier_version.card
-    policy, threshold = card_policy(card), float(card["threshold"])
+    policy, threshold = card_policy(card), card.threshold
     start = time.perf_counter()
     raw, masks, _ = infer_chunks(models, hu, 16)
     inferred = time.perf_counter()

@@ -26,7 +26,7 @@ MONTAGE_SLICES = 12
 
 
 def _threshold(models: LoadedModels) -> float:
-    return float(models.classifier_version.card["threshold"])
+    return models.classifier_version.card.threshold
 
 
 def render_overlay_example(models: LoadedModels) -> bytes:
