@@ -4,8 +4,10 @@ Only the tags in TAGS are parsed (dcmread's specific_tags), so patient names, ID
 logs or error messages.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from io import BytesIO
+from typing import TypeVar
 
 import numpy as np
 import pydicom
@@ -49,12 +51,14 @@ TAGS = [
     "FloatPixelData",
     "DoubleFloatPixelData",
 ]
+T = TypeVar("T")
 ALWAYS_LOSSY = {uid.JPEGBaseline8Bit, uid.JPEGExtended12Bit, uid.JPEGLSNearLossless}
 
 
-@dataclass
-class DicomSlice:
-    hu: np.ndarray  # float32 (rows, columns), HU, as stored
+@dataclass(kw_only=True)
+class DicomHeader:
+    """Everything a slice says about itself, read and checked before its pixels are decoded."""
+
     spacing_mm: tuple[float, float] | None  # PixelSpacing: (between rows, between columns)
     geometry: SliceGeometry | None
     slice_thickness_mm: float | None
@@ -63,6 +67,16 @@ class DicomSlice:
     frame_of_reference: str | None = None
     body_part: str | None = None  # BodyPartExamined, a code string such as HEAD
     contrast_agent: bool = False  # ContrastBolusAgent is filled in: the scan is contrast-enhanced
+    dataset: pydicom.Dataset | None = field(default=None, repr=False, compare=False)  # holds the pixel data
+
+    @property
+    def pixels(self) -> int:
+        return int(self.dataset.Rows) * int(self.dataset.Columns)
+
+
+@dataclass(kw_only=True)
+class DicomSlice(DicomHeader):
+    hu: np.ndarray  # float32 (rows, columns), HU, as stored
 
 
 class _TruncationWatch(BytesIO):
@@ -109,7 +123,7 @@ def _uids(ds) -> dict[str, str]:
     return {keyword: str(ds.get(keyword)) for keyword in UID_KEYWORDS if ds.get(keyword)}
 
 
-def _read(data: bytes, max_pixels: int) -> DicomSlice:
+def _header(data: bytes, max_pixels: int) -> DicomHeader:
     ds = parse(data)
     require_ct_image(ds, max_pixels)
     require_supported_syntax(ds)
@@ -117,9 +131,7 @@ def _read(data: bytes, max_pixels: int) -> DicomSlice:
     require_axial(geometry)
     spacing = _positive(ds.get("PixelSpacing"), 2, "PixelSpacing")
     thickness = _positive(ds.get("SliceThickness"), 1, "SliceThickness")
-    hu = to_hu(ds, stored_values(ds))
-    return DicomSlice(
-        hu=hu,
+    return DicomHeader(
         spacing_mm=spacing,
         geometry=geometry,
         slice_thickness_mm=thickness[0] if thickness else None,
@@ -128,14 +140,32 @@ def _read(data: bytes, max_pixels: int) -> DicomSlice:
         frame_of_reference=str(ds.get("FrameOfReferenceUID")) if ds.get("FrameOfReferenceUID") else None,
         body_part=str(ds.get("BodyPartExamined") or "").strip().upper() or None,
         contrast_agent=bool(str(ds.get("ContrastBolusAgent", "") or "").strip()),
+        dataset=ds,
     )
 
 
-def read_dicom_slice(data: bytes, max_pixels: int) -> DicomSlice:
-    """One CT slice; every failure, ours or pydicom's, becomes a 4xx service error."""
+def _service_errors(read: Callable[..., T], *args) -> T:
+    """Every failure, ours or pydicom's, becomes a 4xx service error."""
     try:
-        return _read(data, max_pixels)
+        return read(*args)
     except ServiceError:
         raise
     except Exception as e:  # a malformed value surfaces lazily, when pydicom converts the element
         raise InvalidInput("DICOM header could not be read: a value is malformed", "image") from e
+
+
+def read_dicom_header(data: bytes, max_pixels: int) -> DicomHeader:
+    """One CT slice's header, checked; its pixels stay undecoded (decode_hu), so a series can be ordered first."""
+    return _service_errors(_header, data, max_pixels)
+
+
+def decode_hu(header: DicomHeader) -> np.ndarray:
+    """The slice's pixels in HU: float32 (rows, columns), as stored."""
+    return _service_errors(lambda ds: to_hu(ds, stored_values(ds)), header.dataset)
+
+
+def read_dicom_slice(data: bytes, max_pixels: int) -> DicomSlice:
+    """One CT slice, header and pixels."""
+    header = read_dicom_header(data, max_pixels)
+    described = {f.name: getattr(header, f.name) for f in fields(DicomHeader)}
+    return DicomSlice(hu=decode_hu(header), **described)

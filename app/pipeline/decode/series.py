@@ -1,16 +1,19 @@
 """DICOM files of one series -> slices sorted along the slice normal, after checking they form one regular stack.
 
+Headers are read, checked and ordered first (read_series_layout); pixels decode per slice after that, so a caller can
+decode slice k+1 while the models run slice k (app.pipeline.flows.series_chunks).
+
 Order comes from ImagePositionPatient projected on the normal (row x column direction cosines), never from file
 names or InstanceNumber. Index 0 is the lowest position along the normal: the most inferior slice of a standard
 axial scan.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.errors import InvalidInput, PayloadTooLarge, ServiceError
-from app.pipeline.decode.dicom import DicomSlice, read_dicom_slice
+from app.pipeline.decode.dicom import DicomHeader, decode_hu, read_dicom_header
 
 FIELD = "files"
 SPACING_TOLERANCE_MM = 1e-3
@@ -28,6 +31,32 @@ class SliceRef:
 
 
 @dataclass
+class SeriesLayout:
+    """One series with its headers checked and ordered, its pixels not yet decoded."""
+
+    shape: tuple[int, int, int]  # (slices, rows, columns)
+    spacing_mm: tuple[float, float] | None  # (between rows, between columns)
+    slab_mm: np.ndarray | None  # (slices,) thickness each slice stands for, from the gaps to its neighbours
+    slices: list[SliceRef]  # answer order
+    uids: dict[str, str]  # StudyInstanceUID, SeriesInstanceUID
+    lossy: bool
+    body_part: str | None  # BodyPartExamined of the first slice
+    contrast_agent: bool  # any slice names a ContrastBolusAgent
+    headers: list[DicomHeader] = field(repr=False)  # upload order
+
+    def decode(self, position: int) -> np.ndarray:
+        """Slice `position` of the answer order in HU, float32 (rows, columns); its header lets go of the pixel
+        data once decoded, so the file bytes are not held twice."""
+        index = self.slices[position].upload_index
+        try:
+            hu = decode_hu(self.headers[index])
+        except ServiceError as e:
+            raise type(e)(f"files[{index}]: {e.message}", FIELD) from e
+        self.headers[index].dataset = None
+        return hu
+
+
+@dataclass
 class DicomSeries:
     hu: np.ndarray  # float32 (slices, rows, columns), HU, sorted along the normal
     spacing_mm: tuple[float, float] | None  # (between rows, between columns)
@@ -39,30 +68,30 @@ class DicomSeries:
     contrast_agent: bool = False  # any slice names a ContrastBolusAgent
 
 
-def _decode_all(files: list[bytes], max_pixels: int, max_voxels: int) -> list[DicomSlice]:
-    decoded, voxels = [], 0
+def _read_headers(files: list[bytes], max_pixels: int, max_voxels: int) -> list[DicomHeader]:
+    headers, voxels = [], 0
     for index, data in enumerate(files):
         try:
             if not data:
                 raise InvalidInput("file is empty", FIELD)
-            decoded.append(read_dicom_slice(data, max_pixels))
+            headers.append(read_dicom_header(data, max_pixels))
         except ServiceError as e:
             raise type(e)(f"files[{index}]: {e.message}", FIELD) from e
-        voxels += decoded[-1].hu.size
+        voxels += headers[-1].pixels
         if voxels > max_voxels:  # compressed files can hold far more pixels than their bytes suggest
             raise PayloadTooLarge(f"the series holds more than {max_voxels} voxels (at files[{index}])", FIELD)
-    return decoded
+    return headers
 
 
 def _first_difference(values: list, same) -> int | None:
     return next((i for i, value in enumerate(values) if not same(values[0], value)), None)
 
 
-def _require_consistent(slices: list[DicomSlice]) -> None:
+def _require_consistent(slices: list[DicomHeader]) -> None:
     checks = [
         ("SeriesInstanceUID", [s.uids.get("SeriesInstanceUID") for s in slices], lambda a, b: a == b),
         ("FrameOfReferenceUID", [s.frame_of_reference for s in slices], lambda a, b: a == b),
-        ("Rows/Columns", [s.hu.shape for s in slices], lambda a, b: a == b),
+        ("Rows/Columns", [_matrix(s) for s in slices], lambda a, b: a == b),
         ("PixelSpacing", [s.spacing_mm for s in slices], _close_spacing),
         ("ImageOrientationPatient", [s.geometry for s in slices], _same_orientation),
     ]
@@ -95,7 +124,11 @@ def _same_orientation(a, b) -> bool:
     )
 
 
-def _positions(slices: list[DicomSlice]) -> np.ndarray:
+def _matrix(header: DicomHeader) -> tuple[int, int]:
+    return int(header.dataset.Rows), int(header.dataset.Columns)
+
+
+def _positions(slices: list[DicomHeader]) -> np.ndarray:
     missing = next((i for i, s in enumerate(slices) if s.geometry is None), None)
     if missing is not None:
         raise InvalidInput(
@@ -128,39 +161,43 @@ def _slabs(ordered_positions: np.ndarray, order: np.ndarray) -> np.ndarray:
     return (padded[:-1] + padded[1:]) / 2
 
 
-def assemble_series(files: list[bytes], max_slices: int, max_pixels: int, max_voxels: int) -> DicomSeries:
-    """DICOM bytes in upload order -> one checked, sorted series."""
+def read_series_layout(files: list[bytes], max_slices: int, max_pixels: int, max_voxels: int) -> SeriesLayout:
+    """DICOM bytes in upload order -> one checked, ordered series whose pixels decode on demand."""
     if not files:
         raise InvalidInput("no files were sent", FIELD)
     if len(files) > max_slices:
         raise PayloadTooLarge(f"the series has {len(files)} files, over the limit of {max_slices} slices", FIELD)
-    slices = _decode_all(files, max_pixels, max_voxels)
-    _require_consistent(slices)
-    if len(slices) == 1:
-        only = slices[0]
-        slab = np.array([only.slice_thickness_mm]) if only.slice_thickness_mm else None
-        refs = [SliceRef(0, only.uids.get("SOPInstanceUID"), None)]
-        return DicomSeries(
-            only.hu[None],
-            only.spacing_mm,
-            slab,
-            refs,
-            _series_uids(only),
-            only.lossy,
-            only.body_part,
-            only.contrast_agent,
-        )
-    positions = _positions(slices)
+    headers = _read_headers(files, max_pixels, max_voxels)
+    _require_consistent(headers)
+    first, shape = headers[0], (len(headers), *_matrix(headers[0]))
+    described = (_series_uids(first), any(h.lossy for h in headers), first.body_part)
+    contrast = any(h.contrast_agent for h in headers)
+    if len(headers) == 1:
+        slab = np.array([first.slice_thickness_mm]) if first.slice_thickness_mm else None
+        refs = [SliceRef(0, first.uids.get("SOPInstanceUID"), None)]
+        return SeriesLayout(shape, first.spacing_mm, slab, refs, *described, contrast, headers)
+    positions = _positions(headers)
     order = np.argsort(positions, kind="stable")
     slabs = _slabs(positions[order], order)
-    refs = [SliceRef(int(i), slices[i].uids.get("SOPInstanceUID"), float(positions[i])) for i in order]
-    hu = np.stack([slices[i].hu for i in order])
-    lossy = any(s.lossy for s in slices)
-    contrast = any(s.contrast_agent for s in slices)
+    refs = [SliceRef(int(i), headers[i].uids.get("SOPInstanceUID"), float(positions[i])) for i in order]
+    return SeriesLayout(shape, first.spacing_mm, slabs, refs, *described, contrast, headers)
+
+
+def assemble_series(files: list[bytes], max_slices: int, max_pixels: int, max_voxels: int) -> DicomSeries:
+    """DICOM bytes in upload order -> one checked, sorted series, every slice decoded."""
+    layout = read_series_layout(files, max_slices, max_pixels, max_voxels)
+    hu = np.stack([layout.decode(position) for position in range(len(layout.slices))])
     return DicomSeries(
-        hu, slices[0].spacing_mm, slabs, refs, _series_uids(slices[0]), lossy, slices[0].body_part, contrast
+        hu,
+        layout.spacing_mm,
+        layout.slab_mm,
+        layout.slices,
+        layout.uids,
+        layout.lossy,
+        layout.body_part,
+        layout.contrast_agent,
     )
 
 
-def _series_uids(first: DicomSlice) -> dict[str, str]:
+def _series_uids(first: DicomHeader) -> dict[str, str]:
     return {k: v for k, v in first.uids.items() if k in ("StudyInstanceUID", "SeriesInstanceUID")}

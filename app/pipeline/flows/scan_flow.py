@@ -1,10 +1,13 @@
 """Whole scans: a DICOM series or a NIfTI volume -> decode -> the inference step (app.pipeline.infer) -> scan
 measures (bleed volume, the scan-level decision) -> masks encoded in the input's own format (+ a montage).
 
-Configuration arrives as a VolumeConfig built by the caller (app.scan_config); no step here reads settings.
+Configuration arrives as a VolumeConfig built by the caller (app.scan_config); no step here reads settings. A DICOM
+series is ordered from its headers first, then decodes chunk by chunk on a worker thread while the models run the
+chunk before (VolumeConfig.prefetch; 0 decodes each chunk in turn on the request's thread, with the same answers).
 """
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -13,15 +16,18 @@ import numpy as np
 from app.errors import InvalidInput, ServiceError
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import reference_slices, to_display, to_stored
-from app.pipeline.decode.series import SliceRef, assemble_series
+from app.pipeline.decode.series import SliceRef, read_series_layout
 from app.pipeline.decode.slice_file import decode_reference_mask
 from app.pipeline.encode.mask_png import mask_to_png
 from app.pipeline.encode.montage import montage_png
 from app.pipeline.encode.nifti_mask import write_nifti_gz
-from app.pipeline.infer.step import Inference, infer
+from app.pipeline.flows.series_chunks import decoded_chunks
+from app.pipeline.infer.step import Inference, infer, infer_prepared
+from app.pipeline.postprocess.card_policy import card_policy
 from app.pipeline.postprocess.caveats import Caveat, InputFacts, collect_caveats
 from app.pipeline.postprocess.scan_measures import ScanMeasures, measure_scan
-from app.pipeline.timing import StageTimer
+from app.pipeline.prefetch import prefetch
+from app.pipeline.timing import StageTimer, add_timings
 from app.serving.runtime import LoadedModels
 
 
@@ -33,6 +39,7 @@ class VolumeConfig:
     chunk: int  # slices per model call
     threshold: float  # the operating point: slice flags, the scan rule, the montage's choice of slices
     montage: bool = False
+    prefetch: int = 2  # chunks decoded and prepared ahead of the models (memory: that many chunks' inputs); 0: none
 
 
 @dataclass
@@ -74,19 +81,17 @@ def _dicom_references(masks: list[bytes], refs: list[SliceRef], shape: tuple[int
 
 
 def _scan(
-    models: LoadedModels,
+    inference: Inference,
     hu: np.ndarray,
     spacing_mm: tuple[float, float] | None,
     slab_mm: np.ndarray | None,
-    reference: np.ndarray | None,
     config: VolumeConfig,
     decode: StageTimer,
     encode_masks: Callable[[np.ndarray], dict],
     **described,
 ) -> ScanOutcome:
-    """What every scan goes through once decoded: infer -> measure -> encode (+ montage). `encode_masks`: the masks
-    -> the ScanOutcome fields holding them in the input's format; `described`: the other fields the decoder knows."""
-    inference = infer(models, hu, spacing_mm, config.threshold, reference, chunk=config.chunk)
+    """What every scan goes through once inferred: measure -> encode (+ montage). `encode_masks`: the masks -> the
+    ScanOutcome fields holding them in the input's format; `described`: the other fields the decoder knows."""
     after = StageTimer()
     with after.stage("measure"):
         measures = measure_scan(
@@ -106,7 +111,9 @@ def _scan(
             # Slices not assessed give no answer, so they are never picked as flagged.
             scored = np.where(inference.assessed, inference.slice_probabilities, 0.0)
             montage = montage_png(hu, inference.masks, scored, config.threshold)
-    timings = {**decode.milliseconds, **inference.timings_ms, **after.milliseconds}
+    timings = dict(decode.milliseconds)
+    add_timings(timings, inference.timings_ms)  # a series decodes its pixels chunk by chunk, inside the inference
+    timings.update(after.milliseconds)
     return ScanOutcome(
         inference,
         measures,
@@ -124,23 +131,27 @@ def run_dicom_series(
 ) -> ScanOutcome:
     decode = StageTimer()
     with decode.stage("decode"):
-        series = assemble_series(files, config.max_slices, config.max_pixels, config.max_voxels)
-        reference = _dicom_references(reference_masks, series.slices, series.hu.shape[1:]) if reference_masks else None
+        layout = read_series_layout(files, config.max_slices, config.max_pixels, config.max_voxels)
+        reference = _dicom_references(reference_masks, layout.slices, layout.shape[1:]) if reference_masks else None
+    hu = np.empty(layout.shape, np.float32)
+    limits = card_policy(models.classifier_version.card).limits
+    chunks = decoded_chunks(models, layout, hu, config.chunk, limits)
+    with closing(prefetch(chunks, config.prefetch) if config.prefetch else chunks) as ready:
+        inference = infer_prepared(models, ready, hu, layout.spacing_mm, config.threshold, reference)
     return _scan(
-        models,
-        series.hu,
-        series.spacing_mm,
-        series.slab_mm,
-        reference,
+        inference,
+        hu,
+        layout.spacing_mm,
+        layout.slab_mm,
         config,
         decode,
         lambda masks: {"mask_pngs": [mask_to_png(mask) for mask in masks]},
         source_format="dicom",
-        slice_spacing_mm=float(np.median(series.slab_mm)) if series.slab_mm is not None else None,
-        refs=series.slices,
-        uids=series.uids,
-        lossy=series.lossy,
-        facts=InputFacts("hu", series.lossy, body_part=series.body_part, contrast_agent=series.contrast_agent),
+        slice_spacing_mm=float(np.median(layout.slab_mm)) if layout.slab_mm is not None else None,
+        refs=layout.slices,
+        uids=layout.uids,
+        lossy=layout.lossy,
+        facts=InputFacts("hu", layout.lossy, body_part=layout.body_part, contrast_agent=layout.contrast_agent),
     )
 
 
@@ -153,12 +164,12 @@ def run_nifti_volume(
         reference = None
         if reference_mask is not None:
             reference = reference_slices(read_nifti(reference_mask, config.max_voxels, "reference_mask"), slices)
+    inference = infer(models, slices.hu, slices.spacing_mm, config.threshold, reference, chunk=config.chunk)
     return _scan(
-        models,
+        inference,
         slices.hu,
         slices.spacing_mm,
         np.full(len(slices.hu), slices.slice_spacing_mm),
-        reference,
         config,
         decode,
         lambda masks: {"mask_nifti": write_nifti_gz(to_stored(masks, slices).astype(np.uint8), slices.image)},

@@ -1,25 +1,31 @@
 """The one inference step, for a scan and for a lone slice (a stack of one): preprocess (core.model_input) ->
 classify -> segment, in chunks -> postprocess (calibrate, assess each level, confine its mask, check, Dice).
 
+A chunk is prepared (model inputs, and each slice's assessment, which needs only HU) apart from the model calls, so
+a caller may prepare chunk k+1 on another thread while the models run chunk k (app.pipeline.prefetch).
+
 Array conventions: `hu` float32 (slices, rows, columns) in HU; masks come back bool at the same shape; probabilities
 (slices, 6): any, then the subtypes in the order the classifier's card lists them.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.pipeline.postprocess.assess import assess_stack
 from app.pipeline.postprocess.card_policy import CardPolicy, card_policy
-from app.pipeline.postprocess.slice_checks import SliceChecks
+from app.pipeline.postprocess.slice_checks import SliceChecks, check_slice
 from app.pipeline.timing import StageTimer, add_timings
 from app.serving.runtime import LoadedModels
 from core.calibration import calibrate
 from core.dice import dice_score
 from core.model_input import stack_slice_input
 from core.resize import resize_mask
+from core.slice_assessment import AssessmentLimits, SliceAssessment, assess_slice
 
 CHUNK_SLICES = 16
+# Every stack reports these, in this order, whatever its chunks did.
+STAGES = ("preprocess", "classify", "segment", "postprocess")
 
 
 @dataclass
@@ -45,24 +51,70 @@ class Inference:
         return np.array([c.assessment.assessed for c in self.checks], bool)
 
 
-def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    """One classifier and one segmenter call per `chunk` slices, never one call per slice.
+@dataclass
+class PreparedChunk:
+    """Slices [start, start + len(inputs)) of a stack, ready for the models."""
 
-    -> raw probabilities (slices, 6), masks bool (slices, rows, columns) at the input's size, stage timings.
-    """
+    start: int
+    inputs: np.ndarray  # float32 (n, model rows, model columns, channels)
+    matrix: tuple[int, int]  # the stack's (rows, columns): masks come back at it
+    assessments: list[SliceAssessment] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def chunk_inputs(models: LoadedModels, hu: np.ndarray, start: int, stop: int) -> PreparedChunk:
+    """Model inputs of slices [start, stop); a 2.5D model's neighbours come from `hu`, so those must be in it."""
+    timer = StageTimer()
+    with timer.stage("preprocess"):
+        inputs = np.stack(
+            [stack_slice_input(hu, i, models.context_slices, models.input_size) for i in range(start, stop)]
+        )
+    return PreparedChunk(start, inputs, hu.shape[1:], timings_ms=timer.milliseconds)
+
+
+def prepare_chunk(
+    models: LoadedModels, hu: np.ndarray, start: int, stop: int, spacing_mm, limits: AssessmentLimits
+) -> PreparedChunk:
+    """Model inputs and each slice's assessment (is there brain enough to answer?), which needs no model."""
+    chunk = chunk_inputs(models, hu, start, stop)
+    timer = StageTimer()
+    with timer.stage("postprocess"):
+        chunk.assessments = [assess_slice(hu[i], spacing_mm, limits) for i in range(start, stop)]
+    add_timings(chunk.timings_ms, timer.milliseconds)
+    return chunk
+
+
+def stack_chunks(
+    models: LoadedModels, hu: np.ndarray, chunk: int, spacing_mm, limits: AssessmentLimits
+) -> Iterator[PreparedChunk]:
+    for start in range(0, len(hu), chunk):
+        yield prepare_chunk(models, hu, start, min(start + chunk, len(hu)), spacing_mm, limits)
+
+
+def run_chunk(models: LoadedModels, chunk: PreparedChunk) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One classifier and one segmenter call for the whole chunk, never one call per slice.
+
+    -> raw probabilities (n, 6), masks bool (rows, columns) at the stack's size; stage timings into the chunk's."""
+    timer = StageTimer()
+    with timer.stage("classify"):
+        probabilities = np.asarray(models.classifier(chunk.inputs))
+    with timer.stage("segment"):  # the segmenter's mask, back at the input's size
+        mask_probability = np.asarray(models.segmenter(chunk.inputs))[..., 0]
+        masks = [resize_mask(p, chunk.matrix, models.mask_threshold) for p in mask_probability]
+    add_timings(chunk.timings_ms, timer.milliseconds)
+    return probabilities, masks
+
+
+def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The models alone over a stack: -> raw probabilities (slices, 6), masks bool (slices, rows, columns) at the
+    input's size, stage timings."""
     probabilities, masks, timings = [], [], {}
     for start in range(0, len(hu), chunk):
-        part = hu[start : start + chunk]
-        timer = StageTimer()
-        with timer.stage("preprocess"):
-            rows = range(start, start + len(part))
-            batch = np.stack([stack_slice_input(hu, i, models.context_slices, models.input_size) for i in rows])
-        with timer.stage("classify"):
-            probabilities.append(np.asarray(models.classifier(batch)))
-        with timer.stage("segment"):  # the segmenter's mask, back at the input's size
-            mask_probability = np.asarray(models.segmenter(batch))[..., 0]
-            masks.extend(resize_mask(p, part.shape[1:], models.mask_threshold) for p in mask_probability)
-        add_timings(timings, timer.milliseconds)
+        prepared = chunk_inputs(models, hu, start, min(start + chunk, len(hu)))
+        raw, chunk_masks = run_chunk(models, prepared)
+        probabilities.append(raw)
+        masks.extend(chunk_masks)
+        add_timings(timings, prepared.timings_ms)
     return np.concatenate(probabilities), np.stack(masks), timings
 
 
@@ -71,6 +123,41 @@ def reference_dice(masks: np.ndarray, reference: np.ndarray | None) -> tuple[flo
     if reference is None:
         return None, None
     return dice_score(masks, reference), [dice_score(m, r) for m, r in zip(masks, reference)]
+
+
+def infer_prepared(
+    models: LoadedModels,
+    chunks: Iterable[PreparedChunk],
+    hu: np.ndarray,
+    spacing_mm: tuple[float, float] | None,
+    threshold: float,
+    reference: np.ndarray | None = None,
+    interpretation: str = "hu",
+) -> Inference:
+    """The models over `chunks` (prepare_chunk's, in stack order), then the answers. `hu` must be whole once the
+    chunks are exhausted; other timings a chunk carries (decode) are summed too."""
+    policy = card_policy(models.classifier_version.card)
+    timings = dict.fromkeys(STAGES, 0.0)
+    raw, masks, assessments = [], [], []
+    for chunk in chunks:
+        probabilities, chunk_masks = run_chunk(models, chunk)
+        raw.append(probabilities)
+        masks.extend(chunk_masks)
+        assessments.extend(chunk.assessments)
+        add_timings(timings, chunk.timings_ms)
+    masks = np.stack(masks)
+    timer = StageTimer()
+    with timer.stage("postprocess"):
+        probabilities = calibrate(np.concatenate(raw), policy.calibration)
+        checks = []
+        for index, assessment in enumerate(assessments):
+            masks[index] = assessment.answer_mask(masks[index])
+            area = int(masks[index].sum())
+            probability = float(probabilities[index, 0])
+            checks.append(check_slice(hu[index], assessment, interpretation, probability, threshold, area))
+        dice, slice_dice = reference_dice(masks, reference)
+    add_timings(timings, timer.milliseconds)
+    return Inference(probabilities, masks, checks, policy, dice, slice_dice, timings)
 
 
 def infer(
@@ -84,12 +171,6 @@ def infer(
 ) -> Inference:
     """`threshold`: the operating point, for the agreement checks; `interpretation`: how the decoder read the input
     (hu, or brain_window_8bit for an 8-bit export); `reference`: bool, the shape of `hu`, for Dice."""
-    policy = card_policy(models.classifier_version.card)
-    raw, masks, timings = infer_chunks(models, hu, chunk)
-    timer = StageTimer()
-    with timer.stage("postprocess"):
-        probabilities = calibrate(raw, policy.calibration)
-        checks = assess_stack(hu, probabilities, masks, spacing_mm, threshold, policy.limits, interpretation)
-        dice, slice_dice = reference_dice(masks, reference)
-    add_timings(timings, timer.milliseconds)
-    return Inference(probabilities, masks, checks, policy, dice, slice_dice, timings)
+    limits = card_policy(models.classifier_version.card).limits
+    chunks = stack_chunks(models, hu, chunk, spacing_mm, limits)
+    return infer_prepared(models, chunks, hu, spacing_mm, threshold, reference, interpretation)
