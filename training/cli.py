@@ -7,13 +7,10 @@ dataset a user brings. Shards and checkpoints go to --run-dir; SavedModels and c
 import argparse
 import json
 import os
-import shlex
-import sys
 from pathlib import Path
 
 import keras
 
-from core.cpuinfo import cpu_model
 from core.model_input import MODEL_SIZE
 from training.augment import Augmentation
 from training.config import DataConfig, ModelConfig, OutputConfig, TrainConfig
@@ -21,11 +18,11 @@ from training.datasets import LOADERS
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.distributed import choose_strategy, cluster_size, is_chief
 from training.evaluate import choose_threshold, feed_scores
-from training.export import export_model, input_spec
+from training.cards import classifier_sections, data_sections, segmenter_sections, training_sections
+from training.export import export_model
 from training.fit import FitPlan, fit_classifier, fit_segmenter
 from training.held_out import dataset_held_out, phantom_held_out
 from training.input_pipeline import classifier_feed
-from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import BRAIN_WINDOW_FRACTION
 from training.shards import ShardSpec
 from training.training_data import PHANTOMS, prepare_training_data
@@ -139,53 +136,6 @@ def log(message: str) -> None:
     print(f"[training] {message}", flush=True)
 
 
-def hardware(strategy) -> str:
-    """What trained the model, for its card: CPU model and cores, GPUs by name, replicas in sync."""
-    import tensorflow as tf
-
-    cpu = cpu_model()
-    gpus = [
-        tf.config.experimental.get_device_details(g).get("device_name", g.name)
-        for g in tf.config.list_physical_devices("GPU")
-    ]
-    return f"{cpu}, {os.cpu_count()} cores; {', '.join(gpus) or 'no GPU'}; {strategy.num_replicas_in_sync} replica(s) in sync"
-
-
-def training_record(result, epochs: int, strategy) -> dict:
-    record = {
-        "epochs": epochs,
-        "seconds": round(result.seconds),
-        "hardware": hardware(strategy),
-        "history": result.history,
-    }
-    return {"training": record | ({"transfer_learning": result.transfer} if result.transfer else {})}
-
-
-def classifier_card(held_out: dict, operating_point: dict) -> dict:
-    return {
-        "task": "slice classification: P(any intracranial hemorrhage) and P(each subtype)",
-        "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
-        "threshold": operating_point["threshold"],
-        "operating_point": operating_point,
-        "metrics": {"held_out": held_out},
-    }
-
-
-def segmenter_card(held_out: dict, args: ModelConfig) -> dict:
-    return {
-        "task": "hemorrhage segmentation: P(hemorrhage) per pixel, mask = P >= 0.5",
-        "architecture": {
-            "name": "Attention ResUNet" if args.attention else "ResUNet",
-            "base_width": args.base_width,
-            "attention_gates": args.attention,
-            "loss": args.loss,
-        },
-        "output": {"name": "mask", "mask_threshold": 0.5},
-        "threshold": 0.5,
-        "metrics": {"held_out": held_out},
-    }
-
-
 def run(config: TrainConfig) -> dict | None:
     data_config, models, output = config.data, config.models, config.output
     # The strategy comes first: MultiWorkerMirroredStrategy must exist before TensorFlow does any work.
@@ -243,21 +193,20 @@ def run(config: TrainConfig) -> dict | None:
         )
 
     augmentation_record = None if augmentation is None else vars(augmentation)
-    common = {
-        "training_data": data.description | {"augmentation": augmentation_record},
-        "input": input_spec(MODEL_SIZE, spec.context),
-        "reproduce": "python -m training " + shlex.join(sys.argv[1:]),
-    }
+    common = data_sections(data.description, augmentation_record, MODEL_SIZE, spec.context)
     cards = {}
     if classifier:
-        card = classifier_card(classifier_held_out, operating_point)
+        card = classifier_sections(classifier_held_out, operating_point)
         cards[CLASSIFIER_NAME] = (
             classifier,
-            common | card | training_record(classifier, models.classifier_epochs, strategy),
+            common | card | training_sections(classifier, models.classifier_epochs, strategy),
         )
     if segmenter:
-        card = segmenter_card(segmenter_held_out, models)
-        cards[SEGMENTER_NAME] = segmenter, common | card | training_record(segmenter, models.segmenter_epochs, strategy)
+        card = segmenter_sections(segmenter_held_out, models)
+        cards[SEGMENTER_NAME] = (
+            segmenter,
+            common | card | training_sections(segmenter, models.segmenter_epochs, strategy),
+        )
     for name, (result, card) in cards.items():
         path = export_model(result.model, output.store, name, output.version, card)
         log(f"exported {path}")

@@ -7,13 +7,7 @@ from pathlib import Path
 import keras
 
 from core.model_card import NOTICE, ModelCard
-from core.model_card import input_spec as core_input_spec
 from core.model_store import write_card
-
-
-def input_spec(img_size: tuple[int, int], context_slices: int = 0) -> dict:
-    """The card's "input" section (core.model_card.input_spec) as JSON data."""
-    return core_input_spec(img_size, context_slices).model_dump(mode="json")
 
 
 def export_model(model: keras.Model, store: Path, name: str, version: int, card: dict) -> Path:
