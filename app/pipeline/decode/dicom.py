@@ -59,6 +59,7 @@ ALWAYS_LOSSY = {uid.JPEGBaseline8Bit, uid.JPEGExtended12Bit, uid.JPEGLSNearLossl
 class DicomHeader:
     """Everything a slice says about itself, read and checked before its pixels are decoded."""
 
+    matrix: tuple[int, int]  # (Rows, Columns)
     spacing_mm: tuple[float, float] | None  # PixelSpacing: (between rows, between columns)
     geometry: SliceGeometry | None
     slice_thickness_mm: float | None
@@ -68,10 +69,6 @@ class DicomHeader:
     body_part: str | None = None  # BodyPartExamined, a code string such as HEAD
     contrast_agent: bool = False  # ContrastBolusAgent is filled in: the scan is contrast-enhanced
     dataset: pydicom.Dataset | None = field(default=None, repr=False, compare=False)  # holds the pixel data
-
-    @property
-    def pixels(self) -> int:
-        return int(self.dataset.Rows) * int(self.dataset.Columns)
 
 
 @dataclass(kw_only=True)
@@ -132,6 +129,7 @@ def _header(data: bytes, max_pixels: int) -> DicomHeader:
     spacing = _positive(ds.get("PixelSpacing"), 2, "PixelSpacing")
     thickness = _positive(ds.get("SliceThickness"), 1, "SliceThickness")
     return DicomHeader(
+        matrix=(int(ds.Rows), int(ds.Columns)),
         spacing_mm=spacing,
         geometry=geometry,
         slice_thickness_mm=thickness[0] if thickness else None,

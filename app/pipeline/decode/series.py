@@ -77,7 +77,7 @@ def _read_headers(files: list[bytes], max_pixels: int, max_voxels: int) -> list[
             headers.append(read_dicom_header(data, max_pixels))
         except ServiceError as e:
             raise type(e)(f"files[{index}]: {e.message}", FIELD) from e
-        voxels += headers[-1].pixels
+        voxels += headers[-1].matrix[0] * headers[-1].matrix[1]
         if voxels > max_voxels:  # compressed files can hold far more pixels than their bytes suggest
             raise PayloadTooLarge(f"the series holds more than {max_voxels} voxels (at files[{index}])", FIELD)
     return headers
@@ -91,7 +91,7 @@ def _require_consistent(slices: list[DicomHeader]) -> None:
     checks = [
         ("SeriesInstanceUID", [s.uids.get("SeriesInstanceUID") for s in slices], lambda a, b: a == b),
         ("FrameOfReferenceUID", [s.frame_of_reference for s in slices], lambda a, b: a == b),
-        ("Rows/Columns", [_matrix(s) for s in slices], lambda a, b: a == b),
+        ("Rows/Columns", [s.matrix for s in slices], lambda a, b: a == b),
         ("PixelSpacing", [s.spacing_mm for s in slices], _close_spacing),
         ("ImageOrientationPatient", [s.geometry for s in slices], _same_orientation),
     ]
@@ -122,10 +122,6 @@ def _same_orientation(a, b) -> bool:
         np.allclose(a.row_direction, b.row_direction, atol=ORIENTATION_TOLERANCE)
         and np.allclose(a.column_direction, b.column_direction, atol=ORIENTATION_TOLERANCE)
     )
-
-
-def _matrix(header: DicomHeader) -> tuple[int, int]:
-    return int(header.dataset.Rows), int(header.dataset.Columns)
 
 
 def _positions(slices: list[DicomHeader]) -> np.ndarray:
@@ -169,18 +165,26 @@ def read_series_layout(files: list[bytes], max_slices: int, max_pixels: int, max
         raise PayloadTooLarge(f"the series has {len(files)} files, over the limit of {max_slices} slices", FIELD)
     headers = _read_headers(files, max_pixels, max_voxels)
     _require_consistent(headers)
-    first, shape = headers[0], (len(headers), *_matrix(headers[0]))
-    described = (_series_uids(first), any(h.lossy for h in headers), first.body_part)
-    contrast = any(h.contrast_agent for h in headers)
+    first = headers[0]
     if len(headers) == 1:
         slab = np.array([first.slice_thickness_mm]) if first.slice_thickness_mm else None
         refs = [SliceRef(0, first.uids.get("SOPInstanceUID"), None)]
-        return SeriesLayout(shape, first.spacing_mm, slab, refs, *described, contrast, headers)
-    positions = _positions(headers)
-    order = np.argsort(positions, kind="stable")
-    slabs = _slabs(positions[order], order)
-    refs = [SliceRef(int(i), headers[i].uids.get("SOPInstanceUID"), float(positions[i])) for i in order]
-    return SeriesLayout(shape, first.spacing_mm, slabs, refs, *described, contrast, headers)
+    else:
+        positions = _positions(headers)
+        order = np.argsort(positions, kind="stable")
+        slab = _slabs(positions[order], order)
+        refs = [SliceRef(int(i), headers[i].uids.get("SOPInstanceUID"), float(positions[i])) for i in order]
+    return SeriesLayout(
+        (len(headers), *first.matrix),
+        first.spacing_mm,
+        slab,
+        refs,
+        _series_uids(first),
+        lossy=any(h.lossy for h in headers),
+        body_part=first.body_part,
+        contrast_agent=any(h.contrast_agent for h in headers),
+        headers=headers,
+    )
 
 
 def assemble_series(files: list[bytes], max_slices: int, max_pixels: int, max_voxels: int) -> DicomSeries:
