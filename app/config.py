@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         256, gt=0, description="files in one /v1/series request, or slices in one /v1/volume; past it 413"
     )
     series_batch_slices: int = Field(16, gt=0, description="slices per model call when a series is inferred")
+    series_prefetch_chunks: int = Field(
+        2, ge=0, description="chunks of a DICOM series decoded ahead while the models run; 0: decode, then infer"
+    )
     max_volume_voxels: int = Field(
         256 * 512 * 512, gt=0, description="voxels in one series or volume (memory bound); checked before inflating"
     )

@@ -14,4 +14,5 @@ def volume_config(settings: Settings, models: LoadedModels, montage: bool = Fals
         settings.series_batch_slices,
         settings.operating_threshold(models.classifier_version.card),
         montage,
+        settings.series_prefetch_chunks,
     )

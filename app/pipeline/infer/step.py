@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.pipeline.postprocess.card_policy import CardPolicy, card_policy
-from app.pipeline.postprocess.slice_checks import SliceChecks, check_slice
+from app.pipeline.postprocess.assess import confine_and_check
+from app.pipeline.postprocess.slice_checks import SliceChecks
 from app.pipeline.timing import StageTimer, add_timings
 from app.serving.runtime import LoadedModels
 from core.calibration import calibrate
@@ -149,12 +150,7 @@ def infer_prepared(
     timer = StageTimer()
     with timer.stage("postprocess"):
         probabilities = calibrate(np.concatenate(raw), policy.calibration)
-        checks = []
-        for index, assessment in enumerate(assessments):
-            masks[index] = assessment.answer_mask(masks[index])
-            area = int(masks[index].sum())
-            probability = float(probabilities[index, 0])
-            checks.append(check_slice(hu[index], assessment, interpretation, probability, threshold, area))
+        checks = confine_and_check(hu, probabilities, masks, assessments, threshold, interpretation)
         dice, slice_dice = reference_dice(masks, reference)
     add_timings(timings, timer.milliseconds)
     return Inference(probabilities, masks, checks, policy, dice, slice_dice, timings)
