@@ -11,14 +11,21 @@ class StageTimer:
         self.milliseconds: dict[str, float] = {}
 
     @contextmanager
-    def stage(self, name: str):
+    def stage(self, name: str, observe: bool = True):
+        """`observe=False` for a part of a stage whose whole is observed later (observe_stage), so that a
+        request counts each stage once."""
         started = time.perf_counter()
         try:
             yield
         finally:
             elapsed = time.perf_counter() - started
             self.milliseconds[name] = round(elapsed * 1000, 2)
-            STAGE_LATENCY.labels(name).observe(elapsed)
+            if observe:
+                STAGE_LATENCY.labels(name).observe(elapsed)
+
+
+def observe_stage(name: str, milliseconds: float) -> None:
+    STAGE_LATENCY.labels(name).observe(milliseconds / 1000)
 
 
 def add_timings(total: dict[str, float], part: dict[str, float]) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from app.pipeline.postprocess.card_policy import CardPolicy, card_policy
 from app.pipeline.postprocess.assess import confine_and_check
 from app.pipeline.postprocess.slice_checks import SliceChecks
-from app.pipeline.timing import StageTimer, add_timings
+from app.pipeline.timing import StageTimer, add_timings, observe_stage
 from app.serving.runtime import LoadedModels
 from core.calibration import calibrate
 from core.dice import dice_score
@@ -79,7 +79,7 @@ def prepare_chunk(
     """Model inputs and each slice's assessment (is there brain enough to answer?), which needs no model."""
     chunk = chunk_inputs(models, hu, start, stop)
     timer = StageTimer()
-    with timer.stage("postprocess"):
+    with timer.stage("postprocess", observe=False):  # observed with the rest of postprocess, in infer_prepared
         chunk.assessments = [assess_slice(hu[i], spacing_mm, limits) for i in range(start, stop)]
     add_timings(chunk.timings_ms, timer.milliseconds)
     return chunk
@@ -148,11 +148,12 @@ def infer_prepared(
         add_timings(timings, chunk.timings_ms)
     masks = np.stack(masks)
     timer = StageTimer()
-    with timer.stage("postprocess"):
+    with timer.stage("postprocess", observe=False):
         probabilities = calibrate(np.concatenate(raw), policy.calibration)
         checks = confine_and_check(hu, probabilities, masks, assessments, threshold, interpretation)
         dice, slice_dice = reference_dice(masks, reference)
     add_timings(timings, timer.milliseconds)
+    observe_stage("postprocess", timings["postprocess"])  # the slices' assessments and this, once per stack
     return Inference(probabilities, masks, checks, policy, dice, slice_dice, timings)
 
 
