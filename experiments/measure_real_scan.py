@@ -13,7 +13,7 @@ import numpy as np
 import pydicom
 
 from app.config import Settings
-from app.pipeline.infer.step import infer_chunks
+from app.pipeline.infer.step import chunk_inputs, run_chunk
 from app.pipeline.postprocess.card_policy import card_policy
 from app.pipeline.postprocess.scan_measures import slice_volumes_ml
 from app.serving.loading import store_loader
@@ -48,13 +48,19 @@ def figures(p, masks, assessed, spacing, slabs, threshold, rule) -> dict:
     }
 
 
+def infer_chunks(models, hu: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """The models alone over the stack, in the service's chunks: raw probabilities, masks at the input's size."""
+    parts = [run_chunk(models, chunk_inputs(models, hu, i, min(i + chunk, len(hu)))) for i in range(0, len(hu), chunk)]
+    return np.concatenate([raw for raw, _ in parts]), np.stack([m for _, masks in parts for m in masks])
+
+
 def main() -> None:
     hu, spacing, slabs = read_scan()
     models = store_loader(Settings(model_store=Path("model_store")))()
     card = models.classifier_version.card
     policy, threshold = card_policy(card), card.threshold
     start = time.perf_counter()
-    raw, masks, _ = infer_chunks(models, hu, 16)
+    raw, masks = infer_chunks(models, hu, 16)
     inferred = time.perf_counter()
     p = calibrate(raw, policy.calibration)[:, 0]
     assessments = [assess_slice(s, spacing) for s in hu]

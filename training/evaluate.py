@@ -10,12 +10,12 @@ import numpy as np
 
 from core.dice import dice_score
 from core.resize import resize_mask
+from training.cards import MASK_THRESHOLD
 from training.metrics import roc_auc, sensitivity_specificity, threshold_for_sensitivity
 from training.models.classifier import SUBTYPES
 from training.phantom_data import ArraySet
 
 Predict = Callable[[np.ndarray], np.ndarray]
-MASK_THRESHOLD = 0.5
 BATCH = 16
 
 
@@ -82,7 +82,7 @@ def segmenter_metrics(segment: Predict, data: ArraySet) -> dict:
     }
     if data.native_masks is not None:
         native_dice = [
-            dice_score(resize_mask(prob, native.shape), native)
+            dice_score(resize_mask(prob, native.shape, MASK_THRESHOLD), native)
             for prob, native, pos in zip(probabilities, data.native_masks, positive)
             if pos
         ]

@@ -106,19 +106,6 @@ def run_chunk(models: LoadedModels, chunk: PreparedChunk) -> tuple[np.ndarray, l
     return probabilities, masks
 
 
-def infer_chunks(models: LoadedModels, hu: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The models alone over a stack: -> raw probabilities (slices, 6), masks bool (slices, rows, columns) at the
-    input's size, stage timings."""
-    probabilities, masks, timings = [], [], {}
-    for start in range(0, len(hu), chunk):
-        prepared = chunk_inputs(models, hu, start, min(start + chunk, len(hu)))
-        raw, chunk_masks = run_chunk(models, prepared)
-        probabilities.append(raw)
-        masks.extend(chunk_masks)
-        add_timings(timings, prepared.timings_ms)
-    return np.concatenate(probabilities), np.stack(masks), timings
-
-
 def reference_dice(masks: np.ndarray, reference: np.ndarray | None) -> tuple[float | None, list[float] | None]:
     """(over the stack, per slice) against a reference of the same shape; (None, None) without one."""
     if reference is None:
