@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.calibration import Calibration
+from core.model_input import NO_CONFINEMENT, Confinement
 from core.scan_decision import ScanRule
 from core.slice_assessment import AssessmentLimits
 from core.windowing import WINDOWS
@@ -37,6 +38,7 @@ class InputSpec(_Strict):
     dtype: Literal["float32"]
     layout: Literal["NHWC"]
     context_slices: int = Field(0, ge=0)
+    confinement: Confinement = NO_CONFINEMENT  # core.model_input: what of the slice the model sees
     channels: list[WindowChannel]
     preprocessing: str
     brain_window_inputs: str
@@ -70,11 +72,16 @@ PREPROCESSING = (
     "k slices above and below are stacked the same way, top first; at the ends of a stack the edge "
     "slice repeats (core.model_input.slice_with_context)."
 )
+CONFINED = (
+    " Before windowing, everything outside the intracranial space (core.intracranial, found on the resized slice) "
+    "is set to air, or to 0 HU for an 8-bit brain-window export (core.model_input.confine_to_intracranial)."
+)
 BRAIN_WINDOW_INPUTS = "8-bit brain-window images are mapped back to 0..80 HU (core.windowing.brain_window_to_hu)"
 
 
-def input_spec(size: tuple[int, int], context_slices: int = 0) -> InputSpec:
+def input_spec(size: tuple[int, int], context_slices: int = 0, confinement: Confinement = NO_CONFINEMENT) -> InputSpec:
     """The input every model of this project takes: the windows of core.windowing at `size`, per slice offset."""
+    confined = {} if confinement == NO_CONFINEMENT else {"confinement": confinement}
     offsets = range(-context_slices, context_slices + 1)
     channels = [
         WindowChannel(slice_offset=o, window=w.name, center=w.center, width=w.width) for o in offsets for w in WINDOWS
@@ -85,7 +92,8 @@ def input_spec(size: tuple[int, int], context_slices: int = 0) -> InputSpec:
         layout="NHWC",
         context_slices=context_slices,
         channels=channels,
-        preprocessing=PREPROCESSING,
+        preprocessing=PREPROCESSING + (CONFINED if confined else ""),
+        **confined,
         brain_window_inputs=BRAIN_WINDOW_INPUTS,
     )
 

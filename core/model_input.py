@@ -1,11 +1,29 @@
 """HU slice -> model input. The one preprocessing path for training, evaluation and serving."""
 
+from typing import Literal
+
 import numpy as np
 
+from core.intracranial import intracranial_mask, is_brain_window_export
 from core.resize import resize_image
-from core.windowing import WINDOWS, Window, window_stack
+from core.windowing import AIR_HU, BRAIN, WINDOWS, Window, window_stack
 
 MODEL_SIZE = (256, 256)
+# What a model sees of the slice: all of it, or only the space inside the skull (core.intracranial), the rest set to
+# the image's floor. Confined, a model cannot learn the face, sinuses, scalp or skull base of its training heads, and
+# so cannot be misled by a real patient's, which phantoms render least faithfully.
+Confinement = Literal["none", "intracranial"]
+NO_CONFINEMENT: Confinement = "none"
+
+
+def confine_to_intracranial(hu: np.ndarray) -> np.ndarray:
+    """HU (H, W) or (H, W, K) at model size -> the same with everything outside each slice's intracranial space set
+    to air (AIR_HU), or to the window's floor for an 8-bit brain-window export, whose air is 0 HU."""
+    if np.ndim(hu) == 3:
+        return np.stack([confine_to_intracranial(hu[..., k]) for k in range(hu.shape[-1])], axis=-1)
+    hu = np.asarray(hu, np.float32)
+    floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
+    return np.where(intracranial_mask(hu), hu, np.float32(floor))
 
 
 def context_window_stack(hu, windows: tuple[Window, ...] = WINDOWS, xp=np):
@@ -18,13 +36,18 @@ def context_window_stack(hu, windows: tuple[Window, ...] = WINDOWS, xp=np):
     return xp.reshape(stack, (stack.shape[0], stack.shape[1], -1))
 
 
-def to_model_input(hu: np.ndarray, size: tuple[int, int] = MODEL_SIZE) -> np.ndarray:
+def to_model_input(
+    hu: np.ndarray, size: tuple[int, int] = MODEL_SIZE, confinement: Confinement = NO_CONFINEMENT
+) -> np.ndarray:
     """HU (H, W) at any matrix -> float32 (size[0], size[1], 3) window stack in [0, 1];
     HU (H, W, K) of neighbouring slices (2.5D) -> (size[0], size[1], 3K).
 
-    Resampling happens in HU, before windowing, so partial volume is averaged in physical units.
+    Resampling happens in HU, before windowing, so partial volume is averaged in physical units. Confinement acts on
+    the resized HU, so training (which stores slices at model size) and serving find the same intracranial space.
     """
     resized = resize_image(hu, size)
+    if confinement == "intracranial":
+        resized = confine_to_intracranial(resized)
     return window_stack(resized) if np.ndim(hu) == 2 else context_window_stack(resized)
 
 
@@ -38,17 +61,25 @@ def slice_with_context(volume: np.ndarray, index: int, context: int) -> np.ndarr
     return np.moveaxis(volume[rows], 0, -1)
 
 
-def stack_slice_input(volume: np.ndarray, index: int, context: int, size: tuple[int, int] = MODEL_SIZE) -> np.ndarray:
+def stack_slice_input(
+    volume: np.ndarray,
+    index: int,
+    context: int,
+    size: tuple[int, int] = MODEL_SIZE,
+    confinement: Confinement = NO_CONFINEMENT,
+) -> np.ndarray:
     """Model input for slice `index` of a (N, H, W) HU stack: the plain 2-D stack when context is 0,
     else the slice and its neighbours (2.5D). A lone slice is a stack of one."""
     hu = volume[index] if context == 0 else slice_with_context(volume, index, context)
-    return to_model_input(hu, size)
+    return to_model_input(hu, size, confinement)
 
 
-def stack_inputs(slices, context: int, size: tuple[int, int] = MODEL_SIZE) -> np.ndarray:
+def stack_inputs(
+    slices, context: int, size: tuple[int, int] = MODEL_SIZE, confinement: Confinement = NO_CONFINEMENT
+) -> np.ndarray:
     """HU slices of one stack, in stack order -> (N, size[0], size[1], C) model inputs.
 
     Without context each slice is taken alone, so the slices may differ in matrix; with context
     they must share one, since each slice takes its neighbours from the stacked volume."""
     volume = np.stack(slices) if context else list(slices)
-    return np.stack([stack_slice_input(volume, i, context, size) for i in range(len(volume))])
+    return np.stack([stack_slice_input(volume, i, context, size, confinement) for i in range(len(volume))])

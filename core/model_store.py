@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from core.model_card import ModelCard
+from core.model_card import InputSpec, ModelCard
 
 CARD_FILE = "model_card.json"
 SAVED_MODEL_FILE = "saved_model.pb"
@@ -76,12 +76,15 @@ def resolve(store: Path, name: str, pinned: int | None = None) -> ModelVersion:
     return ModelVersion(name, version, path, card)
 
 
-def paired_context(*cards: ModelCard) -> int:
-    """The neighbouring slices each side that models used together take; they must take the same input."""
-    inputs = {(card.input.shape, card.input.context_slices) for card in cards}
+def paired_input(*cards: ModelCard) -> InputSpec:
+    """The input that models used together take: one array feeds them all, so shape, neighbouring slices (2.5D)
+    and confinement must agree."""
+    inputs = {(card.input.shape, card.input.context_slices, card.input.confinement) for card in cards}
     if len(inputs) > 1:
         described = ", ".join(
-            f"{c.name} v{c.version}: {list(c.input.shape)}, context {c.input.context_slices}" for c in cards
+            f"{c.name} v{c.version}: {list(c.input.shape)}, context {c.input.context_slices},"
+            f" confinement {c.input.confinement}"
+            for c in cards
         )
         raise StoreError(f"the models take different inputs ({described}); pair models trained alike")
-    return cards[0].input.context_slices
+    return cards[0].input

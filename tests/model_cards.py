@@ -17,6 +17,7 @@ def card_data(
     size: tuple[int, int] = (256, 256),
     threshold: float = 0.5,
     context_slices: int = 0,
+    confinement: str = "none",
     **extra,
 ) -> dict:
     """A minimal card as training writes one; `extra` adds or replaces top-level keys."""
@@ -33,7 +34,7 @@ def card_data(
         "framework": {"keras": "test"},
         "task": "segmentation" if segmenter else "slice classification",
         "reproduce": "tests",
-        "input": input_spec(size, context_slices).model_dump(mode="json"),
+        "input": input_spec(size, context_slices, confinement).model_dump(mode="json"),
         "output": output,
         "threshold": threshold,
         "training_data": {"source": "tests"},

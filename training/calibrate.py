@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from core.model_card import ModelCard
-from core.model_store import CARD_FILE, StoreError, paired_context, resolve, write_card
+from core.model_store import CARD_FILE, StoreError, paired_input, resolve, write_card
 from training.calibrate_figures import site_figures
 from training.datasets import LOADERS, DatasetError, SliceRecord
 from training.datasets.phantoms import phantom_record
@@ -122,7 +122,7 @@ def run(config: CalibrationConfig) -> tuple[Path, dict]:
     target = config.store / config.classifier / str(version)
     if target.exists():
         raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
-    context = paired_context(classifier.card, segmenter.card)
+    feed = paired_input(classifier.card, segmenter.card)
     # Slices are assessed by the classifier card's limits, as serving assesses them.
     limits = classifier.card.assessment_limits
     if config.dataset_type == "phantoms":
@@ -131,7 +131,10 @@ def run(config: CalibrationConfig) -> tuple[Path, dict]:
         records = LOADERS[config.dataset_type](config.data)
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
     mask_threshold = segmenter.card.mask_threshold
-    volumes = [score_volume(g, classify, segment, mask_threshold, context, limits) for g in by_patient(records)]
+    volumes = [
+        score_volume(g, classify, segment, mask_threshold, feed.context_slices, limits, feed.confinement)
+        for g in by_patient(records)
+    ]
     data = describe_data(config)
     fitted_on = data if config.dataset_type == "phantoms" else f"site data {data}"
     card = classifier.card.as_dict()

@@ -7,6 +7,7 @@ import sys
 
 from core.cpuinfo import cpu_model
 from core.model_card import input_spec
+from core.model_input import NO_CONFINEMENT, Confinement
 from training.config import ModelConfig
 from training.outputs import OUTPUT_NAMES
 
@@ -36,12 +37,18 @@ def credits(description: dict) -> list[str]:
     return found + ([credit] if isinstance(credit, str) else [])
 
 
-def data_sections(description: dict, augmentation: dict | None, size: tuple[int, int], context: int) -> dict:
+def data_sections(
+    description: dict,
+    augmentation: dict | None,
+    size: tuple[int, int],
+    context: int,
+    confinement: Confinement = NO_CONFINEMENT,
+) -> dict:
     """What both models of one run share: their data, input, credits and the command that reproduces them."""
     return {
         "training_data": description | {"augmentation": augmentation},
         "credits": credits(description),
-        "input": input_spec(size, context).model_dump(mode="json"),
+        "input": input_spec(size, context, confinement).model_dump(mode="json", exclude_unset=True),
         "reproduce": "python -m training " + shlex.join(sys.argv[1:]),
     }
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core.calibration import apply_temperature
 from core.scan_decision import decide
+from core.model_card import InputSpec
 from core.slice_assessment import AssessmentLimits
 from training.atlas import HeadVolume, generate_volume
 from training.atlas.volume import THICKNESS_MM
@@ -28,7 +29,7 @@ from core.model_store import (
     ModelVersion,
     StoreError,
     available_versions,
-    paired_context,
+    paired_input,
     resolve,
     write_card,
 )
@@ -144,13 +145,15 @@ def score_volumes(
     classifier: Path,
     segmenter: Path,
     mask_threshold: float,
-    context: int,
+    feed: InputSpec,
     limits: AssessmentLimits,
 ):
     classify, segment = load_saved_model(classifier), load_saved_model(segmenter)
     volumes, thicknesses, started = [], [], time.monotonic()
     for index, records in enumerate(atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm)):
-        volumes.append(score_volume(records, classify, segment, mask_threshold, context, limits))
+        volumes.append(
+            score_volume(records, classify, segment, mask_threshold, feed.context_slices, limits, feed.confinement)
+        )
         thicknesses.append(records[0].spacing_mm[2])
         done = f"volume {index + 1}/{args.volumes}: {len(records)} slices of {thicknesses[-1]:.2f} mm"
         print(f"{done}, {time.monotonic() - started:.0f} s so far", file=sys.stderr, flush=True)
@@ -162,11 +165,11 @@ def run(args: argparse.Namespace) -> dict:
     classifier = resolve(args.store, args.classifier, args.version)
     segmenter = paired_segmenter(args.store, args.segmenter, args.version)
     card = classifier.card
-    context = paired_context(card, segmenter.card)
+    feed = paired_input(card, segmenter.card)
     started = time.monotonic()
     # Slices are assessed by the classifier card's limits, as serving assesses them.
     volumes, thicknesses = score_volumes(
-        args, classifier.path, segmenter.path, segmenter.card.mask_threshold, context, card.assessment_limits
+        args, classifier.path, segmenter.path, segmenter.card.mask_threshold, feed, card.assessment_limits
     )
     segmenter_name = f"{args.segmenter} v{segmenter.version}"
     temperature = card.calibration_map.temperature if card.calibration_map else 1.0

@@ -62,6 +62,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="phantom sources and their shares, e.g. atlas=0.7,procedural=0.3 (atlas: training.atlas heads)",
     )
     data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
+    data.add_argument(
+        "--confine",
+        choices=["none", "intracranial"],
+        default="none",
+        help="what the models see: the whole slice, or only the space inside the skull (core.model_input)",
+    )
     data.add_argument("--no-augment", action="store_true", help="train without augmentation (for comparison)")
     data.add_argument("--workers", type=int, default=2, help="processes generating phantoms")
     model = parser.add_argument_group("models")
@@ -115,6 +121,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         brain_window_fraction=args.brain_window_fraction,
         source_mix=args.source_mix,
         context_slices=args.context_slices,
+        confinement=args.confine,
         augment=not args.no_augment,
         workers=args.workers,
     )
@@ -142,7 +149,7 @@ def run(config: TrainConfig) -> dict | None:
     tf_config = os.environ.get("TF_CONFIG")
     strategy = choose_strategy(tf_config)
     keras.utils.set_random_seed(0)
-    spec = ShardSpec(MODEL_SIZE, data_config.context_slices)
+    spec = ShardSpec(MODEL_SIZE, data_config.context_slices, data_config.confinement)
     augmentation = Augmentation() if data_config.augment else None
     log(f"writing {data_config.dataset} shards to {output.shards}")
     data = prepare_training_data(data_config, spec, output.shards)
@@ -184,16 +191,14 @@ def run(config: TrainConfig) -> dict | None:
         operating_point = choose_threshold(*feed_scores(classify, validation_feed.dataset), models.target_sensitivity)
         threshold = operating_point["threshold"]
     if data.split is None:
-        classifier_held_out, segmenter_held_out = phantom_held_out(
-            data_config, classify, segment, threshold, spec.slices
-        )
+        classifier_held_out, segmenter_held_out = phantom_held_out(data_config, classify, segment, threshold, spec)
     else:
         classifier_held_out, segmenter_held_out = dataset_held_out(
             data_config, data.split, classify, segment, threshold, models.target_sensitivity, output.report
         )
 
     augmentation_record = None if augmentation is None else vars(augmentation)
-    common = data_sections(data.description, augmentation_record, MODEL_SIZE, spec.context)
+    common = data_sections(data.description, augmentation_record, MODEL_SIZE, spec.context, spec.confinement)
     cards = {}
     if classifier:
         card = classifier_sections(classifier_held_out, operating_point)

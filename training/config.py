@@ -22,6 +22,7 @@ class DataConfig:
     context_slices: int  # 2.5D: neighbouring slices each side
     augment: bool
     workers: int  # processes generating phantoms
+    confinement: str = "none"  # core.model_input.Confinement: what of each slice the models see
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from core.model_store import ModelVersion, StoreError, paired_context, resolve
+from core.model_store import ModelVersion, StoreError, paired_input, resolve
 from training.datasets import LOADERS, load_phantoms
 from training.reporting.evaluation import TARGET_SENSITIVITY, VALIDATION_FRACTION, build_report, score_dataset
 from training.reporting.writer import write_report
@@ -89,11 +89,13 @@ def run(args: argparse.Namespace) -> dict:
     models = [model for model in (classifier, segmenter) if model is not None]
     if not models:
         raise StoreError("nothing to evaluate: both --classifier and --segmenter are 'none'")
-    context = paired_context(*(model.card for model in models))
+    feed = paired_input(*(model.card for model in models))
     classify = load_saved_model(classifier.path) if classifier else None
     segment = load_saved_model(segmenter.path) if segmenter else None
     mask_threshold = segmenter.card.mask_threshold if segmenter else MASK_THRESHOLD_UNUSED
-    scored = score_dataset(records_of(args), classify, segment, mask_threshold, context=context)
+    scored = score_dataset(
+        records_of(args), classify, segment, mask_threshold, context=feed.context_slices, confinement=feed.confinement
+    )
     report, curves = build_report(
         scored,
         classifier.card.threshold if classifier else None,

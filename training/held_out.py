@@ -7,6 +7,7 @@ A real dataset: its test patients, through the same report as `python -m trainin
 from pathlib import Path
 
 from training.config import DataConfig
+from training.shards import ShardSpec
 from training.evaluate import classifier_metrics, segmenter_metrics
 from training.phantom_data import TEST_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
@@ -17,7 +18,7 @@ from training.training_data import load_records
 FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
 
 
-def phantom_held_out(data: DataConfig, classify, segment, threshold: float, slices: int) -> tuple[dict, dict]:
+def phantom_held_out(data: DataConfig, classify, segment, threshold: float, spec: ShardSpec) -> tuple[dict, dict]:
     tests = {
         form: build_arrays(
             TEST_SEED,
@@ -25,7 +26,8 @@ def phantom_held_out(data: DataConfig, classify, segment, threshold: float, slic
             brain_window_fraction=share,
             workers=data.workers,
             keep_native=True,
-            slices=slices,
+            slices=spec.slices,
+            confinement=spec.confinement,
             mix=data.source_mix,
         )
         for form, share in FORMS
@@ -48,7 +50,7 @@ def dataset_held_out(
 ) -> tuple[dict, dict]:
     """The test patients' report, written to `out`; the cards keep its detection and segmentation parts."""
     records = load_records(data, split.test)
-    scored = score_dataset(records, classify, segment, 0.5, context=data.context_slices)
+    scored = score_dataset(records, classify, segment, 0.5, context=data.context_slices, confinement=data.confinement)
     report, curves = build_report(scored, threshold, target_sensitivity, validation_fraction=0.0)
     write_report(out, report, curves, scored, {})
     return {"test_patients": report["detection"]}, {"test_patients": report["segmentation"]}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.model_input import MODEL_SIZE, slice_with_context, stack_slice_input
+from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, slice_with_context, stack_slice_input
 from core.resize import resize_mask
 from core.windowing import as_brain_window_export
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, ATLAS, atlas_record, choose_sources
@@ -38,11 +38,11 @@ class ArraySet:
 
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    seed, as_png, size, keep_native, slices, source = args
+    seed, as_png, size, keep_native, slices, source, confinement = args
     phantom = atlas_record(seed, "") if source == ATLAS else generate_phantom(seed)
     hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
     # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
-    image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size).astype(np.float16)
+    image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size, confinement).astype(np.float16)
     mask = resize_mask(phantom.mask, size).astype(np.uint8)[..., None]
     labels = np.array([phantom.positive] + [phantom.labels[s] for s in SUBTYPES], np.float32)
     return image, mask, labels, (phantom.mask if keep_native else None)
@@ -99,13 +99,14 @@ def build_arrays(
     keep_native: bool = False,
     slices: int = 1,
     mix: dict[str, float] = ALL_PROCEDURAL,
+    confinement: Confinement = NO_CONFINEMENT,
 ) -> ArraySet:
     """Generate `count` phantoms from `base_seed` (sources in the proportions of `mix`) and
     preprocess them exactly as serving does."""
     as_png = _forms(base_seed, count, brain_window_fraction)
     sources = choose_sources(base_seed, count, mix)
     jobs = [
-        (seed, bool(png), size, keep_native, slices, source)
+        (seed, bool(png), size, keep_native, slices, source, confinement)
         for seed, png, source in zip(phantom_seeds(base_seed, count), as_png, sources)
     ]
     images, masks, labels, native = zip(*_map(_one, jobs, workers))

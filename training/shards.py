@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.model_input import MODEL_SIZE, slice_with_context
+from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, confine_to_intracranial, slice_with_context
 from core.resize import resize_image, resize_mask
 from training.datasets.records import ANY, BRAIN_WINDOW_FORM, SliceRecord
 from training.outputs import OUTPUT_NAMES
@@ -29,6 +29,9 @@ PER_SHARD = 512
 class ShardSpec:
     size: tuple[int, int] = MODEL_SIZE
     context: int = 0  # neighbours each side (2.5D); 0 for single slices
+    # What the models see (core.model_input). Shards keep whole slices; the feed confines them, before
+    # augmentation, as serving confines what it is sent.
+    confinement: Confinement = NO_CONFINEMENT
 
     @property
     def slices(self) -> int:
@@ -201,8 +204,11 @@ def parser(spec: ShardSpec):
         example = tf.io.parse_single_example(serialized, schema)
         hu = tf.reshape(tf.io.decode_raw(example["hu"], tf.float16), (height, width, spec.slices))
         mask = tf.reshape(tf.io.decode_raw(example["mask"], tf.uint8), (height, width, 1))
+        hu = tf.cast(hu, tf.float32)
+        if spec.confinement != NO_CONFINEMENT:
+            hu = tf.ensure_shape(tf.numpy_function(confine_to_intracranial, [hu], tf.float32), hu.shape)
         return {
-            "hu": tf.cast(hu, tf.float32),
+            "hu": hu,
             "mask": tf.cast(mask, tf.float32),
             "has_mask": tf.cast(example["has_mask"], tf.bool),
             "labels": example["labels"],

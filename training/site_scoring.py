@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.model_input import stack_inputs
+from core.model_input import NO_CONFINEMENT, Confinement, stack_inputs
 from core.resize import resize_image
 from core.slice_assessment import AssessmentLimits, assess_slice
 from training.datasets.records import SliceRecord
@@ -46,9 +46,10 @@ def score_volume(
     mask_threshold: float,
     context: int = 0,
     limits: AssessmentLimits = AssessmentLimits(),
+    confinement: Confinement = NO_CONFINEMENT,
 ) -> ScoredVolume:
     records = sorted(records, key=lambda r: r.slice_index)
-    inputs = stack_inputs([r.hu for r in records], context)
+    inputs = stack_inputs([r.hu for r in records], context, confinement=confinement)
     raw = predict_in_batches(classify, inputs)[:, 0].astype(np.float64)
     probabilities = predict_in_batches(segment, inputs)[..., 0]
     assessments = [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None, limits) for r in records]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.errors import ModelNotReady
-from core.model_store import ModelVersion, StoreError
+from core.model_input import Confinement
+from core.model_store import ModelVersion, StoreError, paired_input
 
 log = logging.getLogger(__name__)
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -39,6 +40,11 @@ class LoadedModels:
         return self.classifier_version.card.input.context_slices
 
     @property
+    def confinement(self) -> Confinement:
+        """What of each slice the models see (core.model_input)."""
+        return self.classifier_version.card.input.confinement
+
+    @property
     def input_channels(self) -> int:
         return self.classifier_version.card.input.channel_count
 
@@ -51,13 +57,7 @@ class LoadedModels:
         classifier, segmenter = (version.card for version in self.versions)
         if not classifier.is_classifier or segmenter.is_classifier:
             raise StoreError("the classifier's card must describe a classifier and the segmenter's a segmenter")
-        if (classifier.input.shape, classifier.input.context_slices) != (
-            segmenter.input.shape,
-            segmenter.input.context_slices,
-        ):
-            raise StoreError(
-                f"the classifier and segmenter take different inputs: {[list(c.input.shape) for c in (classifier, segmenter)]}"
-            )
+        paired_input(classifier, segmenter)  # one input array feeds both
 
     @property
     def subtype_names(self) -> list[str]:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from core.model_store import CARD_FILE, StoreError, available_versions, paired_context, read_card, resolve, write_card
+from core.model_store import CARD_FILE, StoreError, available_versions, paired_input, read_card, resolve, write_card
 from tests.model_cards import card_data, make_version, model_card
 
 
@@ -60,7 +60,13 @@ def test_write_then_read_gives_the_same_card(tmp_path):
 
 def test_models_used_together_must_take_the_same_input():
     two = model_card("c", 1, context_slices=2)
-    assert paired_context(two, model_card("s", 1, segmenter=True, context_slices=2)) == 2
-    assert paired_context(model_card("c", 1), model_card("s", 1, segmenter=True)) == 0
-    with pytest.raises(StoreError, match=r"different inputs \(c v1: \[None, 256, 256, 15\], context 2, s v1"):
-        paired_context(two, model_card("s", 1, segmenter=True))
+    assert paired_input(two, model_card("s", 1, segmenter=True, context_slices=2)).context_slices == 2
+    assert paired_input(model_card("c", 1), model_card("s", 1, segmenter=True)).context_slices == 0
+    with pytest.raises(StoreError, match=r"different inputs \(c v1: \[None, 256, 256, 15\], context 2, confinement"):
+        paired_input(two, model_card("s", 1, segmenter=True))
+    confined = model_card("c", 1, confinement="intracranial")
+    assert paired_input(confined, model_card("s", 1, segmenter=True, confinement="intracranial")).confinement == (
+        "intracranial"
+    )
+    with pytest.raises(StoreError, match="confinement intracranial, s v1: .*confinement none"):
+        paired_input(confined, model_card("s", 1, segmenter=True))

@@ -9,6 +9,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from core.model_input import NO_CONFINEMENT, Confinement
 from training.datasets.records import SliceRecord
 from training.reporting.detection import detection_report
 from training.reporting.gallery import BestAndWorst
@@ -40,13 +41,20 @@ def score_dataset(
     mask_threshold: float,
     gallery_patients: set[str] | None = None,
     context: int = 0,
+    confinement: Confinement = NO_CONFINEMENT,
 ) -> Scored:
     """Score every slice; only patients in gallery_patients (all when None) may enter the gallery."""
     scored = Scored()
     for group in by_patient(records):
         eligible = gallery_patients is None or group[0].patient_id in gallery_patients
         slices, patient = score_patient(
-            group, classify, segment, mask_threshold, scored.gallery if eligible else lambda o: None, context
+            group,
+            classify,
+            segment,
+            mask_threshold,
+            scored.gallery if eligible else lambda o: None,
+            context,
+            confinement,
         )
         scored.slices += slices
         if patient is not None:

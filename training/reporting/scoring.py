@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.dice import dice_score
-from core.model_input import stack_inputs
+from core.model_input import NO_CONFINEMENT, Confinement, stack_inputs
 from core.resize import resize_image
 from training.datasets.records import SliceRecord
 from training.evaluate import Predict, predict_in_batches
@@ -71,13 +71,14 @@ def score_patient(
     mask_threshold: float,
     keep_overlay: Callable[[Overlay], None] = lambda overlay: None,
     context: int = 0,
+    confinement: Confinement = NO_CONFINEMENT,
 ) -> tuple[list[SliceResult], PatientResult | None]:
     """Per-slice results for one patient's slices, and the patient's 3-D Dice over those with masks.
 
     context > 0 feeds a 2.5D model each slice with its neighbours from the patient's stack."""
     if context:
         records = sorted(records, key=lambda r: r.slice_index)
-    inputs = stack_inputs([r.hu for r in records], context)
+    inputs = stack_inputs([r.hu for r in records], context, confinement=confinement)
     scores = predict_in_batches(classify, inputs) if classify else None
     probabilities = predict_in_batches(segment, inputs)[..., 0] if segment else None
     results, references, predictions = [], [], []

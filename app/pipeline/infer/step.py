@@ -68,7 +68,10 @@ def chunk_inputs(models: LoadedModels, hu: np.ndarray, start: int, stop: int) ->
     timer = StageTimer()
     with timer.stage("preprocess"):
         inputs = np.stack(
-            [stack_slice_input(hu, i, models.context_slices, models.input_size) for i in range(start, stop)]
+            [
+                stack_slice_input(hu, i, models.context_slices, models.input_size, models.confinement)
+                for i in range(start, stop)
+            ]
         )
     return PreparedChunk(start, inputs, hu.shape[1:], timings_ms=timer.milliseconds)
 
