@@ -31,6 +31,16 @@ def test_input_spec_describes_every_channel_of_a_2_5d_input():
     assert spec.size == (128, 96) and spec.channel_count == 9
 
 
+def test_confinement_is_stated_only_when_a_model_is_confined():
+    assert "confinement" not in input_spec((64, 64)).model_dump(exclude_unset=True)
+    confined = input_spec((64, 64), confinement="intracranial")
+    assert confined.confinement == "intracranial" and "intracranial space" in confined.preprocessing
+    data = card_data("m", 1)
+    data["input"]["confinement"] = "brain"
+    with pytest.raises(ValidationError, match="confinement"):
+        ModelCard.model_validate(data)
+
+
 def test_a_shape_that_disagrees_with_its_channels_is_refused():
     data = card_data("m", 1)
     data["input"]["shape"] = [None, 256, 256, 4]

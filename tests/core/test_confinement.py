@@ -1,0 +1,59 @@
+"""Input confinement (core.model_input): a confined model sees only the space inside the skull."""
+
+import numpy as np
+
+from core.model_input import confine_to_intracranial, stack_inputs, to_model_input
+from core.windowing import AIR_HU, BRAIN, as_brain_window_export, brain_window_to_hu, hu_to_brain_window_pixels
+from tests.core.head_phantom import BRAIN_HU, SCALP_HU, brain_region, head_slice
+
+
+def _with_blood_and_a_face(hu: np.ndarray) -> np.ndarray:
+    """A bleed inside the skull and blood-dense soft tissue outside it (say a swollen scalp or a sinus)."""
+    out = hu.copy()
+    out[100:110, 120:136] = 65.0  # inside the brain ellipse
+    out[8:14, 120:136] = 65.0  # outside the skull, above the scalp's top edge
+    return out
+
+
+def test_confined_hu_keeps_the_inside_of_the_skull_and_sets_the_rest_to_air():
+    hu = _with_blood_and_a_face(head_slice())
+    confined = confine_to_intracranial(hu)
+    inside = brain_region()
+    assert confined.dtype == np.float32
+    np.testing.assert_array_equal(confined[inside], hu[inside])
+    assert (confined[100:110, 120:136] == 65.0).all()  # the bleed stays
+    outside = ~inside & (hu != BRAIN_HU)
+    assert (confined[outside] == AIR_HU).all()  # bone, scalp and the dense tissue outside are gone
+    assert (hu[outside] >= SCALP_HU).sum() > 1000  # there was something to remove
+
+
+def test_a_brain_window_export_is_confined_to_its_own_floor():
+    export = brain_window_to_hu(hu_to_brain_window_pixels(_with_blood_and_a_face(head_slice())))
+    confined = confine_to_intracranial(export)
+    inside = brain_region()
+    assert (confined[~inside] == BRAIN.low).all()
+    np.testing.assert_array_equal(confined[inside], export[inside])
+    assert (confined[100:110, 120:136] > 60).all()
+
+
+def test_stacks_of_neighbours_are_confined_slice_by_slice():
+    top, bottom = head_slice(), head_slice(brain_axes=(60, 80))
+    stacked = confine_to_intracranial(np.stack([top, bottom], axis=-1))
+    np.testing.assert_array_equal(stacked[..., 0], confine_to_intracranial(top))
+    np.testing.assert_array_equal(stacked[..., 1], confine_to_intracranial(bottom))
+
+
+def test_model_input_differs_only_outside_the_skull_when_confined():
+    hu = _with_blood_and_a_face(head_slice(512, brain_axes=(160, 200), bone_mm=12))
+    whole, confined = to_model_input(hu), to_model_input(hu, confinement="intracranial")
+    inside = brain_region(256, brain_axes=(78, 98))  # a little inside the brain's edge at model size
+    np.testing.assert_array_equal(whole[inside], confined[inside])
+    assert (confined[~brain_region(256, brain_axes=(82, 102))] == 0.0).all()  # air in every window
+    assert whole[~brain_region(256, brain_axes=(82, 102))].max() == 1.0  # the skull was there
+    batch = stack_inputs([hu, hu], context=1, confinement="intracranial")
+    np.testing.assert_array_equal(batch[0][..., :3], confined)
+
+
+def test_an_unconfined_input_is_unchanged_by_the_option():
+    hu = as_brain_window_export(head_slice())
+    np.testing.assert_array_equal(to_model_input(hu), to_model_input(hu, confinement="none"))
