@@ -3,7 +3,7 @@
     python -m loadtest.soak --phase-s 330 --warmup-s 60 --concurrency 8 16
 
 Reports per phase: requests, status counts, unexpected answers, 5xx, p50/p95/p99 latency; RSS over time and its
-growth after warm-up. Exits 1 when a target is missed: any 5xx, any failed good request, RSS growth >= 10%.
+growth after warm-up (against the median of the warm-up's last minute). Exits 1 when a target is missed: any 5xx, any failed good request, RSS growth >= 10%.
 """
 
 import argparse
@@ -22,6 +22,8 @@ from loadtest.request_mix import request_mix
 from loadtest.server import ROOT, Server, uvicorn_server
 
 RSS_GROWTH_LIMIT = 0.10
+# Growth is measured against the median RSS over the warm-up's last minute.
+BASELINE_S = 60.0
 CLIENT_TIMEOUT_S = 120.0
 
 
@@ -140,18 +142,23 @@ async def soak(args: argparse.Namespace, server: Server) -> dict:
         scraped = await scrape(client)
     stop.set()
     await sampler
+    return {"app": args.app, "phases": phases, "server_metrics": scraped, "rss": rss_growth(samples, warm)}
+
+
+def rss_growth(samples: list[dict], warm: dict, baseline_s: float = BASELINE_S) -> dict:
+    """RSS after warm-up against the warm-up's settled level: the median of the samples in its last `baseline_s`
+    (and the reading taken as it ended), so that one low sample cannot set the baseline."""
+    settled = [s["rss_mb"] for s in samples if warm["t_s"] - baseline_s <= s["t_s"] < warm["t_s"]] + [warm["rss_mb"]]
+    baseline = float(np.median(settled))
     after = [s["rss_mb"] for s in samples if s["t_s"] >= warm["t_s"]] + [warm["rss_mb"]]
     return {
-        "app": args.app,
-        "phases": phases,
-        "server_metrics": scraped,
-        "rss": {
-            "after_warmup_mb": warm["rss_mb"],
-            "max_after_warmup_mb": max(after),
-            "final_mb": samples[-1]["rss_mb"],
-            "growth_after_warmup": round(max(after) / warm["rss_mb"] - 1, 4),
-            "samples": samples,
-        },
+        "after_warmup_mb": warm["rss_mb"],
+        "baseline_mb": round(baseline, 1),
+        "baseline_samples": len(settled),
+        "max_after_warmup_mb": max(after),
+        "final_mb": samples[-1]["rss_mb"] if samples else warm["rss_mb"],
+        "growth_after_warmup": round(max(after) / baseline - 1, 4),
+        "samples": samples,
     }
 
 
@@ -180,7 +187,7 @@ def print_summary(report: dict, misses: list[str]) -> None:
     rss = report["rss"]
     trace = " ".join(f"{s['t_s']:.0f}s:{s['rss_mb']:.0f}" for s in rss["samples"][:: max(1, len(rss["samples"]) // 12)])
     print(
-        f"RSS MB after warm-up {rss['after_warmup_mb']}, max after {rss['max_after_warmup_mb']}, "
+        f"RSS MB after warm-up {rss['after_warmup_mb']} (baseline, median of its last minute: {rss['baseline_mb']}), max after {rss['max_after_warmup_mb']}, "
         f"final {rss['final_mb']}, growth {rss['growth_after_warmup']:.1%}"
     )
     print(f"RSS trace (t:MB) {trace}")

@@ -3,7 +3,7 @@
 import json
 
 from loadtest.request_mix import request_mix
-from loadtest.soak import main, verdict
+from loadtest.soak import main, rss_growth, verdict
 
 
 def test_short_soak_against_fake_models(tmp_path):
@@ -42,3 +42,13 @@ def test_bad_share_of_the_mix():
     bad = sum(weight for request, weight in zip(requests, weights) if not request.good)
     assert abs(bad - 0.25) < 1e-9
     assert {request.expected for request in requests} == {200, 400, 415, 422}
+
+
+def test_rss_growth_is_measured_from_the_warm_up_s_settled_level_not_one_low_sample():
+    samples = [{"t_s": t, "rss_mb": mb} for t, mb in [(10, 300), (20, 420), (30, 430), (40, 425), (55, 330)]]
+    samples += [{"t_s": t, "rss_mb": mb} for t, mb in [(70, 428), (80, 440), (90, 431)]]
+    rss = rss_growth(samples, {"t_s": 60, "rss_mb": 330}, baseline_s=45)
+    assert rss["baseline_samples"] == 5 and rss["baseline_mb"] == 420  # median of 420, 430, 425, 330 and 330
+    assert rss["max_after_warmup_mb"] == 440 and abs(rss["growth_after_warmup"] - (440 / 420 - 1)) < 1e-4
+    leaking = samples + [{"t_s": 100, "rss_mb": 520}]
+    assert rss_growth(leaking, {"t_s": 60, "rss_mb": 330}, baseline_s=45)["growth_after_warmup"] > 0.2
