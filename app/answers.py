@@ -114,7 +114,7 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
     slices, rows, columns = outcome.shape
     return SeriesResponse(
         probability=decision.probability,
-        scan_rule=scan_rule_info(result.policy.rule),
+        scan_rule=scan_rule_info(result.card.scan_rule_policy),
         hemorrhage=decision.positive,
         threshold=threshold,
         calibrated=result.calibrated,

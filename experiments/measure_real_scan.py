@@ -14,7 +14,6 @@ import pydicom
 
 from app.config import Settings
 from app.pipeline.infer.step import chunk_inputs, run_chunk
-from app.pipeline.postprocess.card_policy import card_policy
 from app.pipeline.postprocess.scan_measures import slice_volumes_ml
 from app.serving.loading import store_loader
 from core.calibration import calibrate
@@ -58,11 +57,11 @@ def main() -> None:
     hu, spacing, slabs = read_scan()
     models = store_loader(Settings(model_store=Path("model_store")))()
     card = models.classifier_version.card
-    policy, threshold = card_policy(card), card.threshold
+    threshold = card.threshold
     start = time.perf_counter()
     raw, masks = infer_chunks(models, hu, 16)
     inferred = time.perf_counter()
-    p = calibrate(raw, policy.calibration)[:, 0]
+    p = calibrate(raw, card.calibration_map)[:, 0]
     assessments = [assess_slice(s, spacing) for s in hu]
     assessed_at = time.perf_counter()
     assessed = np.array([a.assessed for a in assessments])
@@ -81,8 +80,8 @@ def main() -> None:
         "now: confined + assessed, max over slices": figures(
             p, confined, assessed, spacing, slabs, threshold, MAX_OVER_SLICES
         ),
-        f"now: confined + assessed + {policy.rule.describe()}": figures(
-            p, confined, assessed, spacing, slabs, threshold, policy.rule
+        f"now: confined + assessed + {card.scan_rule_policy.describe()}": figures(
+            p, confined, assessed, spacing, slabs, threshold, card.scan_rule_policy
         ),
     }
     reasons = {}

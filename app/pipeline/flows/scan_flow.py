@@ -23,7 +23,6 @@ from app.pipeline.encode.montage import montage_png
 from app.pipeline.encode.nifti_mask import write_nifti_gz
 from app.pipeline.flows.series_chunks import decoded_chunks
 from app.pipeline.infer.step import Inference, infer, infer_prepared
-from app.pipeline.postprocess.card_policy import card_policy
 from app.pipeline.postprocess.caveats import Caveat, InputFacts, collect_caveats
 from app.pipeline.postprocess.scan_measures import ScanMeasures, measure_scan
 from app.pipeline.prefetch import prefetch
@@ -101,7 +100,7 @@ def _scan(
             spacing_mm,
             slab_mm,
             config.threshold,
-            inference.policy.rule,
+            inference.card.scan_rule_policy,
         )
     with after.stage("encode"):
         encoded = encode_masks(inference.masks)
@@ -134,7 +133,7 @@ def run_dicom_series(
         layout = read_series_layout(files, config.max_slices, config.max_pixels, config.max_voxels)
         reference = _dicom_references(reference_masks, layout.slices, layout.shape[1:]) if reference_masks else None
     hu = np.empty(layout.shape, np.float32)
-    limits = card_policy(models.classifier_version.card).limits
+    limits = models.classifier_version.card.assessment_limits
     chunks = decoded_chunks(models, layout, hu, config.chunk, limits)
     with closing(prefetch(chunks, config.prefetch) if config.prefetch else chunks) as ready:
         inference = infer_prepared(models, ready, hu, layout.spacing_mm, config.threshold, reference)

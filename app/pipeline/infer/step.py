@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.pipeline.postprocess.card_policy import CardPolicy, card_policy
 from app.pipeline.postprocess.assess import confine_and_check
 from app.pipeline.postprocess.slice_checks import SliceChecks
 from app.pipeline.timing import StageTimer, add_timings, observe_stage
 from app.serving.runtime import LoadedModels
 from core.calibration import calibrate
 from core.dice import dice_score
+from core.model_card import ModelCard
 from core.model_input import stack_slice_input
 from core.resize import resize_mask
 from core.slice_assessment import AssessmentLimits, SliceAssessment, assess_slice
@@ -34,14 +34,14 @@ class Inference:
     probabilities: np.ndarray  # (slices, 6), calibrated when the card says
     masks: np.ndarray  # bool (slices, rows, columns), confined to the intracranial space, blank where not assessed
     checks: list[SliceChecks]
-    policy: CardPolicy  # what the classifier's card asked: calibration, scan rule, assessment limits
+    card: ModelCard  # the classifier's: the calibration, scan rule and assessment limits the answers follow
     dice: float | None  # over the whole stack, when a reference was sent
     slice_dice: list[float] | None
     timings_ms: dict[str, float]  # summed over chunks
 
     @property
     def calibrated(self) -> bool:
-        return self.policy.calibration is not None
+        return self.card.calibration_map is not None
 
     @property
     def slice_probabilities(self) -> np.ndarray:
@@ -127,7 +127,7 @@ def infer_prepared(
 ) -> Inference:
     """The models over `chunks` (prepare_chunk's, in stack order), then the answers. `hu` must be whole once the
     chunks are exhausted; other timings a chunk carries (decode) are summed too."""
-    policy = card_policy(models.classifier_version.card)
+    card = models.classifier_version.card
     timings = dict.fromkeys(STAGES, 0.0)
     raw, masks, assessments = [], [], []
     for chunk in chunks:
@@ -139,12 +139,12 @@ def infer_prepared(
     masks = np.stack(masks)
     timer = StageTimer()
     with timer.stage("postprocess", observe=False):
-        probabilities = calibrate(np.concatenate(raw), policy.calibration)
+        probabilities = calibrate(np.concatenate(raw), card.calibration_map)
         checks = confine_and_check(hu, probabilities, masks, assessments, threshold, interpretation)
         dice, slice_dice = reference_dice(masks, reference)
     add_timings(timings, timer.milliseconds)
     observe_stage("postprocess", timings["postprocess"])  # the slices' assessments and this, once per stack
-    return Inference(probabilities, masks, checks, policy, dice, slice_dice, timings)
+    return Inference(probabilities, masks, checks, card, dice, slice_dice, timings)
 
 
 def infer(
@@ -158,6 +158,6 @@ def infer(
 ) -> Inference:
     """`threshold`: the operating point, for the agreement checks; `interpretation`: how the decoder read the input
     (hu, or brain_window_8bit for an 8-bit export); `reference`: bool, the shape of `hu`, for Dice."""
-    limits = card_policy(models.classifier_version.card).limits
+    limits = models.classifier_version.card.assessment_limits
     chunks = stack_chunks(models, hu, chunk, spacing_mm, limits)
     return infer_prepared(models, chunks, hu, spacing_mm, threshold, reference, interpretation)
