@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from core.dice import dice_score
+from core.model_card import InputSpec
+from core.model_store import paired_input, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_SCAN = ROOT.parent / "shared" / "realct" / "invesalius_0051"  # evaluation only: read here, never trained on
 HELD_OUT_SLICES = 64
-MASK_THRESHOLD = 0.5
+STORE = ROOT / "model_store"
 MIN_MASK_PIXELS = 100  # below this one or two pixels swing a slice's Dice by several points
 # bf16 may be served only within these (the performance issue's rule) ...
 MIN_DICE, MAX_PROBABILITY_GAP = 0.99, 0.01
@@ -36,26 +38,38 @@ RUNS = {  # name: (engine, precision as bench.precision_run takes it)
 }
 
 
-def held_out_inputs(folder: Path, count: int = HELD_OUT_SLICES) -> Path:
+def served_input(store: Path = STORE) -> tuple[InputSpec, float]:
+    """The input the service feeds the store's newest pair, and the segmenter card's mask threshold."""
+    classifier, segmenter = resolve(store, "ich_classifier"), resolve(store, "ich_segmenter")
+    return paired_input(classifier.card, segmenter.card), segmenter.card.mask_threshold
+
+
+def held_out_inputs(folder: Path, count: int = HELD_OUT_SLICES, store: Path = STORE) -> Path:
     from training.phantom_data import TEST_SEED, build_arrays
 
-    held_out = build_arrays(TEST_SEED, count, workers=1)  # both input forms, as training evaluated them
+    spec, _ = served_input(store)
+    # Both input forms, as training evaluated them.
+    held_out = build_arrays(
+        TEST_SEED, count, workers=1, slices=2 * spec.context_slices + 1, confinement=spec.confinement
+    )
     path = folder / "inputs.npz"
     np.savez(path, images=held_out.images.astype(np.float32))
     return path
 
 
-def real_scan_inputs(folder: Path, scan: Path = REAL_SCAN) -> Path:
+def real_scan_inputs(folder: Path, scan: Path = REAL_SCAN, store: Path = STORE) -> Path:
     """Every slice of the real head CT, as the service's DICOM reader decodes it and the models take it."""
     from app.pipeline.decode.series import assemble_series
-    from core.model_input import to_model_input
+    from core.model_input import stack_inputs
 
     files = [path.read_bytes() for path in sorted(scan.glob("*.dcm"))]
     if not files:
         raise FileNotFoundError(f"no DICOM files in {scan}")
     series = assemble_series(files, len(files), 4096 * 4096, len(files) * 4096 * 4096)
     path = folder / "real_scan.npz"
-    np.savez(path, images=np.stack([to_model_input(hu) for hu in series.hu]).astype(np.float32))
+    spec, _ = served_input(store)
+    images = stack_inputs(list(series.hu), spec.context_slices, spec.size, spec.confinement)
+    np.savez(path, images=images.astype(np.float32))
     return path
 
 
@@ -80,9 +94,9 @@ def bf16_kernels() -> str | None:
     return "amx_bf16" if "amx_bf16" in flags else "avx512_bf16" if "avx512_bf16" in flags else None
 
 
-def equivalence(reference: dict, other: dict) -> dict:
-    reference_masks = reference["mask_probabilities"] >= MASK_THRESHOLD
-    other_masks = other["mask_probabilities"] >= MASK_THRESHOLD
+def equivalence(reference: dict, other: dict, mask_threshold: float) -> dict:
+    reference_masks = reference["mask_probabilities"] >= mask_threshold
+    other_masks = other["mask_probabilities"] >= mask_threshold
     sized = [dice_score(o, r) for o, r in zip(other_masks, reference_masks) if r.sum() >= MIN_MASK_PIXELS]
     return {
         "pooled_dice": dice_score(other_masks, reference_masks),
@@ -102,19 +116,20 @@ def is_equivalent(figures: dict, min_dice: float = MIN_DICE, max_gap: float = MA
 
 def compare(store: Path, inputs: Path, runs: dict[str, tuple[str, str]]) -> dict:
     reference, _ = outputs(store, inputs, "tensorflow")
+    _, mask_threshold = served_input(store)
     figures = {}
     for name, run in runs.items():
         result, runtime = outputs(store, inputs, *run)
         fp32 = name.endswith("fp32")
         limits = (ENGINE_DICE, ENGINE_PROBABILITY_GAP) if fp32 else (MIN_DICE, MAX_PROBABILITY_GAP)
-        figures[name] = equivalence(reference, result) | {"precisions": runtime["precisions"]}
+        figures[name] = equivalence(reference, result, mask_threshold) | {"precisions": runtime["precisions"]}
         figures[name]["equivalent"] = is_equivalent(figures[name], *limits)
     return figures
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.equivalence", description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=ROOT / "model_store")
+    parser.add_argument("--store", type=Path, default=STORE)
     parser.add_argument("--count", type=int, default=HELD_OUT_SLICES)
     parser.add_argument("--runs", default=",".join(RUNS), help="which of the runs to compare with TensorFlow fp32")
     parser.add_argument("--real-scan", type=Path, default=REAL_SCAN, help="a DICOM folder; 'none' to skip it")
@@ -122,10 +137,10 @@ def main(argv=None) -> None:
     runs = {name: RUNS[name] for name in args.runs.split(",")}
     report = {"reference": "tensorflow-fp32", "bf16_kernels": bf16_kernels()}
     with tempfile.TemporaryDirectory() as folder:
-        inputs = held_out_inputs(Path(folder), args.count)
+        inputs = held_out_inputs(Path(folder), args.count, args.store)
         report["phantoms"] = {"slices": args.count} | compare(args.store, inputs, runs)
         if str(args.real_scan) != "none":
-            scan = real_scan_inputs(Path(folder), args.real_scan)
+            scan = real_scan_inputs(Path(folder), args.real_scan, args.store)
             slices = len(np.load(scan)["images"])
             report["real_scan"] = {"folder": args.real_scan.name, "slices": slices} | compare(args.store, scan, runs)
     print(json.dumps(report, indent=1))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.equivalence import MAX_PROBABILITY_GAP, MIN_DICE, equivalence, held_out_inputs, is_equivalent
-from bench.equivalence import real_scan_inputs
+from bench.equivalence import real_scan_inputs, served_input
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION_SLICES = 128
@@ -41,12 +41,15 @@ def main(argv=None) -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     core = ov.Core()
-    calibration = build_arrays(VALIDATION_SEED, CALIBRATION_SLICES, workers=1).images.astype(np.float32)
+    spec, mask_threshold = served_input(args.store)
+    calibration = build_arrays(
+        VALIDATION_SEED, CALIBRATION_SLICES, workers=1, confinement=spec.confinement
+    ).images.astype(np.float32)
     dataset = nncf.Dataset(list(calibration), lambda image: image[None])
     with tempfile.TemporaryDirectory() as folder:
         sets = {
-            "phantoms": np.load(held_out_inputs(Path(folder)))["images"],
-            "real_scan": np.load(real_scan_inputs(Path(folder)))["images"],
+            "phantoms": np.load(held_out_inputs(Path(folder), store=args.store))["images"],
+            "real_scan": np.load(real_scan_inputs(Path(folder), store=args.store))["images"],
         }
     report = {
         "calibration": f"{CALIBRATION_SLICES} validation phantoms (seed {VALIDATION_SEED})",
@@ -65,7 +68,7 @@ def main(argv=None) -> None:
             "segmenter_int8": {"probabilities": c32, "mask_probabilities": s8[..., 0]},
             "both_int8": {"probabilities": c8, "mask_probabilities": s8[..., 0]},
         }.items():
-            figures = equivalence(reference, other)
+            figures = equivalence(reference, other, mask_threshold)
             figures["equivalent"] = is_equivalent(figures, MIN_DICE, MAX_PROBABILITY_GAP)
             report[f"{key}.{label}"] = figures
     text = json.dumps(report, indent=1)
