@@ -26,7 +26,7 @@ $(VENV)/.dev: requirements.txt requirements-train.txt requirements-dev.txt | $(B
 	touch $@ $(VENV)/.train $(VENV)/.runtime
 
 serve: $(VENV)/.runtime
-	ICH_HOST=$(HOST) ICH_PORT=$(PORT) $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	MALLOC_ARENA_MAX=2 ICH_HOST=$(HOST) ICH_PORT=$(PORT) $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
