@@ -1,11 +1,18 @@
+import cv2
 import numpy as np
 import pytest
 
-from tests.training.scanner_heads import BLOCK_CENTRES, BRAIN_HU, CENTRE, SPACING, flat_head, inner_rim
+from tests.training.scanner_heads import BLOCK_CENTRES, BRAIN_HU, CENTRE, PIXEL_MM, SPACING, flat_head, inner_rim
 from training.scanner import simulate_scanner
 from training.scanner.beam_hardening import add_bone_streaks, add_cupping, dense_bone_centres
 from training.scanner.geometry import slice_geometry
-from training.scanner.inner_table import DENSE_BAND_HU, add_dense_band, add_partial_volume
+from training.scanner.inner_table import (
+    DENSE_BAND_HU,
+    OBLIQUE_SMEAR_MM,
+    add_dense_band,
+    add_oblique_partial_volume,
+    add_partial_volume,
+)
 from training.scanner.kernel import Kernel, correlated_noise, nps
 from training.scanner.occasional import METAL_HU, add_head_holder, add_metal, add_motion
 
@@ -84,6 +91,33 @@ def test_partial_volume_brightens_the_brain_next_to_bone_only():
     smeared = add_partial_volume(hu, geometry, np.random.default_rng(0))
     assert smeared[inner_rim(1.0)].mean() > BRAIN_HU + 20
     np.testing.assert_allclose(smeared[inner_rim(5.0, start_mm=15.0)], BRAIN_HU, atol=0.5)
+
+
+def _bright_patches(hu: np.ndarray, inside: np.ndarray) -> tuple[int, float]:
+    """(largest > 50 HU cluster inside the skull, in pixels; the deepest of its pixels, in mm from the table)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((inside & (hu > 50)).astype(np.uint8), connectivity=8)
+    if count == 1:
+        return 0, 0.0
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    depth = cv2.distanceTransform(np.pad(inside.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1] * PIXEL_MM
+    return int(stats[largest, cv2.CC_STAT_AREA]), float(depth[labels == largest].max())
+
+
+def test_oblique_partial_volume_spills_bone_deep_into_the_brain_in_patches_only():
+    hu = flat_head()
+    geometry = slice_geometry(hu, SPACING)
+    thin = _bright_patches(add_partial_volume(hu, geometry, np.random.default_rng(0)), geometry.intracranial)
+    patched = [add_oblique_partial_volume(hu, geometry, np.random.default_rng(seed)) for seed in SEEDS]
+    thick = [_bright_patches(p, geometry.intracranial) for p in patched]
+    # Thick, deep patches on most slices (a slice may draw none), beyond what the in-plane smear gives.
+    assert sum(depth >= 2.5 and depth > thin[1] for _, depth in thick) >= len(SEEDS) // 2
+    assert max(depth for _, depth in thick) <= 2.6 * OBLIQUE_SMEAR_MM[1]
+    for image in patched:
+        assert (image >= hu - 1e-3).all()  # bone only spills in; nothing darkens
+        np.testing.assert_array_equal(image[~geometry.intracranial], hu[~geometry.intracranial])
+        assert (image[inner_rim(5.0, start_mm=15.0)] == BRAIN_HU).all()  # the deep brain is untouched
+        # Patches, not a ring: most of the rim keeps its value.
+        assert np.mean(image[inner_rim(1.0)] > BRAIN_HU + 1) < 0.6
 
 
 def test_cupping_darkens_the_centre():

@@ -9,7 +9,7 @@ import numpy as np
 
 from training.scanner.beam_hardening import add_bone_streaks, add_cupping
 from training.scanner.geometry import slice_geometry
-from training.scanner.inner_table import add_dense_band, add_partial_volume
+from training.scanner.inner_table import add_dense_band, add_oblique_partial_volume, add_partial_volume
 from training.scanner.kernel import apply_mtf, correlated_noise, draw_kernel
 from training.scanner.occasional import OCCASIONAL_WEIGHTS, add_head_holder, add_metal, add_motion, add_table
 
@@ -26,6 +26,7 @@ def simulate_scanner(hu: np.ndarray, rng: np.random.Generator, spacing_mm: tuple
     geometry = slice_geometry(hu, spacing_mm)
     out = add_dense_band(hu, geometry, rng)
     out = add_partial_volume(out, geometry, rng)
+    out = add_oblique_partial_volume(out, geometry, rng)
     out = add_cupping(out, geometry, rng)
     out = add_bone_streaks(out, geometry, rng)
     for name, step in OCCASIONAL_STEPS.items():
