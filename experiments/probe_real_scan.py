@@ -2,9 +2,9 @@
 
 Diagnosis only: the real scan (../shared/realct/invesalius_0051, GPL-2) is evaluation-only, so nothing here feeds
 training. Every 4th slice between 20 and 96 is sent as HU through core.model_input, as serving does, and again with
-one property changed: blurred, noisier, brighter brain, zoomed; extracranial soft tissue, the band within 3/6/10 mm
+one property changed (and confined, when the card says so): blurred, noisier, brighter brain, zoomed; extracranial soft tissue, the band within 3/6/10 mm
 of the inner table, or the brain deeper than 10 mm replaced; the 45-300 HU rim within 2/4 px of bone (partial
-volume) set to brain or bone; bone made uniform.
+volume) set to brain or bone; bone made uniform; all intracranial soft tissue, or only its pixels over 45 HU, set to brain.
 
 python -m experiments.probe_real_scan --store model_store --version 3 --out experiments/results/probe_real_scan_v3.json
 """
@@ -53,6 +53,8 @@ def variants(hu: np.ndarray, spacing_mm: tuple[float, float]) -> dict[str, np.nd
         "extracranial soft tissue -> air": _replaced(hu, ~skull & ~bone_mask(hu), -1000.0),
         "brain > 10 mm deep -> 22 HU": _replaced(hu, inside & (depth > 10), BRAIN_HU),
         "bone -> uniform 1000 HU": _replaced(hu, hu > 300, 1000.0),
+        "all intracranial soft tissue -> 22 HU": _replaced(hu, inside & (hu > -50) & (hu < 100), BRAIN_HU),
+        "intracranial pixels over 45 HU -> 22 HU": _replaced(hu, inside & (hu > 45), BRAIN_HU),
     }
     for mm in (3, 6, 10):
         out[f"band within {mm} mm of the inner table -> 22 HU"] = _replaced(hu, inside & (depth <= mm), BRAIN_HU)
@@ -78,7 +80,7 @@ def main(argv=None) -> None:
     scores: dict[str, list[float]] = {}
     for row in rows:
         for name, hu in variants(scan.hu[row].astype(np.float32), scan.spacing_mm).items():
-            batch = to_model_input(hu, classifier.card.input.size)[None]
+            batch = to_model_input(hu, classifier.card.input.size, classifier.card.input.confinement)[None]
             scores.setdefault(name, []).append(round(float(model.serve(tf.constant(batch)).numpy()[0, 0]), 3))
     threshold = classifier.card.threshold
     summary = {
