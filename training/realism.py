@@ -15,8 +15,10 @@ import numpy as np
 from core.intracranial import head_mask, inner_table_distance_mm, intracranial_mask
 from training.realism_measures import (
     EDGE_BINS_MM,
+    PATCH_HU,
     edge_profile,
     flat_rois,
+    largest_bright_patch,
     radial_nps,
     signed_table_distance_mm,
     tissue_values,
@@ -56,13 +58,15 @@ def _summary(values: np.ndarray) -> dict:
 def measure(slices: list[tuple[np.ndarray, tuple[float, float]]]) -> dict:
     """All the realism numbers for a set of slices, pooled."""
     values: dict[str, list] = {"csf": [], "brain": [], "intracranial": [], "bone": []}
-    rois_by_pixel, profiles = [], []
+    rois_by_pixel, profiles, patches = [], [], []
     for hu, spacing in slices:
         pixel_mm = float(np.mean(spacing))
         inside, head = intracranial_mask(hu, spacing), head_mask(hu)
         for name, array in tissue_values(hu, inside, head).items():
             values[name].append(array)
-        rois = flat_rois(hu, inner_table_distance_mm(inside, spacing), pixel_mm)
+        depth_mm = inner_table_distance_mm(inside, spacing)
+        patches.append(largest_bright_patch(hu, inside, depth_mm, pixel_mm))
+        rois = flat_rois(hu, depth_mm, pixel_mm)
         if rois:
             rois_by_pixel.append((pixel_mm, rois))
         profiles.append(edge_profile(hu, signed_table_distance_mm(inside, head, pixel_mm)))
@@ -93,6 +97,11 @@ def measure(slices: list[tuple[np.ndarray, tuple[float, float]]]) -> dict:
             "hu": np.round(profile, 1).tolist(),
             "band_excess_hu": round(float(near - deep), 1),
             "brain_8_12mm_hu": round(float(deep), 1),
+        },
+        "inner_table_patch": {  # per slice: the largest patch over PATCH_HU inside the skull
+            "over_hu": PATCH_HU,
+            "area_mm2_median_p75_max": np.percentile([a for a, _ in patches], [50, 75, 100]).round(1).tolist(),
+            "depth_mm_median": round(float(np.median([d for _, d in patches])), 2),
         },
     }
 

@@ -1,5 +1,5 @@
 """The numbers the realism check compares between generated and real slices: tissue HU, noise power
-spectrum from flat brain, and the mean HU profile across the inner table.
+spectrum from flat brain, the mean HU profile across the inner table, and the bright patches at the table.
 
 Each takes one HU slice (H, W) with its pixel size in mm and the intracranial mask (core.intracranial).
 """
@@ -16,6 +16,9 @@ NPS_ROIS_PER_SLICE = 6
 NPS_BIN_CYCLES_PER_MM = 0.04
 # The inner-table profile: signed distance bins (mm), negative in bone, positive in brain.
 EDGE_BINS_MM = np.arange(-4.0, 12.01, 0.5)
+# Inside the skull, pixels over this are bone's partial volume, calcification or blood; on a normal slice their
+# largest patch is partial volume at the inner table, which the classifiers took for blood.
+PATCH_HU = 50.0
 
 
 def tissue_values(hu: np.ndarray, intracranial: np.ndarray, head: np.ndarray) -> dict[str, np.ndarray]:
@@ -86,3 +89,13 @@ def edge_profile(hu: np.ndarray, signed_mm: np.ndarray) -> np.ndarray:
     total = np.bincount(which[keep], hu[valid][keep], len(EDGE_BINS_MM) - 1)
     count = np.bincount(which[keep], None, len(EDGE_BINS_MM) - 1)
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def largest_bright_patch(hu: np.ndarray, intracranial: np.ndarray, depth_mm: np.ndarray, pixel_mm: float) -> tuple:
+    """(area mm², how deep its deepest pixel lies inside the inner table, mm) of the largest 8-connected patch over
+    PATCH_HU inside the skull; (0, 0) when there is none."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((intracranial & (hu > PATCH_HU)).astype(np.uint8), 8)
+    if count == 1:
+        return 0.0, 0.0
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return float(stats[largest, cv2.CC_STAT_AREA] * pixel_mm**2), float(depth_mm[labels == largest].max())

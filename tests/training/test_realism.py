@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from core.intracranial import head_mask, intracranial_mask
+from core.intracranial import head_mask, inner_table_distance_mm, intracranial_mask
 from tests.training.scanner_heads import BONE_HU, BRAIN_HU, PIXEL_MM, SPACING, flat_head
 from training.realism_measures import (
+    largest_bright_patch,
     EDGE_BINS_MM,
     edge_profile,
     flat_rois,
@@ -63,3 +64,16 @@ def test_real_scan_levels_run_from_foramen_magnum_to_vertex():
     assert np.all(np.diff(levels) > 0)
     widest = int(np.argmax([intracranial_mask(volume[i], spacing).sum() for i in range(0, 108, 4)])) * 4
     assert 0.45 <= levels[widest] <= 0.7  # the head is widest above the ventricles' floor, as in the atlas
+
+
+def test_the_largest_bright_patch_inside_the_skull_is_measured_in_mm2_and_mm_deep():
+    inside = np.zeros((64, 64), bool)
+    inside[8:56, 8:56] = True
+    hu = np.full((64, 64), 30.0, np.float32)
+    hu[8:12, 20:30] = 70.0  # a patch 4 px deep along the top edge, 40 px
+    hu[40, 40] = 90.0  # one lone bright pixel
+    hu[0:4, 0:30] = 900.0  # bone, outside the skull's inside: never counted
+    depth = inner_table_distance_mm(inside, (0.5, 0.5))
+    area, deepest = largest_bright_patch(hu, inside, depth, 0.5)
+    assert area == 40 * 0.25 and deepest == float(depth[11, 25]) and 1.5 <= deepest <= 2.0
+    assert largest_bright_patch(np.full((64, 64), 30.0, np.float32), inside, depth, 0.5) == (0.0, 0.0)
