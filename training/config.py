@@ -7,6 +7,8 @@ never the parsed arguments.
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.model_input import NO_CONFINEMENT, Confinement
+
 
 @dataclass(frozen=True)
 class DataConfig:
@@ -22,7 +24,7 @@ class DataConfig:
     context_slices: int  # 2.5D: neighbouring slices each side
     augment: bool
     workers: int  # processes generating phantoms
-    confinement: str = "none"  # core.model_input.Confinement: what of each slice the models see
+    confinement: Confinement = NO_CONFINEMENT  # what of each slice the models see (core.model_input)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ A real dataset: its test patients, through the same report as `python -m trainin
 
 from pathlib import Path
 
+from training.cards import MASK_THRESHOLD
 from training.config import DataConfig
 from training.shards import ShardSpec
 from training.evaluate import classifier_metrics, segmenter_metrics
@@ -50,7 +51,9 @@ def dataset_held_out(
 ) -> tuple[dict, dict]:
     """The test patients' report, written to `out`; the cards keep its detection and segmentation parts."""
     records = load_records(data, split.test)
-    scored = score_dataset(records, classify, segment, 0.5, context=data.context_slices, confinement=data.confinement)
+    scored = score_dataset(
+        records, classify, segment, MASK_THRESHOLD, context=data.context_slices, confinement=data.confinement
+    )
     report, curves = build_report(scored, threshold, target_sensitivity, validation_fraction=0.0)
     write_report(out, report, curves, scored, {})
     return {"test_patients": report["detection"]}, {"test_patients": report["segmentation"]}
