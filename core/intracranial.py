@@ -39,6 +39,12 @@ JOINED_SHARE = 0.55
 # Bone this close to the head's outline is a head holder pressed to the skin or a thin facial bone,
 # never skull (scalp is thicker); it stops no ray, so the scalp between holder and skull stays open.
 SKIN_BONE_MM = 4.0
+# The cranium holds no fat: brain, CSF and blood are all above SOFT_TISSUE_HU. Below the foramen magnum the
+# mandible, maxilla and spine wall in the tongue, pharynx and masticator spaces, which hold fat and air (3-9 % of
+# the walled-in area on a real scan's mouth and neck levels, under 1 % on its brain levels). A piece holding more
+# than this is the face or neck, not the inside of the skull. Only HU shows fat: an 8-bit brain-window export clips
+# fat, air and CSF alike to the window floor, so there the test is not made.
+MAX_FAT_SHARE = 0.02
 # On the ray grid, soft tissue joined to the brain only through a neck narrower than this (foramina, the
 # optic canals, the gap between clivus and petrous apex) is cut off before the pieces are counted.
 COARSE_OPEN_MM = 6.0
@@ -177,17 +183,21 @@ def bone_share_of_rays(bone: np.ndarray, head: np.ndarray) -> np.ndarray:
     return counts.astype(np.float32) / RAY_DIRECTIONS
 
 
-def _enclosed_piece(joined: np.ndarray, enclosed: np.ndarray) -> np.ndarray:
-    """The largest piece of `joined` holding enclosed pixels. Smaller ones are muscles of the face walled in
-    by the mandible and maxilla, mastoid cells or sinus recesses; on atlas heads no brain lies apart from it."""
+def _enclosed_piece(joined: np.ndarray, enclosed: np.ndarray, fat: np.ndarray | None) -> np.ndarray:
+    """The largest piece of `joined` holding enclosed pixels and, where `fat` (the share of each pixel below
+    SOFT_TISSUE_HU) is known, no more than MAX_FAT_SHARE fat and air. Smaller pieces are muscles of the face walled
+    in by the mandible and maxilla, mastoid cells or sinus recesses; on atlas heads no brain lies apart from it."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined.astype(np.uint8), connectivity=4)
     seeded = np.zeros(count, bool)
     seeded[np.unique(labels[enclosed & joined])] = True
     seeded[0] = False
-    areas = np.where(seeded, stats[:, cv2.CC_STAT_AREA], 0)
-    if areas.max() == 0:
-        return np.zeros(joined.shape, dtype=bool)
-    return labels == int(np.argmax(areas))
+    for label in np.argsort(-np.where(seeded, stats[:, cv2.CC_STAT_AREA], 0)):
+        if not seeded[label]:
+            break
+        piece = labels == label
+        if fat is None or float(fat[fill_holes(piece)].mean()) <= MAX_FAT_SHARE:
+            return piece
+    return np.zeros(joined.shape, dtype=bool)
 
 
 def _air(hu: np.ndarray, bone: np.ndarray, export: bool, pixel_mm: float) -> np.ndarray:
@@ -216,7 +226,7 @@ def _pool(image: np.ndarray, factor: int) -> np.ndarray:
 def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = None) -> np.ndarray:
     """bool (H, W): inside the skull, minus bone (and minus air when the HU can show air).
 
-    Soft tissue walled in by bone (bone_share_of_rays) on a ~2 mm grid, bridges opened, the largest
+    Soft tissue walled in by bone (bone_share_of_rays) on a ~2 mm grid, bridges opened, the largest fat-free
     enclosed piece kept with its holes filled, then refined up to the bone at full resolution. Empty when the head
     holds no bone. `spacing_mm` sizes the grid; without it the pixel size is estimated from the head.
     """
@@ -237,7 +247,8 @@ def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = N
     opened = cv2.morphologyEx(
         (soft & (share >= JOINED_SHARE)).astype(np.uint8), cv2.MORPH_OPEN, _disc(_mm_to_px(COARSE_OPEN_MM, coarse_mm))
     )
-    piece = _enclosed_piece(opened.astype(bool), share >= ENCLOSED_SHARE)
+    fat = None if export else _pool((hu < SOFT_TISSUE_HU).astype(np.float32), factor)
+    piece = _enclosed_piece(opened.astype(bool), share >= ENCLOSED_SHARE, fat)
     coarse = (fill_holes(piece) & ~coarse_bone).astype(np.uint8)
     full = np.zeros(hu.shape, dtype=np.uint8)
     size = (coarse.shape[1] * factor, coarse.shape[0] * factor)

@@ -9,6 +9,7 @@ from core.intracranial import (
     bone_mask,
     bone_share_of_rays,
     estimate_spacing_mm,
+    fill_holes,
     head_mask,
     inner_table_distance_mm,
     intracranial_mask,
@@ -77,11 +78,12 @@ def test_inner_table_distance_in_mm():
 
 real_scan = pytest.mark.skipif(not REAL_SCAN.is_dir(), reason="the real scan lives in ../shared/realct")
 MID_BRAIN, ORBITS, PETROUS, VERTEX = 60, 39, 24, 102
+MOUTH, LOW_CEREBELLUM = 2, 11
 
 
 @pytest.fixture(scope="module")
 def real():
-    return real_scan_slices((MID_BRAIN, ORBITS, PETROUS, VERTEX))
+    return real_scan_slices((MID_BRAIN, ORBITS, PETROUS, VERTEX, MOUTH, LOW_CEREBELLUM))
 
 
 @real_scan
@@ -115,6 +117,18 @@ def test_real_skull_base_levels_exclude_bone_air_and_orbital_fat(real, level):
     assert (mask & (hu < -60)).sum() / mask.sum() < 0.005
     head_rows = np.nonzero(head_mask(hu))[0]
     assert np.nonzero(mask)[0].max() > head_rows.mean()  # reaches back into the posterior fossa
+
+
+@real_scan
+@pytest.mark.parametrize("level", [MOUTH, LOW_CEREBELLUM])
+def test_real_levels_below_the_skull_base_keep_the_face_out(real, level):
+    """The mandible walls in the tongue and masticator spaces, which hold fat: the space found is behind them."""
+    slices, spacing = real
+    hu = slices[level]
+    mask = intracranial_mask(hu, spacing)
+    head_rows = np.nonzero(head_mask(hu))[0]
+    assert mask.any() and np.nonzero(mask)[0].min() > head_rows.mean()  # wholly in the back half of the head
+    assert (fill_holes(mask) & (hu < -60)).sum() / mask.sum() < 0.005
 
 
 @real_scan
@@ -159,6 +173,24 @@ def test_a_skull_open_at_the_back_is_still_found():
     hu[(ys > 200) & (np.abs(xs - 128) < 14) & (hu >= BONE_HU)] = 40  # a 28 px (28 mm) gap at the back
     mask = intracranial_mask(hu, ONE_MM)
     assert iou(mask, brain_region()) > 0.9
+
+
+def test_a_bony_pocket_holding_fat_is_the_face_not_the_cranium():
+    """Below the foramen magnum the jaw walls in the tongue and the fat of the masticator spaces; the cranium,
+    smaller there, holds none."""
+    hu = head_slice(brain_axes=(40, 40))
+    face = head_slice(brain_axes=(60, 60))
+    ys, xs = np.mgrid[:256, :256]
+    hu[ys < 128] = face[ys < 128]  # a wide bony pocket in front
+    hu[ys == 128] = BONE_HU
+    fat = (ys < 110) & (ys > 80) & (np.abs(xs - 128) < 30) & ((xs + ys) % 12 < 3)
+    hu[fat] = -100.0
+    pocket = (ys < 128) & intracranial_mask(face, ONE_MM)
+    mask = intracranial_mask(hu, ONE_MM)
+    assert not (mask & pocket).any()
+    assert iou(mask, brain_region(brain_axes=(40, 40)) & (ys > 128)) > 0.8
+    hu[fat] = 35.0  # the same pocket without fat is taken, being the larger
+    assert (intracranial_mask(hu, ONE_MM) & pocket).sum() > 0.8 * pocket.sum()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from core.windowing import as_brain_window_export
 from tests.core.head_phantom import BONE_HU, REAL_SCAN, brain_region, head_slice, real_scan_slices
 
 ONE_MM = (1.0, 1.0)
+MOUTH = 2  # the real scan's lowest levels: tongue, mandible, C1
 
 
 def test_a_whole_brain_section_is_assessed_in_hu_and_as_an_8bit_export():
@@ -82,9 +83,11 @@ def test_atlas_heads_are_assessed_from_the_posterior_fossa_to_the_high_convexity
 def test_real_scan_levels():
     """The thresholds come from the training phantoms; here the real scan only checks them."""
     levels = {"cerebellum": 12, "petrous": 24, "ventricles": 60, "high convexity": 84, "vertex": 98}
-    slices, spacing = real_scan_slices(tuple(levels.values()))
+    slices, spacing = real_scan_slices((*levels.values(), MOUTH))
     answers = {name: assess_slice(slices[i], spacing) for name, i in levels.items()}
     assert [answers[n].reason for n in levels] == [None, None, None, None, VERTEX]
+    # DICOM shows the fat walled in by the jaw, so the mouth is not taken for the cranium (an export cannot).
+    assert assess_slice(slices[MOUTH], spacing).reason == SKULL_BASE
     exported = {name: assess_slice(as_brain_window_export(slices[i]), None) for name, i in levels.items()}
     assert [exported[n].reason for n in levels] == [None, None, None, None, VERTEX]
 
