@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.calibration import Calibration
-from core.model_input import NO_CONFINEMENT, Confinement
+from core.model_input import NO_CONFINEMENT, SKULL_BAND_MM, Confinement
 from core.scan_decision import ScanRule
 from core.slice_assessment import AssessmentLimits
 from core.windowing import WINDOWS
@@ -72,10 +72,13 @@ PREPROCESSING = (
     "k slices above and below are stacked the same way, top first; at the ends of a stack the edge "
     "slice repeats (core.model_input.slice_with_context)."
 )
-CONFINED = (
-    " Before windowing, everything outside the intracranial space (core.intracranial, found on the resized slice) "
-    "is set to air, or to 0 HU for an 8-bit brain-window export (core.model_input.confine_to_intracranial)."
-)
+CONFINED = {
+    "intracranial": " Before windowing, everything outside the intracranial space (core.intracranial, found on the resized"
+    " slice) is set to air, or to 0 HU for an 8-bit brain-window export (core.model_input.confine).",
+    "cranium": " Before windowing, everything but the intracranial space (core.intracranial, found on the resized slice)"
+    f" and the bone within {SKULL_BAND_MM:g} mm of it (the skull) is set to air, or to 0 HU for an 8-bit brain-window export"
+    " (core.model_input.confine).",
+}
 BRAIN_WINDOW_INPUTS = "8-bit brain-window images are mapped back to 0..80 HU (core.windowing.brain_window_to_hu)"
 
 
@@ -92,7 +95,7 @@ def input_spec(size: tuple[int, int], context_slices: int = 0, confinement: Conf
         layout="NHWC",
         context_slices=context_slices,
         channels=channels,
-        preprocessing=PREPROCESSING + (CONFINED if confined else ""),
+        preprocessing=PREPROCESSING + CONFINED.get(confinement, ""),
         **confined,
         brain_window_inputs=BRAIN_WINDOW_INPUTS,
     )

@@ -1,29 +1,49 @@
 """HU slice -> model input. The one preprocessing path for training, evaluation and serving."""
 
+import typing
 from typing import Literal
 
+import cv2
 import numpy as np
 
-from core.intracranial import intracranial_mask, is_brain_window_export
+from core.intracranial import bone_mask, estimate_spacing_mm, intracranial_mask, is_brain_window_export
 from core.resize import resize_image
 from core.windowing import AIR_HU, BRAIN, WINDOWS, Window, window_stack
 
 MODEL_SIZE = (256, 256)
-# What a model sees of the slice: all of it, or only the space inside the skull (core.intracranial), the rest set to
-# the image's floor. Confined, a model cannot learn the face, sinuses, scalp or skull base of its training heads, and
-# so cannot be misled by a real patient's, which phantoms render least faithfully.
-Confinement = Literal["none", "intracranial"]
+# What a model sees of the slice: all of it; only the space inside the skull; or the cranium, that space with the
+# bone that walls it. The rest is set to the image's floor. Confined, a model cannot learn the face, sinuses, scalp or
+# skull base soft tissue of its training heads, and so cannot be misled by a real patient's, which phantoms render
+# least faithfully. The cranium keeps the inner table beside an extra-axial bleed: an epidural lens against bone is a
+# bleed, the same lens against air would be scalp.
+Confinement = Literal["none", "intracranial", "cranium"]
+CONFINEMENTS: tuple[Confinement, ...] = typing.get_args(Confinement)
 NO_CONFINEMENT: Confinement = "none"
+# The skull kept around the intracranial space: the vault's tables and diploe are 4-8 mm thick in adults.
+SKULL_BAND_MM = 6.0
 
 
-def confine_to_intracranial(hu: np.ndarray) -> np.ndarray:
-    """HU (H, W) or (H, W, K) at model size -> the same with everything outside each slice's intracranial space set
+def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float) -> np.ndarray:
+    """Bone within SKULL_BAND_MM of the intracranial space `inside`."""
+    diameter = 2 * int(round(SKULL_BAND_MM / pixel_mm)) + 1
+    near = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter)))
+    return near.astype(bool) & bone_mask(hu)
+
+
+def confine(hu: np.ndarray, confinement: Confinement) -> np.ndarray:
+    """HU (H, W) or (H, W, K) at model size -> the same with everything a `confinement` leaves out of each slice set
     to air (AIR_HU), or to the window's floor for an 8-bit brain-window export, whose air is 0 HU."""
+    if confinement == NO_CONFINEMENT:
+        return hu
     if np.ndim(hu) == 3:
-        return np.stack([confine_to_intracranial(hu[..., k]) for k in range(hu.shape[-1])], axis=-1)
+        return np.stack([confine(hu[..., k], confinement) for k in range(hu.shape[-1])], axis=-1)
     hu = np.asarray(hu, np.float32)
+    pixel_mm = estimate_spacing_mm(hu)  # a slice at model size no longer has the file's pixel spacing
+    keep = intracranial_mask(hu, (pixel_mm, pixel_mm))
+    if confinement == "cranium":
+        keep |= _skull_band(keep, hu, pixel_mm)
     floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
-    return np.where(intracranial_mask(hu), hu, np.float32(floor))
+    return np.where(keep, hu, np.float32(floor))
 
 
 def context_window_stack(hu, windows: tuple[Window, ...] = WINDOWS, xp=np):
@@ -45,9 +65,7 @@ def to_model_input(
     Resampling happens in HU, before windowing, so partial volume is averaged in physical units. Confinement acts on
     the resized HU, so training (which stores slices at model size) and serving find the same intracranial space.
     """
-    resized = resize_image(hu, size)
-    if confinement == "intracranial":
-        resized = confine_to_intracranial(resized)
+    resized = confine(resize_image(hu, size), confinement)
     return window_stack(resized) if np.ndim(hu) == 2 else context_window_stack(resized)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import keras
 
-from core.model_input import MODEL_SIZE
+from core.model_input import CONFINEMENTS, MODEL_SIZE, NO_CONFINEMENT
 from training.augment import Augmentation
 from training.config import DataConfig, ModelConfig, OutputConfig, TrainConfig
 from training.datasets import LOADERS
@@ -64,9 +64,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
     data.add_argument(
         "--confine",
-        choices=["none", "intracranial"],
-        default="none",
-        help="what the models see: the whole slice, or only the space inside the skull (core.model_input)",
+        choices=CONFINEMENTS,
+        default=NO_CONFINEMENT,
+        help="what the models see: the whole slice, only the space inside the skull, or that space with its skull"
+        " (core.model_input)",
     )
     data.add_argument("--no-augment", action="store_true", help="train without augmentation (for comparison)")
     data.add_argument("--workers", type=int, default=2, help="processes generating phantoms")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, confine_to_intracranial, slice_with_context
+from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, confine, slice_with_context
 from core.resize import resize_image, resize_mask
 from training.datasets.records import ANY, BRAIN_WINDOW_FORM, SliceRecord
 from training.outputs import OUTPUT_NAMES
@@ -206,7 +206,8 @@ def parser(spec: ShardSpec):
         mask = tf.reshape(tf.io.decode_raw(example["mask"], tf.uint8), (height, width, 1))
         hu = tf.cast(hu, tf.float32)
         if spec.confinement != NO_CONFINEMENT:
-            hu = tf.ensure_shape(tf.numpy_function(confine_to_intracranial, [hu], tf.float32), hu.shape)
+            confined = tf.numpy_function(lambda x: confine(x, spec.confinement), [hu], tf.float32)
+            hu = tf.ensure_shape(confined, hu.shape)
         return {
             "hu": hu,
             "mask": tf.cast(mask, tf.float32),

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from app.serving.device import nvidia_gpus
-from core.model_store import resolve
+from core.model_store import paired_input, resolve
 from core.dice import dice_score
 from core.model_input import to_model_input
 from core.resize import resize_mask
@@ -78,10 +78,10 @@ def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantom
     phantom = next(p for p in fresh_phantoms if p.positive)
     body = predict(base_url, hu_png(phantom.hu))
     hu = np.clip(np.round(phantom.hu), -1024, 65535 - 1024).astype(np.float32)  # what the 16-bit PNG carries
-    batch = to_model_input(hu)[None]
-    # The versions the service serves: the highest in the store.
-    classifier = tf.saved_model.load(str(resolve(SHIPPED_STORE, "ich_classifier").path))
-    segmenter = tf.saved_model.load(str(resolve(SHIPPED_STORE, "ich_segmenter").path))
+    # The versions the service serves: the highest in the store, fed as their cards say.
+    served = [resolve(SHIPPED_STORE, name) for name in ("ich_classifier", "ich_segmenter")]
+    batch = to_model_input(hu, confinement=paired_input(*(m.card for m in served)).confinement)[None]
+    classifier, segmenter = (tf.saved_model.load(str(m.path)) for m in served)
     assert body["probability"] == pytest.approx(float(classifier.serve(batch).numpy()[0, 0]), abs=1e-5)
     # The service confines masks to the intracranial space with the same core function.
     offline_mask = assess_slice(hu, None).confine(resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape))

@@ -84,13 +84,13 @@ def test_context_refuses_a_patient_whose_slices_differ_in_matrix():
         list(with_context(records, 1))
 
 
-def test_a_confined_spec_reads_back_only_the_inside_of_the_skull(tmp_path):
-    from core.model_input import confine_to_intracranial
+def test_a_confined_spec_reads_back_only_the_cranium(tmp_path):
+    from core.model_input import confine
 
     records = list(load_phantoms(4, seed=10))
     shards = write_records(iter(records), tmp_path, "train", SPEC)
-    confined_spec = ShardSpec(SPEC.size, 0, "intracranial")
+    confined_spec = ShardSpec(SPEC.size, 0, "cranium")
     for whole, confined in zip(_read(shards, SPEC), _read(shards, confined_spec)):
-        np.testing.assert_array_equal(confined["hu"][..., 0], confine_to_intracranial(whole["hu"][..., 0]))
-        assert (confined["hu"] != whole["hu"]).any()  # the skull and scalp are gone
+        np.testing.assert_array_equal(confined["hu"][..., 0], confine(whole["hu"][..., 0], "cranium"))
+        assert (confined["hu"] != whole["hu"]).any()  # the scalp and face are gone
         np.testing.assert_array_equal(confined["mask"], whole["mask"])

@@ -1,0 +1,130 @@
+"""Serve a stored model pair with another input confinement: the same weights as new versions whose cards say so.
+
+python -m training.reconfine --confine cranium --classifier-from 3 --segmenter-from 2 --version 9
+
+Both models are copied byte for byte. Their cards get the new `input`, held-out figures measured again with it on
+fresh test phantoms in both input forms (training.held_out, as training measures them), and the classifier a
+threshold chosen again on validation phantoms by the rule its card already states. Nothing is trained, and the real
+scan plays no part: its figures come afterwards from `python -m bench.realct --record-cards`.
+"""
+
+import argparse
+import json
+import shlex
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+from core.model_card import ModelCard, input_spec
+from core.model_input import CONFINEMENTS, MODEL_SIZE
+from core.model_store import StoreError, paired_input, resolve, write_card
+from training.calibrate import copy_weights, next_version
+from training.config import DataConfig
+from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
+from training.evaluate import choose_threshold, predict_in_batches
+from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
+from training.held_out import phantom_held_out
+from training.phantom_data import BRAIN_WINDOW_FRACTION, VALIDATION_SEED, build_arrays
+from training.shards import ShardSpec
+
+DEFAULT_TARGET_SENSITIVITY = 0.95  # the rule of every shipped classifier's operating point
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m training.reconfine", description=__doc__.splitlines()[0])
+    parser.add_argument("--confine", choices=CONFINEMENTS, required=True, help="what the models will see")
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--classifier-from", type=int, help="classifier version to copy (default: the newest)")
+    parser.add_argument("--segmenter-from", type=int, help="segmenter version to copy (default: the newest)")
+    parser.add_argument("--version", type=int, help="the new version of both (default: the next free one)")
+    parser.add_argument("--val-count", type=int, default=400, help="validation phantoms for the threshold")
+    parser.add_argument("--test-count", type=int, default=600, help="held-out phantoms per input form")
+    parser.add_argument("--source-mix", type=parse_source_mix, default=ALL_PROCEDURAL, help="phantom sources")
+    parser.add_argument("--workers", type=int, default=2, help="processes generating phantoms")
+    args = parser.parse_args(argv)
+    args.command = "python -m training.reconfine " + shlex.join(sys.argv[1:] if argv is None else argv)
+    return args
+
+
+def _validation_operating_point(classify, args: argparse.Namespace, target: float) -> dict:
+    arrays = build_arrays(
+        VALIDATION_SEED,
+        args.val_count,
+        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        workers=args.workers,
+        mix=args.source_mix,
+        confinement=args.confine,
+    )
+    scores = predict_in_batches(classify, arrays.images)[:, 0]
+    return choose_threshold(arrays.labels[:, 0] > 0.5, scores, target)
+
+
+def _target_sensitivity(card: dict) -> float:
+    rule = card.get("operating_point", {}).get("rule", "")
+    return float(rule.rsplit(">=", 1)[1]) if ">=" in rule else DEFAULT_TARGET_SENSITIVITY
+
+
+def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict, previous: int) -> dict:
+    context = card["input"].get("context_slices", 0)
+    size = tuple(card["input"]["shape"][1:3])
+    updated = {key: value for key, value in card.items() if key != "real_ct"}  # the bench records it anew
+    updated |= {
+        "version": version,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "input": input_spec(size, context, args.confine).model_dump(mode="json", exclude_unset=True),
+        "metrics": {"held_out": held_out},
+        "reproduce": args.command,
+        "derived_from": {
+            "version": previous,
+            "weights": "copied byte for byte; only the input confinement, held-out figures and threshold are new",
+            "held_out_phantoms": {"mix": args.source_mix, "per_form": args.test_count},
+        },
+    }
+    return updated
+
+
+def run(args: argparse.Namespace) -> dict[str, Path]:
+    classifier = resolve(args.store, CLASSIFIER, args.classifier_from)
+    segmenter = resolve(args.store, SEGMENTER, args.segmenter_from)
+    paired_input(classifier.card, segmenter.card)
+    version = args.version or max(next_version(args.store, CLASSIFIER), next_version(args.store, SEGMENTER))
+    targets = {name: args.store / name / str(version) for name in (CLASSIFIER, SEGMENTER)}
+    for target in targets.values():
+        if target.exists():
+            raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
+    classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
+    card = classifier.card.as_dict()
+    operating_point = _validation_operating_point(classify, args, _target_sensitivity(card))
+    data = DataConfig(
+        "phantoms", None, None, 0, 0, args.val_count, args.test_count, BRAIN_WINDOW_FRACTION, args.source_mix, 0,
+        False, args.workers, args.confine,
+    )  # fmt: skip
+    spec = ShardSpec(MODEL_SIZE, 0, args.confine)
+    classifier_held_out, segmenter_held_out = phantom_held_out(
+        data, classify, segment, operating_point["threshold"], spec
+    )
+    cards = {
+        CLASSIFIER: _new_card(card, version, args, classifier_held_out, classifier.version)
+        | {"threshold": operating_point["threshold"], "operating_point": operating_point},
+        SEGMENTER: _new_card(segmenter.card.as_dict(), version, args, segmenter_held_out, segmenter.version),
+    }
+    valid = {name: ModelCard.model_validate(c) for name, c in cards.items()}  # refused before any file is copied
+    for name, source in ((CLASSIFIER, classifier), (SEGMENTER, segmenter)):
+        copy_weights(source.path, targets[name])
+        write_card(targets[name], valid[name])
+    return targets
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        targets = run(args)
+    except (StoreError, ValueError) as e:
+        sys.exit(f"error: {e}")
+    summary = {name: json.loads((path / "model_card.json").read_text())["metrics"] for name, path in targets.items()}
+    print(json.dumps({"written": {k: str(v) for k, v in targets.items()}, **summary}, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    main()
