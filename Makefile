@@ -32,8 +32,8 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 # `make train VERSION=N` trains both models as version N into STORE. Without VERSION it reproduces the shipped ones
-# (versions are immutable, so into another STORE): both v2, whose ResUNet is served, then classifier v3; about two
-# hours in all on a 2-core CPU.
+# (versions are immutable, so into another STORE): both v2, then classifier v3, then the served pair v9 (those
+# weights fed the cranium); about two hours in all on a 2-core CPU.
 STORE ?= model_store
 train: $(VENV)/.train
 ifdef VERSION
@@ -41,6 +41,7 @@ ifdef VERSION
 else
 	$(BIN)/python -m training --store $(STORE) --version 2
 	$(BIN)/python -m training --store $(STORE) --version 3 --models classifier --classifier-epochs 16
+	$(BIN)/python -m training.reconfine --store $(STORE) --confine cranium --classifier-from 3 --segmenter-from 2 --version 9
 endif
 
 # A tiny training run in a venv that holds the train set only (CI runs it), so a missing train requirement fails.
