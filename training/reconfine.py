@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 from core.model_card import ModelCard, input_spec
-from core.model_input import CONFINEMENTS, MODEL_SIZE
+from core.model_input import CONFINEMENTS
 from core.model_store import StoreError, paired_input, resolve, write_card
 from training.calibrate import copy_weights, next_version
 from training.config import DataConfig
@@ -47,10 +47,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _validation_operating_point(classify, args: argparse.Namespace, target: float) -> dict:
+def _validation_operating_point(classify, args: argparse.Namespace, target: float, spec: ShardSpec) -> dict:
     arrays = build_arrays(
         VALIDATION_SEED,
         args.val_count,
+        size=spec.size,
+        slices=spec.slices,
         brain_window_fraction=BRAIN_WINDOW_FRACTION,
         workers=args.workers,
         mix=args.source_mix,
@@ -66,13 +68,14 @@ def _target_sensitivity(card: dict) -> float:
 
 
 def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict, previous: int) -> dict:
-    context = card["input"].get("context_slices", 0)
-    size = tuple(card["input"]["shape"][1:3])
+    feed = card["input"]
     updated = {key: value for key, value in card.items() if key != "real_ct"}  # the bench records it anew
     updated |= {
         "version": version,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "input": input_spec(size, context, args.confine).model_dump(mode="json", exclude_unset=True),
+        "input": input_spec(tuple(feed["shape"][1:3]), feed.get("context_slices", 0), args.confine).model_dump(
+            mode="json", exclude_unset=True
+        ),
         "metrics": {"held_out": held_out},
         "reproduce": args.command,
         "derived_from": {
@@ -87,7 +90,7 @@ def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict
 def run(args: argparse.Namespace) -> dict[str, Path]:
     classifier = resolve(args.store, CLASSIFIER, args.classifier_from)
     segmenter = resolve(args.store, SEGMENTER, args.segmenter_from)
-    paired_input(classifier.card, segmenter.card)
+    feed = paired_input(classifier.card, segmenter.card)
     version = args.version or max(next_version(args.store, CLASSIFIER), next_version(args.store, SEGMENTER))
     targets = {name: args.store / name / str(version) for name in (CLASSIFIER, SEGMENTER)}
     for target in targets.values():
@@ -95,12 +98,23 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
             raise StoreError(f"{target} exists; model versions are immutable, pick a new --version")
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
     card = classifier.card.as_dict()
-    operating_point = _validation_operating_point(classify, args, _target_sensitivity(card))
+    spec = ShardSpec(feed.size, feed.context_slices, args.confine)
+    operating_point = _validation_operating_point(classify, args, _target_sensitivity(card), spec)
     data = DataConfig(
-        "phantoms", None, None, 0, 0, args.val_count, args.test_count, BRAIN_WINDOW_FRACTION, args.source_mix, 0,
-        False, args.workers, args.confine,
-    )  # fmt: skip
-    spec = ShardSpec(MODEL_SIZE, 0, args.confine)
+        dataset="phantoms",
+        root=None,
+        split_file=None,
+        split_seed=0,
+        train_count=0,
+        val_count=args.val_count,
+        test_count=args.test_count,
+        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        source_mix=args.source_mix,
+        context_slices=feed.context_slices,
+        augment=False,
+        workers=args.workers,
+        confinement=args.confine,
+    )
     classifier_held_out, segmenter_held_out = phantom_held_out(
         data, classify, segment, operating_point["threshold"], spec
     )
