@@ -14,7 +14,7 @@ from fastapi import FastAPI, File, UploadFile
 
 from app.pipeline.decode.slice_file import decode_slice
 from app.pipeline.encode.mask_png import mask_to_png, png_base64
-from core.model_store import resolve
+from core.model_store import paired_input, resolve
 from core.model_input import to_model_input
 from core.resize import resize_mask
 
@@ -29,9 +29,10 @@ def load_keras_model(path: Path) -> keras.Model:
     return keras.Model(inputs, outputs)
 
 
-# The versions the service would serve: the highest in the store.
-classifier = load_keras_model(resolve(STORE, "ich_classifier").path)
-segmenter = load_keras_model(resolve(STORE, "ich_segmenter").path)
+# The versions the service would serve: the highest in the store, fed as their cards say.
+SERVED = [resolve(STORE, name) for name in ("ich_classifier", "ich_segmenter")]
+CONFINEMENT = paired_input(*(model.card for model in SERVED)).confinement
+classifier, segmenter = (load_keras_model(model.path) for model in SERVED)
 app = FastAPI(title="naive baseline (benchmark only)")
 
 
@@ -45,7 +46,7 @@ def read_readiness() -> dict:
 def predict_slice(image: Annotated[UploadFile, File()]) -> dict:
     """One slice: decode, preprocess, classifier.predict, segmenter.predict, mask PNG; FastAPI runs it in a thread."""
     decoded = decode_slice(image.file.read(), MAX_PIXELS)
-    batch = to_model_input(decoded.hu)[None]
+    batch = to_model_input(decoded.hu, confinement=CONFINEMENT)[None]
     probabilities = classifier.predict(batch, verbose=0)[0]
     mask = resize_mask(segmenter.predict(batch, verbose=0)[0, ..., 0], decoded.hu.shape)
     return {
