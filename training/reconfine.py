@@ -4,8 +4,8 @@ python -m training.reconfine --confine cranium --classifier-from 3 --segmenter-f
 
 Both models are copied byte for byte. Their cards get the new `input`, held-out figures measured again with it on
 fresh test phantoms in both input forms (training.held_out, as training measures them), and the classifier a
-threshold chosen again on validation phantoms by the rule its card already states. Nothing is trained, and the real
-scan plays no part: its figures come afterwards from `python -m bench.realct --record-cards`.
+threshold chosen again on validation phantoms for --sensitivity (95 %, as for every shipped classifier). Nothing is
+trained, and the real scan plays no part: its figures come afterwards from `python -m bench.realct --record-cards`.
 """
 
 import argparse
@@ -19,7 +19,7 @@ from pathlib import Path
 from core.model_card import ModelCard, input_spec
 from core.model_input import CONFINEMENTS
 from core.model_store import StoreError, paired_input, resolve, write_card
-from training.calibrate import copy_weights, next_version
+from training.calibrate import DEFAULT_SENSITIVITY, copy_weights, next_version
 from training.config import DataConfig
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.evaluate import choose_threshold, predict_in_batches
@@ -27,8 +27,6 @@ from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.held_out import phantom_held_out
 from training.phantom_data import BRAIN_WINDOW_FRACTION, VALIDATION_SEED, build_arrays
 from training.shards import ShardSpec
-
-DEFAULT_TARGET_SENSITIVITY = 0.95  # the rule of every shipped classifier's operating point
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,6 +36,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--classifier-from", type=int, help="classifier version to copy (default: the newest)")
     parser.add_argument("--segmenter-from", type=int, help="segmenter version to copy (default: the newest)")
     parser.add_argument("--version", type=int, help="the new version of both (default: the next free one)")
+    parser.add_argument(
+        "--sensitivity", type=float, default=DEFAULT_SENSITIVITY, help="validation sensitivity the threshold keeps"
+    )
     parser.add_argument("--val-count", type=int, default=400, help="validation phantoms for the threshold")
     parser.add_argument("--test-count", type=int, default=600, help="held-out phantoms per input form")
     parser.add_argument("--source-mix", type=parse_source_mix, default=ALL_PROCEDURAL, help="phantom sources")
@@ -60,11 +61,6 @@ def _validation_operating_point(classify, args: argparse.Namespace, target: floa
     )
     scores = predict_in_batches(classify, arrays.images)[:, 0]
     return choose_threshold(arrays.labels[:, 0] > 0.5, scores, target)
-
-
-def _target_sensitivity(card: dict) -> float:
-    rule = card.get("operating_point", {}).get("rule", "")
-    return float(rule.rsplit(">=", 1)[1]) if ">=" in rule else DEFAULT_TARGET_SENSITIVITY
 
 
 def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict, previous: int) -> dict:
@@ -99,7 +95,7 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
     card = classifier.card.as_dict()
     spec = ShardSpec(feed.size, feed.context_slices, args.confine)
-    operating_point = _validation_operating_point(classify, args, _target_sensitivity(card), spec)
+    operating_point = _validation_operating_point(classify, args, args.sensitivity, spec)
     data = DataConfig(
         dataset="phantoms",
         root=None,
