@@ -2,7 +2,7 @@
 classifier v3 and ResUNet v2 (fed the whole slice in training) on the scan as HU and on the bench's 40 semi-real
 positives with the input edited at test time: the whole slice; the intracranial space only; that space with a band of
 everything around it (3 or 6 mm); with a synthetic 1000 HU skull band (5 mm); with the real bone within 6 mm (what
-`--confine cranium` became). Everything left out is set to air.
+`--confine cranium`, core.model_input.confine, computes). Everything left out is set to air.
 
 python -m experiments.input_variants [--json experiments/results/input_variants_v3_v2.json]
 Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. About 2 minutes.
@@ -23,6 +23,7 @@ from bench.realct.semi_real import make_positives
 from bench.realct.serving import load_served_models
 from core.dice import dice_score
 from core.intracranial import intracranial_mask
+from core.model_input import CONFINEMENTS, confine
 from core.resize import resize_image
 from core.slice_assessment import assess_slice
 from core.windowing import AIR_HU, window_stack
@@ -31,7 +32,8 @@ from training.metrics import roc_auc
 SCAN = Path(__file__).resolve().parents[1] / ".." / "shared" / "realct" / "invesalius_0051"
 SIZE = (256, 256)
 THRESHOLDS = (0.659, 0.3, 0.1)  # v3's own, and two lower
-VARIANTS = ("whole", "intracranial", "band_3mm", "band_6mm", "synthetic_skull_5mm", "real_bone_6mm")
+# "intracranial" and "cranium" are the service's own confinements (core.model_input.confine); the rest are studies.
+VARIANTS = ("whole", "intracranial", "band_3mm", "band_6mm", "synthetic_skull_5mm", "cranium")
 
 
 def _band(inside: np.ndarray, mm: float, pixel_mm: float) -> np.ndarray:
@@ -44,6 +46,8 @@ def edit(hu: np.ndarray, variant: str, pixel_mm: float) -> np.ndarray:
     """HU at model size -> the input `variant` leaves of it, the rest air."""
     if variant == "whole":
         return hu
+    if variant in CONFINEMENTS:
+        return confine(hu, variant)
     inside = intracranial_mask(hu, (pixel_mm, pixel_mm))
     out = np.where(inside, hu, np.float32(AIR_HU))
     if variant.startswith("band_"):
@@ -51,9 +55,6 @@ def edit(hu: np.ndarray, variant: str, pixel_mm: float) -> np.ndarray:
         out[band] = hu[band]
     elif variant == "synthetic_skull_5mm":
         out[_band(inside, 5.0, pixel_mm)] = 1000.0
-    elif variant == "real_bone_6mm":
-        bone = _band(inside, 6.0, pixel_mm) & (hu >= 100)
-        out[bone] = hu[bone]
     return out
 
 
