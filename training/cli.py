@@ -93,6 +93,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument(
         "--init-segmenter", type=Path, help="as --init-classifier, for the ResUNet (e.g. model_store/ich_segmenter/2)"
     )
+    model.add_argument(
+        "--freeze-encoder",
+        action="store_true",
+        help="with --init-*: train only the classifier's output layer and the ResUNet's decoder (linear probing)",
+    )
     model.add_argument("--target-sensitivity", type=float, default=0.95)
     output = parser.add_argument_group("output")
     output.add_argument("--store", type=Path, default=Path("model_store"), help="where SavedModels are written")
@@ -105,6 +110,9 @@ def parse_args(argv=None) -> argparse.Namespace:
             setattr(args, key, value)
     if args.dataset != PHANTOMS and args.data is None:
         parser.error(f"--dataset {args.dataset} needs --data")
+    unstarted = [name for name in args.models if getattr(args, f"init_{name}") is None]
+    if args.freeze_encoder and unstarted:
+        parser.error(f"--freeze-encoder needs --init-{unstarted[0]}: a fresh encoder has nothing worth keeping")
     args.run_dir = args.run_dir or Path("runs") / f"v{args.version}"
     return args
 
@@ -136,6 +144,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         init_classifier=args.init_classifier,
         init_segmenter=args.init_segmenter,
         target_sensitivity=args.target_sensitivity,
+        freeze_encoder=args.freeze_encoder,
     )
     return TrainConfig(data, models, OutputConfig(args.store, args.version, args.run_dir))
 
@@ -162,6 +171,7 @@ def run(config: TrainConfig) -> dict | None:
         strategy,
         multi_worker=cluster_size(tf_config) > 1,
         init_weights={k: v for k, v in inits.items() if v},
+        freeze_encoder=models.freeze_encoder,
     )
 
     classifier = segmenter = None

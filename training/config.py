@@ -38,6 +38,7 @@ class ModelConfig:
     init_classifier: Path | None  # transfer learning sources
     init_segmenter: Path | None
     target_sensitivity: float  # the classifier's operating point, chosen on validation
+    freeze_encoder: bool = False  # train only what follows the encoder started from init_*
 
 
 @dataclass(frozen=True)

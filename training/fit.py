@@ -14,7 +14,7 @@ from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_b
 from training.models.classifier import get_classifier
 from training.models.resunet import get_resunet
 from training.shards import Shards, ShardSpec
-from training.transfer import transfer_encoder
+from training.transfer import freeze_encoder, transfer_encoder
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class FitPlan:
     multi_worker: bool = False  # several hosts (TF_CONFIG): a custom loop replaces model.fit
     steps_per_epoch: int | None = None  # None: one pass over the training shards
     init_weights: dict[str, Path] = field(default_factory=dict)  # model name -> .keras file
+    freeze_encoder: bool = False  # train only what follows the started encoder (training.transfer.freeze_encoder)
 
     @property
     def channels(self) -> int:
@@ -54,6 +55,10 @@ def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, p
     with strategy.scope():
         model = build()
         transfer = transfer_encoder(model, plan.init_weights[name]) if name in plan.init_weights else None
+        if plan.freeze_encoder:
+            if transfer is None:
+                raise ValueError(f"freezing the {name}'s encoder needs weights to start it from (--init-{name})")
+            transfer["encoder_layers_frozen"] = freeze_encoder(model)
         optimizer = keras.optimizers.AdamW(_schedule(learning_rate, epochs * train.steps), weight_decay=1e-4)
         model.compile(optimizer=optimizer, **compile_args)
     plan.checkpoint_dir.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,9 @@ def warm_start_from_saved_model(model: keras.Model, directory: Path) -> dict:
     variables = [v for v in tf.saved_model.load(str(directory)).variables if SEED_STATE not in v.name]
     shapes = [tuple(v.shape) for v in variables]
     if shapes != [tuple(w.shape) for w in model.weights]:
-        raise ValueError(f"{directory}: its {len(shapes)} variables do not match this model's {len(model.weights)} weights")
+        raise ValueError(
+            f"{directory}: its {len(shapes)} variables do not match this model's {len(model.weights)} weights"
+        )
     for weight, variable in zip(model.weights, variables):
         weight.assign(variable.numpy())
     return {"source": str(directory), "fine_tuned": True, "weights_copied": len(variables)}
@@ -63,3 +65,13 @@ def transfer_encoder(model: keras.Model, source: Path) -> dict:
     if not copied:
         raise ValueError(f"{source}: no encoder layer matches this model; is it the same architecture?")
     return {"source": str(source), "layers_copied": copied, "layers_skipped": skipped}
+
+
+def freeze_encoder(model: keras.Model) -> int:
+    """Train only what follows the encoder: the classifier's output layer (a linear probe on the started features)
+    or the ResUNet's decoder. Fine-tuning every layer on phantoms distorts features that held on real scans; a probe
+    keeps them. Frozen BatchNormalization layers also keep their statistics. Returns how many layers were frozen."""
+    frozen = encoder_layers(model)
+    for layer in frozen:
+        layer.trainable = False
+    return len(frozen)

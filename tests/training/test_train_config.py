@@ -45,7 +45,9 @@ def test_config_is_frozen():
 
 
 def test_only_command_lines_handle_parsed_arguments():
-    found = subprocess.run(["grep", "-rln", "--include=*.py", "Namespace", "training"], cwd=ROOT, capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-rln", "--include=*.py", "Namespace", "training"], cwd=ROOT, capture_output=True, text=True
+    )
     allowed = {
         "training/cli.py",
         "training/calibrate.py",
@@ -54,3 +56,13 @@ def test_only_command_lines_handle_parsed_arguments():
         "training/reconfine.py",
     }
     assert set(found.stdout.split()) <= allowed
+
+
+def test_freezing_an_encoder_reaches_the_config_and_needs_a_start():
+    config = train_config(
+        parse_args(["--models", "classifier", "--init-classifier", "model_store/ich_classifier/9", "--freeze-encoder"])
+    )
+    assert config.models.freeze_encoder is True
+    assert train_config(parse_args([])).models.freeze_encoder is False
+    with pytest.raises(SystemExit):  # the segmenter is trained too and has no start
+        parse_args(["--init-classifier", "model_store/ich_classifier/9", "--freeze-encoder"])

@@ -65,7 +65,9 @@ def test_an_unrelated_or_missing_file_is_refused(tmp_path, donor_file):
 def _export(model, directory):
     import tensorflow as tf
 
-    model.export(str(directory), format="tf_saved_model", input_signature=[tf.TensorSpec((None, 32, 32, 3), tf.float32)])
+    model.export(
+        str(directory), format="tf_saved_model", input_signature=[tf.TensorSpec((None, 32, 32, 3), tf.float32)]
+    )
     return directory
 
 
@@ -76,10 +78,30 @@ def test_a_store_version_starts_the_whole_model_so_it_answers_as_the_export_does
     report = transfer_encoder(model, saved)
     assert report["fine_tuned"] and report["weights_copied"] == len(model.weights)
     batch = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(model(batch, training=False)), np.asarray(donor(batch, training=False)), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(model(batch, training=False)), np.asarray(donor(batch, training=False)), atol=1e-6
+    )
 
 
 def test_a_store_version_of_another_architecture_is_refused(tmp_path):
     saved = _export(get_classifier((32, 32), widths=(4, 8)), tmp_path / "ich_classifier" / "1")
     with pytest.raises(ValueError, match="do not match"):
         transfer_encoder(get_classifier((32, 32), widths=(4, 8, 16)), saved)
+
+
+def test_a_frozen_encoder_keeps_its_weights_while_the_head_learns(tmp_path):
+    import keras
+
+    from training.transfer import freeze_encoder
+
+    saved = _export(get_classifier((32, 32), widths=(4, 8)), tmp_path / "ich_classifier" / "1")
+    model = get_classifier((32, 32), widths=(4, 8))
+    transfer_encoder(model, saved)
+    assert freeze_encoder(model) == len(encoder_layers(model))
+    encoder_before, head_before = _weights(encoder_layers(model)), model.layers[-1].get_weights()[0].copy()
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
+    rng = np.random.default_rng(1)
+    model.fit(rng.random((8, 32, 32, 3)).astype(np.float32), np.ones((8, 6), np.float32), epochs=2, verbose=0)
+    for after, before in zip(_weights(encoder_layers(model)), encoder_before):
+        np.testing.assert_array_equal(after, before)  # BatchNormalization's moving statistics included
+    assert not np.array_equal(model.layers[-1].get_weights()[0], head_before)
