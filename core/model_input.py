@@ -23,25 +23,26 @@ NO_CONFINEMENT: Confinement = "none"
 SKULL_BAND_MM = 6.0
 
 
-def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float) -> np.ndarray:
-    """Bone within SKULL_BAND_MM of the intracranial space `inside`."""
-    diameter = 2 * int(round(SKULL_BAND_MM / pixel_mm)) + 1
+def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float, band_mm: float) -> np.ndarray:
+    """Bone within `band_mm` of the intracranial space `inside`."""
+    diameter = 2 * int(round(band_mm / pixel_mm)) + 1
     near = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter)))
     return near.astype(bool) & bone_mask(hu)
 
 
-def confine(hu: np.ndarray, confinement: Confinement) -> np.ndarray:
+def confine(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKULL_BAND_MM) -> np.ndarray:
     """HU (H, W) or (H, W, K) at model size -> the same with everything a `confinement` leaves out of each slice set
-    to air (AIR_HU), or to the window's floor for an 8-bit brain-window export, whose air is 0 HU."""
+    to air (AIR_HU), or to the window's floor for an 8-bit brain-window export, whose air is 0 HU. `skull_band_mm`:
+    how far the cranium reaches past the intracranial space (studies only; models are served with the default)."""
     if confinement == NO_CONFINEMENT:
         return hu
     if np.ndim(hu) == 3:
-        return np.stack([confine(hu[..., k], confinement) for k in range(hu.shape[-1])], axis=-1)
+        return np.stack([confine(hu[..., k], confinement, skull_band_mm) for k in range(hu.shape[-1])], axis=-1)
     hu = np.asarray(hu, np.float32)
     pixel_mm = estimate_spacing_mm(hu)  # a slice at model size no longer has the file's pixel spacing
     keep = intracranial_mask(hu, (pixel_mm, pixel_mm))
     if confinement == "cranium":
-        keep |= _skull_band(keep, hu, pixel_mm)
+        keep |= _skull_band(keep, hu, pixel_mm, skull_band_mm)
     floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
     return np.where(keep, hu, np.float32(floor))
 

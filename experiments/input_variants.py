@@ -62,6 +62,16 @@ def model_inputs(slices, variant: str, pixel_mm: float) -> np.ndarray:
     return np.stack([window_stack(edit(resize_image(h, SIZE).astype(np.float32), variant, pixel_mm)) for h in slices])
 
 
+def semi_real_sets(scan) -> tuple[list, list[int]]:
+    """The bench's semi-real positives (bleeds pasted into assessed in-brain slices) and the untouched slices of the
+    same levels it scores them against, as indices into the scan."""
+    levels = slice_levels(np.array([a.intracranial_mm2 for a in scan_anatomy(scan.hu, scan.spacing_mm)]))
+    assessed = [assess_slice(h, scan.spacing_mm).assessed for h in scan.hu]
+    candidates = [i for i, level in enumerate(levels) if level in IN_BRAIN_LEVELS and assessed[i]]
+    positives = make_positives(scan.hu, scan.spacing_mm, candidates, POSITIVES, SEED)
+    return positives, sorted(np.random.default_rng(SEED).choice(candidates, POSITIVES, replace=False).tolist())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
@@ -70,11 +80,8 @@ def main() -> None:
     models = load_served_models(settings)
     scan = read_scan(SCAN)
     pixel_mm = float(np.mean(scan.spacing_mm)) * scan.hu.shape[1] / SIZE[0]
-    levels = slice_levels(np.array([a.intracranial_mm2 for a in scan_anatomy(scan.hu, scan.spacing_mm)]))
     assessed = np.array([assess_slice(h, scan.spacing_mm).assessed for h in scan.hu])
-    candidates = [i for i, level in enumerate(levels) if level in IN_BRAIN_LEVELS and assessed[i]]
-    positives = make_positives(scan.hu, scan.spacing_mm, candidates, POSITIVES, SEED)
-    negatives = sorted(np.random.default_rng(SEED).choice(candidates, POSITIVES, replace=False).tolist())
+    positives, negatives = semi_real_sets(scan)
     report = {}
     for variant in VARIANTS:
         normal = np.where(assessed, np.asarray(models.classifier(model_inputs(scan.hu, variant, pixel_mm)))[:, 0], 0.0)

@@ -98,6 +98,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="with --init-*: train only the classifier's output layer and the ResUNet's decoder (linear probing)",
     )
+    model.add_argument(
+        "--learning-rate", type=float, default=2e-3, help="peak of the cosine schedule; lower to fine-tune gently"
+    )
     model.add_argument("--target-sensitivity", type=float, default=0.95)
     output = parser.add_argument_group("output")
     output.add_argument("--store", type=Path, default=Path("model_store"), help="where SavedModels are written")
@@ -145,6 +148,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         init_segmenter=args.init_segmenter,
         target_sensitivity=args.target_sensitivity,
         freeze_encoder=args.freeze_encoder,
+        learning_rate=args.learning_rate,
     )
     return TrainConfig(data, models, OutputConfig(args.store, args.version, args.run_dir))
 
@@ -177,7 +181,9 @@ def run(config: TrainConfig) -> dict | None:
     classifier = segmenter = None
     if "classifier" in models.models:
         log("training the classifier")
-        classifier = fit_classifier(data.train, data.validation, plan, models.classifier_epochs)
+        classifier = fit_classifier(
+            data.train, data.validation, plan, models.classifier_epochs, learning_rate=models.learning_rate
+        )
     if "segmenter" in models.models:
         log("training the ResUNet segmenter")
         segmenter = fit_segmenter(
@@ -188,6 +194,7 @@ def run(config: TrainConfig) -> dict | None:
             base_width=models.base_width,
             attention=models.attention,
             loss=models.loss,
+            learning_rate=models.learning_rate,
         )
 
     if not is_chief(tf_config):

@@ -39,6 +39,7 @@ class ModelConfig:
     init_segmenter: Path | None
     target_sensitivity: float  # the classifier's operating point, chosen on validation
     freeze_encoder: bool = False  # train only what follows the encoder started from init_*
+    learning_rate: float = 2e-3  # the peak of both models' cosine schedules
 
 
 @dataclass(frozen=True)

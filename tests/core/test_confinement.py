@@ -80,3 +80,5 @@ def test_the_cranium_band_stops_at_its_width():
     bone = thick == BONE_HU
     kept = (confined == BONE_HU) & bone
     assert 0.2 < kept.sum() / bone.sum() < 0.6  # the inner third or so of a skull three bands thick
+    wide = confine(thick, "cranium", skull_band_mm=4 * SKULL_BAND_MM)
+    assert ((wide == BONE_HU) & bone).sum() > 0.95 * bone.sum()  # a band wider than the skull keeps all of it

@@ -63,6 +63,7 @@ def test_freezing_an_encoder_reaches_the_config_and_needs_a_start():
         parse_args(["--models", "classifier", "--init-classifier", "model_store/ich_classifier/9", "--freeze-encoder"])
     )
     assert config.models.freeze_encoder is True
+    assert train_config(parse_args(["--learning-rate", "2e-4"])).models.learning_rate == 2e-4
     assert train_config(parse_args([])).models.freeze_encoder is False
     with pytest.raises(SystemExit):  # the segmenter is trained too and has no start
         parse_args(["--init-classifier", "model_store/ich_classifier/9", "--freeze-encoder"])
