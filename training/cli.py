@@ -13,7 +13,7 @@ import keras
 
 from core.model_input import CONFINEMENTS, MODEL_SIZE, NO_CONFINEMENT
 from training.augment import Augmentation
-from training.config import DataConfig, ModelConfig, OutputConfig, TrainConfig
+from training.config import LEARNING_RATE, DataConfig, ModelConfig, OutputConfig, TrainConfig
 from training.datasets import LOADERS
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.distributed import choose_strategy, cluster_size, is_chief
@@ -99,7 +99,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="with --init-*: train only the classifier's output layer and the ResUNet's decoder (linear probing)",
     )
     model.add_argument(
-        "--learning-rate", type=float, default=2e-3, help="peak of the cosine schedule; lower to fine-tune gently"
+        "--learning-rate",
+        type=float,
+        default=LEARNING_RATE,
+        help="peak of the cosine schedule; lower to fine-tune gently",
     )
     model.add_argument("--target-sensitivity", type=float, default=0.95)
     output = parser.add_argument_group("output")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from core.model_input import NO_CONFINEMENT, Confinement
 
+LEARNING_RATE = 2e-3  # the peak of both models' cosine schedules, unless a run sets its own
+
 
 @dataclass(frozen=True)
 class DataConfig:
@@ -39,7 +41,7 @@ class ModelConfig:
     init_segmenter: Path | None
     target_sensitivity: float  # the classifier's operating point, chosen on validation
     freeze_encoder: bool = False  # train only what follows the encoder started from init_*
-    learning_rate: float = 2e-3  # the peak of both models' cosine schedules
+    learning_rate: float = LEARNING_RATE
 
 
 @dataclass(frozen=True)

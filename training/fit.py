@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 
 from training.augment import Augmentation
+from training.config import LEARNING_RATE
 from training.distributed import fit_across_workers
 from training.input_pipeline import classifier_feed, segmenter_feed
 from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_binary_crossentropy
@@ -84,7 +85,12 @@ def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, p
 
 
 def fit_classifier(
-    train: Shards, validation: Shards, plan: FitPlan, epochs: int, batch_size: int = 32, learning_rate: float = 2e-3
+    train: Shards,
+    validation: Shards,
+    plan: FitPlan,
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = LEARNING_RATE,
 ) -> FitResult:
     return _fit(
         "classifier",
@@ -108,7 +114,7 @@ def fit_segmenter(
     base_width: int = 16,
     attention: bool = False,
     loss: str = "dice",
-    learning_rate: float = 2e-3,
+    learning_rate: float = LEARNING_RATE,
 ) -> FitResult:
     # Spatial size left open: trained on crops, applied to whole slices.
     return _fit(
