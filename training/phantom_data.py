@@ -14,8 +14,14 @@ import numpy as np
 from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, slice_with_context, stack_slice_input
 from core.resize import resize_mask
 from core.windowing import as_brain_window_export
-from training.datasets.atlas_phantoms import ALL_PROCEDURAL, ATLAS, atlas_record, choose_sources
-from training.datasets.phantoms import phantom_record
+from training.datasets.atlas_phantoms import (
+    ALL_PROCEDURAL,
+    ATLAS,
+    PROCEDURAL_CT,
+    atlas_record,
+    choose_sources,
+    source_record,
+)
 from training.outputs import SUBTYPES
 from training.phantoms.generator import generate_phantom, phantom_seeds
 from training.shards import Shards, ShardSpec, prepare, write_prepared
@@ -39,7 +45,7 @@ class ArraySet:
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     seed, as_png, size, keep_native, slices, source, confinement = args
-    phantom = atlas_record(seed, "") if source == ATLAS else generate_phantom(seed)
+    phantom = atlas_record(seed, "") if source == ATLAS else generate_phantom(seed, ct_physics=source == PROCEDURAL_CT)
     hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
     # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
     image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size, confinement).astype(np.float16)
@@ -63,7 +69,7 @@ def _map(function, jobs: list, workers: int):
 
 def _prepared(args) -> dict:
     seed, patient, as_png, spec, source = args
-    record = (atlas_record if source == ATLAS else phantom_record)(seed, patient, as_png)
+    record = source_record(source, seed, patient, as_png)
     return prepare(record, slice_with_context(record.hu[None], 0, spec.context), spec)
 
 
@@ -79,8 +85,8 @@ def write_phantom_shards(
 ) -> Shards:
     """A phantom set as TFRecord shards, its sources drawn in the proportions of `mix`. Phantoms are
     single slices, so a 2.5D spec repeats the slice as its own neighbours (the edge padding a
-    one-slice input gets when served). Atlas phantoms in the export fraction go through the
-    simulated exports of training.scanner, procedural ones through the 8-bit brain window."""
+    one-slice input gets when served). The export fraction goes through
+    training.datasets.atlas_phantoms.source_record's exports."""
     forms = _forms(base_seed, count, brain_window_fraction)
     sources = choose_sources(base_seed, count, mix)
     jobs = [

@@ -11,14 +11,18 @@ from pathlib import Path
 
 from training.config import DataConfig
 from training.datasets import LOADERS, POSITIVES, SliceRecord
-from training.datasets.atlas_phantoms import ATLAS, PROCEDURAL, describe_mix
+from training.datasets.atlas_phantoms import ATLAS, PROCEDURAL, PROCEDURAL_CT, describe_mix
 from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, write_phantom_shards
 from training.shards import Shards, ShardSpec, write_records
 from training.splits import PatientSplit, split_patients
 
 PHANTOMS = "phantoms"
 # The package each phantom source of --source-mix comes from, named in the card.
-PHANTOM_PACKAGES = {PROCEDURAL: "training.phantoms", ATLAS: "training.atlas"}
+PHANTOM_PACKAGES = {
+    PROCEDURAL: "training.phantoms",
+    ATLAS: "training.atlas",
+    PROCEDURAL_CT: "training.phantoms with training.phantoms.skull and training.scanner",
+}
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""Atlas head phantoms (training.atlas) as a dataset source, mixed with the procedural phantoms in a
-recorded proportion (`--source-mix atlas=0.7,procedural=0.3`)."""
+"""The phantom sources of a training set, mixed in a recorded proportion (`--source-mix atlas=0.7,procedural=0.3`):
+atlas heads (training.atlas), procedural phantoms (training.phantoms) and procedural phantoms with a varying skull
+and training.scanner's CT physics (procedural_ct)."""
 
 import numpy as np
 
 from training.atlas import generate_slice
 from training.atlas.volume import LEVEL_DISTRIBUTION, POSITIVE_FRACTION, THICKNESS_MM
+from training.datasets.phantoms import phantom_record
 from training.datasets.records import SliceRecord
+from training.phantoms.skull import VAULT_MM
 from training.scanner import EXPORT_FORM_WEIGHTS, simulate_export_with_mask
 
-ATLAS, PROCEDURAL = "atlas", "procedural"
-SOURCES = (ATLAS, PROCEDURAL)
+ATLAS, PROCEDURAL, PROCEDURAL_CT = "atlas", "procedural", "procedural_ct"
+SOURCES = (ATLAS, PROCEDURAL, PROCEDURAL_CT)
 ALL_PROCEDURAL = {PROCEDURAL: 1.0}
 ATLAS_CREDIT = (
     "Rorden C et al., Age-specific CT and MRI templates for spatial normalization, NeuroImage 2012;61:957-965; "
@@ -43,21 +46,43 @@ def choose_sources(base_seed: int, count: int, mix: dict[str, float]) -> list[st
     return [names[i] for i in picks]
 
 
-def atlas_record(seed: np.random.SeedSequence, patient_id: str, exported: bool = False) -> SliceRecord:
-    """One atlas slice as its own patient; optionally through a simulated export (training.scanner:
-    DICOM/PNG/NIfTI round-off or a viewer's 8-bit window, PNG or JPEG), the mask following it."""
-    record = generate_slice(seed)
-    record.patient_id = patient_id
-    if exported:
-        rng = np.random.default_rng(seed.spawn(1)[0])
-        hu, mask, form = simulate_export_with_mask(record.hu, record.mask, rng)
-        record.hu, record.mask, record.form = hu.astype(np.float32), mask.astype(bool), form
+def _simulated_export(record: SliceRecord, seed: np.random.SeedSequence) -> SliceRecord:
+    """The record through a simulated export (training.scanner: DICOM/PNG/NIfTI round-off or a viewer's 8-bit
+    window, PNG or JPEG), the mask following it."""
+    rng = np.random.default_rng(seed.spawn(1)[0])
+    hu, mask, form = simulate_export_with_mask(record.hu, record.mask, rng)
+    record.hu, record.mask, record.form = hu.astype(np.float32), mask.astype(bool), form
     return record
 
 
+def atlas_record(seed: np.random.SeedSequence, patient_id: str, exported: bool = False) -> SliceRecord:
+    """One atlas slice as its own patient; optionally through a simulated export."""
+    record = generate_slice(seed)
+    record.patient_id = patient_id
+    return _simulated_export(record, seed) if exported else record
+
+
+def source_record(source: str, seed: np.random.SeedSequence, patient_id: str, exported: bool = False) -> SliceRecord:
+    """One phantom of `source` as its own patient. Exported: procedural phantoms through the 8-bit brain window,
+    atlas and procedural_ct ones through the simulated exports."""
+    if source == ATLAS:
+        return atlas_record(seed, patient_id, exported)
+    if source == PROCEDURAL_CT:
+        record = phantom_record(seed, patient_id, ct_physics=True)
+        return _simulated_export(record, seed) if exported else record
+    return phantom_record(seed, patient_id, exported)
+
+
 def describe_mix(mix: dict[str, float]) -> dict:
-    """The mix and what the atlas source draws from, for the model card."""
+    """The mix and what the atlas and procedural_ct sources draw from, for the model card."""
     description = {"source_mix": mix}
+    if mix.get(PROCEDURAL_CT, 0.0) > 0:
+        description["procedural_ct"] = {
+            "source": "procedural phantoms (training.phantoms) with a varying skull (training.phantoms.skull) and "
+            "CT physics (training.scanner.simulate_scanner)",
+            "skull_vault_mm": list(VAULT_MM),
+            "export_forms": EXPORT_FORM_WEIGHTS,
+        }
     if mix.get(ATLAS, 0.0) > 0:
         description["atlas"] = {
             "source": "3-D atlas head phantoms (training.atlas)",

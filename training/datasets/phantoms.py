@@ -10,10 +10,10 @@ from training.phantoms.generator import generate_phantom, phantom_seeds
 PHANTOM_THICKNESS_MM = 5.0
 
 
-def phantom_record(phantom_seed, patient_id: str, brain_window: bool = False) -> SliceRecord:
+def phantom_record(phantom_seed, patient_id: str, brain_window: bool = False, ct_physics: bool = False) -> SliceRecord:
     """One phantom slice as its own patient; optionally sent through the 8-bit brain-window
-    export that JPG and PNG datasets go through."""
-    phantom = generate_phantom(phantom_seed)
+    export that JPG and PNG datasets go through. `ct_physics`: training.phantoms.generator's."""
+    phantom = generate_phantom(phantom_seed, ct_physics=ct_physics)
     hu = as_brain_window_export(phantom.hu) if brain_window else phantom.hu
     return SliceRecord(
         hu=hu,

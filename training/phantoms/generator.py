@@ -15,6 +15,8 @@ from training.phantoms.rendering import (
     add_skull_base,
     tissue_hu,
 )
+from training.phantoms.skull import skull_thickness_mm
+from training.scanner.simulate import simulate_scanner
 
 MATRICES = (256, 512)
 POSITIVE_FRACTION = 0.5
@@ -57,18 +59,29 @@ def generate_phantom(
     seed: int | np.random.SeedSequence | np.random.Generator,
     matrix: int | None = None,
     positive: bool | None = None,
+    ct_physics: bool = False,
 ) -> PhantomSlice:
-    """A deterministic phantom for a seed. matrix and positive are drawn from the seed unless given."""
+    """A deterministic phantom for a seed. matrix and positive are drawn from the seed unless given.
+
+    `ct_physics` (the procedural_ct source): a skull whose thickness varies as an adult's (training.phantoms.skull)
+    and training.scanner's CT rendering (inner-table band and partial volume, beam hardening, kernel-shaped noise,
+    occasional artefacts) instead of the default blur and noise. Off, the phantom is the same as ever for a seed."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     matrix = int(matrix or rng.choice(MATRICES))
     positive = bool(rng.random() < POSITIVE_FRACTION) if positive is None else positive
     subtypes = _sample_subtypes(rng) if positive else []
     level = _sample_level(rng, subtypes)
     frame = sample_frame(rng, matrix, level)
+    if ct_physics:
+        frame.skull_mm = skull_thickness_mm(frame, level, rng)
     anatomy = build_anatomy(frame, rng, level)
 
     # Space-occupying bleeds first, then deform the anatomy around them.
-    placed = [_place(lesion_types.BUILDERS[s], frame, anatomy.labels, rng) for s in subtypes if s in lesion_types.SPACE_OCCUPYING]
+    placed = [
+        _place(lesion_types.BUILDERS[s], frame, anatomy.labels, rng)
+        for s in subtypes
+        if s in lesion_types.SPACE_OCCUPYING
+    ]
     placed = [lesion for lesion in placed if lesion is not None]
     labels = anatomy.labels
     maps = lesion_types.mass_effect_maps(frame, placed)
@@ -93,8 +106,11 @@ def generate_phantom(
     hu = add_skull_and_scalp(hu, frame, rng)
     hu = add_skull_base(hu, frame, rng, level)
     mask &= hu < 200  # bone drawn over a bleed wins
-    hu = add_beam_hardening(hu, frame, rng, level)
-    hu = add_blur_and_noise(hu, rng)
+    if ct_physics:
+        hu = simulate_scanner(hu, rng, (frame.spacing_mm, frame.spacing_mm))
+    else:
+        hu = add_beam_hardening(hu, frame, rng, level)
+        hu = add_blur_and_noise(hu, rng)
     present = {lesion.subtype for lesion in placed}
     return PhantomSlice(
         hu=hu,

@@ -17,7 +17,7 @@ class HeadFrame:
     angle_rad: float
     semi_axes_mm: tuple[float, float]
     harmonics: np.ndarray  # (K, 2): relative amplitude and phase of cos(k*theta) terms
-    skull_mm: float
+    skull_mm: float | np.ndarray  # width of the bone from the inner table; (H, W) where it varies
 
     def __post_init__(self) -> None:
         ys, xs = np.mgrid[0 : self.matrix, 0 : self.matrix].astype(np.float32)
