@@ -2,7 +2,7 @@
 per level band as the distance from the intracranial space (core.intracranial) to the outer edge of the bone (>= 100
 HU) that touches it: the skull's thickness in the slice's plane, thicker where the slice cuts it obliquely (vertex,
 skull base). Explains experiments/export_band.py: the phantoms the served classifier learned from never show a band
-much thicker than their 5-8 mm skull.
+much thicker than their 5-8 mm skull; the procedural_ct source's skull (training.phantoms.skull) is measured beside them.
 
 python -m experiments.skull_thickness [--json experiments/results/skull_thickness.json]
 The real scan is a yardstick only (../shared/realct/invesalius_0051, evaluation only). About 20 seconds.
@@ -63,6 +63,9 @@ def main() -> None:
             ),
             "procedural": _percentiles(
                 [outer_edge_depths_mm(*procedural_clean(SEED + k, w, MATRIX)) for k, w in enumerate(wanted)]
+            ),
+            "procedural_ct": _percentiles(
+                [outer_edge_depths_mm(*procedural_clean(SEED + k, w, MATRIX, True)) for k, w in enumerate(wanted)]
             ),
         }
         print(f"levels {low}-{high}", json.dumps(report[f"levels {low}-{high}"]), flush=True)

@@ -12,6 +12,7 @@ import pydicom
 
 from training.phantoms.anatomy import build_anatomy
 from training.phantoms.head_frame import sample_frame
+from training.phantoms.skull import skull_thickness_mm
 from training.phantoms.rendering import add_skull_and_scalp, add_skull_base, tissue_hu
 from training.scanner import simulate_scanner
 
@@ -38,10 +39,14 @@ def real_levels(count: int) -> np.ndarray:
     return (np.arange(count) - REAL_FORAMEN_MAGNUM_INDEX) / (REAL_VERTEX_INDEX - REAL_FORAMEN_MAGNUM_INDEX)
 
 
-def procedural_clean(seed: int, level: float, matrix: int) -> tuple[np.ndarray, tuple[float, float]]:
-    """A normal procedural head at `level` before any scanner effect."""
+def procedural_clean(
+    seed: int, level: float, matrix: int, ct_skull: bool = False
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """A normal procedural head at `level` before any scanner effect; `ct_skull`: the procedural_ct source's skull."""
     rng = np.random.default_rng([seed, int(level * 1000)])
     frame = sample_frame(rng, matrix, level)
+    if ct_skull:
+        frame.skull_mm = skull_thickness_mm(frame, level, rng)
     anatomy = build_anatomy(frame, rng, level)
     hu = add_skull_base(add_skull_and_scalp(tissue_hu(anatomy.labels, rng), frame, rng), frame, rng, level)
     return hu, (frame.spacing_mm, frame.spacing_mm)
