@@ -52,6 +52,8 @@ train-smoke:
 
 contact-sheet: $(VENV)/.train
 	$(BIN)/python -m training.contact_sheet --out docs/phantoms.png
+	$(BIN)/python -m training.contact_sheet --atlas
+	$(BIN)/python -m training.contact_sheet --ct --rows 2
 
 # The real-scan bench (docs/realct.md): the InVesalius head CT from ../shared/realct, or, where there is no ../shared,
 # Debian's 256² copy of it (invesalius-examples), fetched into data/realct/ first; needs apt-get and dpkg-deb.

@@ -1,7 +1,8 @@
 """Render a grid of phantoms in the brain window, bleeds outlined in red: python -m training.contact_sheet.
 
 `--atlas` pairs each row of procedural phantoms with a row of atlas heads (training.atlas) at matched
-levels, for docs/phantoms_atlas.png.
+levels, for docs/phantoms_atlas.png; `--ct` with the procedural_ct phantoms of the same seeds (same level and bleed
+types; a skull of varying thickness and training.scanner's physics), for docs/phantoms_ct.png.
 """
 
 import argparse
@@ -38,31 +39,43 @@ def tile(phantom, note: str = "") -> np.ndarray:
     return picture
 
 
-def atlas_rows(seeds, cols: int) -> list[np.ndarray]:
-    """Procedural phantoms and, under each, an atlas head at the same level (0 base, 1 vertex)."""
+def _atlas_tile(seed, positive: bool, phantom) -> np.ndarray:
+    head = generate_slice(seed, positive=positive, level=phantom.level)
+    return tile(head, f"atlas L{head.extra['level']:.2f} {head.spacing_mm[2]:.1f}mm")
+
+
+def _ct_tile(seed, positive: bool, phantom) -> np.ndarray:
+    return tile(generate_phantom(seed, positive=positive, ct_physics=True), f"procedural_ct L{phantom.level:.2f}")
+
+
+def paired_rows(seeds, cols: int, partner) -> list[np.ndarray]:
+    """Procedural phantoms and, under each, `partner`'s tile for the same seed at the same level (0 base, 1 vertex)."""
     rows = []
     for start in range(0, len(seeds), cols):
         row_seeds = seeds[start : start + cols]
         phantoms = [generate_phantom(s, positive=i % 2 == 0) for i, s in enumerate(row_seeds)]
-        heads = [generate_slice(s, positive=i % 2 == 0, level=p.level) for i, (s, p) in enumerate(zip(row_seeds, phantoms))]
         rows.append(np.hstack([tile(p, f"procedural L{p.level:.2f}") for p in phantoms]))
-        notes = [f"atlas L{h.extra['level']:.2f} {h.spacing_mm[2]:.1f}mm" for h in heads]
-        rows.append(np.hstack([tile(h, note) for h, note in zip(heads, notes)]))
+        rows.append(np.hstack([partner(s, i % 2 == 0, p) for i, (s, p) in enumerate(zip(row_seeds, phantoms))]))
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--atlas", action="store_true", help="pair procedural rows with atlas heads at matched levels")
-    parser.add_argument("--out", type=Path, default=None, help="docs/phantoms.png, or docs/phantoms_atlas.png")
+    parser.add_argument("--ct", action="store_true", help="pair procedural rows with procedural_ct phantoms")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="docs/phantoms.png, phantoms_atlas.png or phantoms_ct.png"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rows", type=int, default=4)
     parser.add_argument("--cols", type=int, default=6)
     args = parser.parse_args()
     seeds = phantom_seeds(args.seed, args.rows * args.cols)
-    args.out = args.out or Path("docs/phantoms_atlas.png" if args.atlas else "docs/phantoms.png")
-    if args.atlas:
-        rows = atlas_rows(seeds, args.cols)
+    args.out = args.out or Path(
+        "docs/phantoms_atlas.png" if args.atlas else "docs/phantoms_ct.png" if args.ct else "docs/phantoms.png"
+    )
+    if args.atlas or args.ct:
+        rows = paired_rows(seeds, args.cols, _atlas_tile if args.atlas else _ct_tile)
     else:
         # Half the sheet positive so that every subtype shows.
         tiles = [tile(generate_phantom(s, positive=i % 2 == 0)) for i, s in enumerate(seeds)]
