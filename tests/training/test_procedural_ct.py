@@ -83,3 +83,12 @@ def test_mixed_sets_with_the_new_source_are_written_and_built(tmp_path):
     mix = {PROCEDURAL_CT: 0.5, PROCEDURAL: 0.5}
     assert write_phantom_shards(6, 6, tmp_path, "train", ShardSpec(), 0.5, workers=1, mix=mix).count == 6
     assert build_arrays(6, 6, workers=1, mix=mix).images.shape[0] == 6
+
+
+def test_the_contact_sheet_pairs_each_procedural_phantom_with_its_ct_twin():
+    from training.contact_sheet import TILE, _ct_tile, paired_rows
+    from training.phantoms.generator import phantom_seeds
+
+    rows = paired_rows(phantom_seeds(7, 2), 2, _ct_tile)
+    assert [row.shape for row in rows] == [(TILE, 2 * TILE, 3)] * 2
+    assert not np.array_equal(rows[0], rows[1])
