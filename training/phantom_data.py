@@ -14,16 +14,9 @@ import numpy as np
 from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, slice_with_context, stack_slice_input
 from core.resize import resize_mask
 from core.windowing import as_brain_window_export
-from training.datasets.atlas_phantoms import (
-    ALL_PROCEDURAL,
-    ATLAS,
-    PROCEDURAL_CT,
-    atlas_record,
-    choose_sources,
-    source_record,
-)
+from training.datasets.atlas_phantoms import ALL_PROCEDURAL, choose_sources, source_record
 from training.outputs import SUBTYPES
-from training.phantoms.generator import generate_phantom, phantom_seeds
+from training.phantoms.generator import phantom_seeds
 from training.shards import Shards, ShardSpec, prepare, write_prepared
 
 # Seeds of the three disjoint phantom sets.
@@ -45,7 +38,7 @@ class ArraySet:
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     seed, as_png, size, keep_native, slices, source, confinement = args
-    phantom = atlas_record(seed, "") if source == ATLAS else generate_phantom(seed, ct_physics=source == PROCEDURAL_CT)
+    phantom = source_record(source, seed, "")
     hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
     # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
     image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size, confinement).astype(np.float16)
