@@ -11,12 +11,13 @@ import argparse
 import json
 from pathlib import Path
 
-from core.model_store import resolve
+from core.model_store import paired_input, resolve
+from training.config import DataConfig
 from training.datasets.atlas_phantoms import parse_source_mix
-from training.evaluate import classifier_metrics, segmenter_metrics
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
-from training.held_out import FORMS
-from training.phantom_data import TEST_SEED, build_arrays
+from training.held_out import phantom_held_out
+from training.phantom_data import BRAIN_WINDOW_FRACTION
+from training.shards import ShardSpec
 
 
 def main() -> None:
@@ -33,21 +34,33 @@ def main() -> None:
         resolve(args.store, SEGMENTER, args.segmenter),
     )
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
-    confinement, threshold = classifier.card.input.confinement, classifier.card.threshold
+    feed, threshold = paired_input(classifier.card, segmenter.card), classifier.card.threshold
+    data = DataConfig(
+        dataset="phantoms",
+        root=None,
+        split_file=None,
+        split_seed=0,
+        train_count=0,
+        val_count=0,
+        test_count=args.count,
+        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        source_mix=args.mix,
+        context_slices=feed.context_slices,
+        augment=False,
+        workers=2,
+        confinement=feed.confinement,
+    )
+    spec = ShardSpec(feed.size, feed.context_slices, feed.confinement)
+    # training.held_out's own measurement: the same figures a training run writes into its cards.
+    classifier_figures, segmenter_figures = phantom_held_out(data, classify, segment, threshold, spec)
     report = {
         "pair": {"classifier": classifier.version, "segmenter": segmenter.version, "threshold": threshold},
         "mix": args.mix,
         "count_per_form": args.count,
-        "confinement": confinement,
+        "confinement": feed.confinement,
     }
-    for form, share in FORMS:
-        arrays = build_arrays(
-            TEST_SEED, args.count, brain_window_fraction=share, keep_native=True, mix=args.mix, confinement=confinement
-        )
-        report[form] = {
-            "classifier": classifier_metrics(classify, arrays, threshold),
-            "segmenter": segmenter_metrics(segment, arrays),
-        }
+    for form in classifier_figures:
+        report[form] = {"classifier": classifier_figures[form], "segmenter": segmenter_figures[form]}
         print(form, json.dumps(report[form], default=float), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=float) + "\n")
