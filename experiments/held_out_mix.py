@@ -12,11 +12,9 @@ import json
 from pathlib import Path
 
 from core.model_store import paired_input, resolve
-from training.config import DataConfig
 from training.datasets.atlas_phantoms import parse_source_mix
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
-from training.held_out import phantom_held_out
-from training.phantom_data import BRAIN_WINDOW_FRACTION
+from training.held_out import phantom_evaluation_data, phantom_held_out
 from training.shards import ShardSpec
 
 
@@ -35,21 +33,7 @@ def main() -> None:
     )
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
     feed, threshold = paired_input(classifier.card, segmenter.card), classifier.card.threshold
-    data = DataConfig(
-        dataset="phantoms",
-        root=None,
-        split_file=None,
-        split_seed=0,
-        train_count=0,
-        val_count=0,
-        test_count=args.count,
-        brain_window_fraction=BRAIN_WINDOW_FRACTION,
-        source_mix=args.mix,
-        context_slices=feed.context_slices,
-        augment=False,
-        workers=2,
-        confinement=feed.confinement,
-    )
+    data = phantom_evaluation_data(args.count, args.mix, feed.context_slices, feed.confinement, workers=2)
     spec = ShardSpec(feed.size, feed.context_slices, feed.confinement)
     # training.held_out's own measurement: the same figures a training run writes into its cards.
     classifier_figures, segmenter_figures = phantom_held_out(data, classify, segment, threshold, spec)

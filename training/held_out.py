@@ -10,13 +10,34 @@ from training.cards import MASK_THRESHOLD
 from training.config import DataConfig
 from training.shards import ShardSpec
 from training.evaluate import classifier_metrics, segmenter_metrics
-from training.phantom_data import TEST_SEED, build_arrays
+from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
 from training.reporting.writer import write_report
 from training.splits import PatientSplit
 from training.training_data import load_records
 
 FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
+
+
+def phantom_evaluation_data(
+    test_count: int, source_mix: dict, context_slices: int, confinement: str, workers: int, val_count: int = 0
+) -> DataConfig:
+    """The DataConfig of a run that trains nothing and only draws phantoms to measure stored models."""
+    return DataConfig(
+        dataset="phantoms",
+        root=None,
+        split_file=None,
+        split_seed=0,
+        train_count=0,
+        val_count=val_count,
+        test_count=test_count,
+        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        source_mix=source_mix,
+        context_slices=context_slices,
+        augment=False,
+        workers=workers,
+        confinement=confinement,
+    )
 
 
 def phantom_held_out(data: DataConfig, classify, segment, threshold: float, spec: ShardSpec) -> tuple[dict, dict]:

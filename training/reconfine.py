@@ -20,11 +20,10 @@ from core.model_card import ModelCard, input_spec
 from core.model_input import CONFINEMENTS
 from core.model_store import StoreError, paired_input, resolve, write_card
 from training.calibrate import DEFAULT_SENSITIVITY, copy_weights, next_version
-from training.config import DataConfig
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.evaluate import choose_threshold, predict_in_batches
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
-from training.held_out import phantom_held_out
+from training.held_out import phantom_evaluation_data, phantom_held_out
 from training.phantom_data import BRAIN_WINDOW_FRACTION, VALIDATION_SEED, build_arrays
 from training.shards import ShardSpec
 
@@ -96,20 +95,8 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
     card = classifier.card.as_dict()
     spec = ShardSpec(feed.size, feed.context_slices, args.confine)
     operating_point = _validation_operating_point(classify, args, args.sensitivity, spec)
-    data = DataConfig(
-        dataset="phantoms",
-        root=None,
-        split_file=None,
-        split_seed=0,
-        train_count=0,
-        val_count=args.val_count,
-        test_count=args.test_count,
-        brain_window_fraction=BRAIN_WINDOW_FRACTION,
-        source_mix=args.source_mix,
-        context_slices=feed.context_slices,
-        augment=False,
-        workers=args.workers,
-        confinement=args.confine,
+    data = phantom_evaluation_data(
+        args.test_count, args.source_mix, feed.context_slices, args.confine, args.workers, args.val_count
     )
     classifier_held_out, segmenter_held_out = phantom_held_out(
         data, classify, segment, operating_point["threshold"], spec
