@@ -18,7 +18,11 @@ class SeriesSlice(BaseModel):
         description="the slice holds enough brain for the models; slices not assessed (vertex caps, levels through or "
         "below the skull base, no skull) have no probability, an empty mask, and count for neither the rule nor the volume"
     )
-    not_assessed_reason: str | None = Field(None, description="vertex, skull_base or no_skull; null when assessed")
+    not_assessed_reason: str | None = Field(
+        None,
+        description="vertex, skull_base, off_cranium (across a series: walled-in space beside the cranium of the "
+        "other slices, the face or neck) or no_skull; null when assessed",
+    )
     models_agree: bool = Field(
         True, description="false when the classifier says no but the mask is sizeable, or says yes with no mask"
     )

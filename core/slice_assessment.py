@@ -28,11 +28,13 @@ VERTEX_HEAD_MM2 = 18000.0
 # vertex cap is solid bone: it encloses nothing but is mostly bone).
 MIN_BONE_SHARE = 0.05
 
-NO_SKULL, VERTEX, SKULL_BASE = "no_skull", "vertex", "skull_base"
+NO_SKULL, VERTEX, SKULL_BASE, OFF_CRANIUM = "no_skull", "vertex", "skull_base", "off_cranium"
 REASONS = {
     NO_SKULL: "no skull ring found: not an axial head CT slice, or a window that hides the bone",
     VERTEX: "a cap near the vertex with too little brain for the models",
     SKULL_BASE: "a level below the foramen magnum (neck or face) with too little brain for the models",
+    # Set across a stack (core.stack_assessment), never by one slice alone.
+    OFF_CRANIUM: "the space walled in by bone here lies outside the cranium of the neighbouring slices: face or neck",
 }
 
 

@@ -151,6 +151,31 @@ def test_series_leaves_unassessed_slices_out_of_rule_and_volume(client):
     assert body["bleed_volume_ml"] == pytest.approx(2 * block * 3.0 * 3.0 * 5.0 / 1000)
 
 
+def walled_in(corner: tuple[int, int], side: int, size: int = 64) -> np.ndarray:
+    """A head with one bony box walling in brain-dense tissue and a 75 HU block the fake models flag."""
+    hu = np.full((size, size), -1000.0, np.float32)
+    hu[2:-2, 2:-2] = 40.0
+    row, col = corner
+    hu[row : row + side, col : col + side] = 1000.0
+    hu[row + 2 : row + side - 2, col + 2 : col + side - 2] = 30.0
+    hu[row + 4 : row + side - 4, col + 4 : col + side - 4] = 75.0
+    return hu
+
+
+def test_series_leaves_out_a_slice_walled_in_off_the_cranium_of_the_others(client):
+    """Alone, each slice passes for a small cranium; across the series the first lies beside the widest one (as the
+    neck below the posterior fossa does in an 8-bit export), so it is not assessed (core.stack_assessment)."""
+    cranium = walled_in((4, 4), side=30)
+    hu = np.stack([walled_in((36, 36), side=24), cranium, cranium, cranium])
+    alone = series(client, series_bytes(hu[:1]))
+    assert alone["not_assessed_slices"] == [] and alone["flagged_slices"] == [0]
+    body = series(client, series_bytes(hu))
+    assert body["not_assessed_slices"] == [0] and body["flagged_slices"] == [1, 2, 3]
+    assert body["slices"][0]["not_assessed_reason"] == "off_cranium" and body["slices"][0]["area_pixels"] == 0
+    assert {"code": "level_not_assessed", "slices": [0]}.items() <= body["warnings"][0].items()
+    assert "face or neck" in body["warnings"][0]["message"]
+
+
 def test_series_rule_comes_from_the_card(settings, client):
     hu = np.stack([block_slice(), block_slice(), block_slice(bleed_hu=30.0)])  # a run of two flagged slices
     rule = {"min_run": 3, "min_volume_ml": None, "chosen_on": "validation volumes v9"}

@@ -1,5 +1,6 @@
 """The one inference step, for a scan and for a lone slice (a stack of one): preprocess (core.model_input) ->
-classify -> segment, in chunks -> postprocess (calibrate, assess each level, confine its mask, check, Dice).
+classify -> segment, in chunks -> postprocess (calibrate, assess each level and then the stack, confine each mask,
+check, Dice).
 
 A chunk is prepared (model inputs, and each slice's assessment, which needs only HU) apart from the model calls, so
 a caller may prepare chunk k+1 on another thread while the models run chunk k (app.pipeline.prefetch).
@@ -23,6 +24,7 @@ from core.model_card import ModelCard
 from core.model_input import stack_slice_input
 from core.resize import resize_mask
 from core.slice_assessment import AssessmentLimits, SliceAssessment, assess_slice
+from core.stack_assessment import assess_stack
 
 CHUNK_SLICES = 16
 # Every stack reports these, in this order, whatever its chunks did.
@@ -140,7 +142,7 @@ def infer_prepared(
     timer = StageTimer()
     with timer.stage("postprocess", observe=False):
         probabilities = calibrate(np.concatenate(raw), card.calibration_map)
-        checks = confine_and_check(hu, probabilities, masks, assessments, threshold, interpretation)
+        checks = confine_and_check(hu, probabilities, masks, assess_stack(assessments), threshold, interpretation)
         dice, slice_dice = reference_dice(masks, reference)
     add_timings(timings, timer.milliseconds)
     observe_stage("postprocess", timings["postprocess"])  # the slices' assessments and this, once per stack
