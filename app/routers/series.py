@@ -1,4 +1,5 @@
-"""Whole scans: a DICOM series (many slice files) or a NIfTI volume in, per-slice and scan-level answers out."""
+"""Whole scans: a DICOM series or a stack of PNG/JPEG exports (many slice files), or a NIfTI volume in, per-slice and
+scan-level answers out."""
 
 from typing import Annotated
 
@@ -7,8 +8,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.answers import series_response
 from app.dependencies import RuntimeDep, SettingsDep
-from app.errors import PayloadTooLarge
-from app.pipeline.flows.scan_flow import run_dicom_series, run_nifti_volume
+from app.errors import InvalidInput, PayloadTooLarge
+from app.pipeline.decode.image_stack import is_image_stack
+from app.pipeline.flows.scan_flow import run_dicom_series, run_image_stack, run_nifti_volume
 from app.scan_config import volume_config
 from app.schemas_series import SeriesResponse
 from app.uploads import read_limited
@@ -16,7 +18,11 @@ from app.uploads import read_limited
 router = APIRouter(prefix="/v1", tags=["series"])
 
 SliceFiles = Annotated[
-    list[UploadFile], File(description="the DICOM slices of one CT series, any order; sorted by ImagePositionPatient")
+    list[UploadFile],
+    File(
+        description="the slices of one CT series: DICOM files in any order (sorted by ImagePositionPatient), or PNG/JPEG "
+        "exports in slice order"
+    ),
 ]
 SliceMasks = Annotated[
     list[UploadFile] | None,
@@ -27,6 +33,13 @@ VolumeMask = Annotated[
     UploadFile | None, File(description="optional reference mask volume on the same voxel grid; non-zero = hemorrhage")
 ]
 Montage = Annotated[bool, Query(description="also return a PNG montage of the flagged slices with their overlays")]
+# Exports carry no geometry; a DICOM series carries its own, which these would contradict.
+PixelSpacing = Annotated[
+    float | None, Query(gt=0, le=10, description="PNG/JPEG stacks only: the pixel size in mm, for areas and volumes")
+]
+SliceSpacing = Annotated[
+    float | None, Query(gt=0, le=20, description="PNG/JPEG stacks only: the distance between slices in mm, for volumes")
+]
 
 
 @router.post("/series", response_model=SeriesResponse)
@@ -36,6 +49,8 @@ async def predict_series(
     files: SliceFiles,
     reference_masks: SliceMasks = None,
     montage: Montage = False,
+    pixel_spacing_mm: PixelSpacing = None,
+    slice_spacing_mm: SliceSpacing = None,
 ) -> SeriesResponse:
     """Per-slice and scan-level hemorrhage probability, bleed volume (mL), per-slice mask PNGs and Dice for a series."""
     models = runtime.models
@@ -51,7 +66,15 @@ async def predict_series(
             for i, f in enumerate(reference_masks)
         ]
     config = volume_config(settings, models, montage)
-    outcome = await run_in_threadpool(run_dicom_series, models, data, masks, config)
+    if is_image_stack(data):
+        outcome = await run_in_threadpool(
+            run_image_stack, models, data, masks, config, pixel_spacing_mm, slice_spacing_mm
+        )
+    elif pixel_spacing_mm is not None or slice_spacing_mm is not None:
+        name = "pixel_spacing_mm" if pixel_spacing_mm is not None else "slice_spacing_mm"
+        raise InvalidInput(f"{name} is for PNG/JPEG stacks; a DICOM series carries its own spacing", name)
+    else:
+        outcome = await run_in_threadpool(run_dicom_series, models, data, masks, config)
     return series_response(outcome, config.threshold, models)
 
 

@@ -8,7 +8,13 @@ import numpy as np
 
 from app.answers import series_response
 from app.config import Settings
-from app.pipeline.flows.scan_flow import ScanOutcome, VolumeConfig, run_dicom_series, run_nifti_volume
+from app.pipeline.flows.scan_flow import (
+    ScanOutcome,
+    VolumeConfig,
+    run_dicom_series,
+    run_image_stack,
+    run_nifti_volume,
+)
 from app.schemas_series import SeriesResponse
 from app.serving.loading import store_loader
 from app.serving.runtime import LoadedModels
@@ -60,6 +66,12 @@ def run_stack(models, config, hu, spacing_mm, slice_mm) -> tuple[SeriesResponse,
     return _answer(models, config, run_nifti_volume(models, volume_nifti(hu, spacing_mm, slice_mm), None, config))
 
 
+def run_exports(models, config, files, spacing_mm, slice_mm) -> tuple[SeriesResponse, np.ndarray]:
+    """PNG/JPEG files in slice order -> the /v1/series flow for exports, given the spacing the bench knows."""
+    pixel_mm = float(np.sqrt(spacing_mm[0] * spacing_mm[1])) if spacing_mm else None
+    return _answer(models, config, run_image_stack(models, files, None, config, pixel_mm, slice_mm))
+
+
 def run_form(models: LoadedModels, config: VolumeConfig, scan: RealScan, form: ExportForm) -> FormRun:
     """Encode the scan as `form`, send the bytes through the service's decoder and scan flow, keep its answer."""
     start = time.perf_counter()
@@ -77,8 +89,9 @@ def run_form(models: LoadedModels, config: VolumeConfig, scan: RealScan, form: E
         size = float(np.mean([len(f) for f in files]))
         (answer, masks), route = _answer(models, config, run_dicom_series(models, files, None, config)), "series"
     else:
-        stack = decode_stack(encode_slices(scan.hu, form), scan)
+        files = encode_slices(scan.hu, form)
+        stack = decode_stack(files, scan)
         spacing, interpretations, size = stack.spacing_mm, stack.interpretations, stack.bytes_per_slice
-        answer, masks = run_stack(models, config, stack.hu, spacing, scan.slice_spacing_mm)
-        route = "slices decoded, then volume"
+        answer, masks = run_exports(models, config, files, spacing, scan.slice_spacing_mm)
+        route = "series of image exports"
     return FormRun(form, answer, masks, spacing, route, interpretations, size, time.perf_counter() - start)

@@ -151,5 +151,16 @@ def block_slice(size: int = 64, bleed_hu: float = 75.0) -> np.ndarray:
     return hu
 
 
+def walled_in(corner: tuple[int, int], side: int, size: int = 64) -> np.ndarray:
+    """A head with one bony box walling in brain-dense tissue and a 75 HU block the fake models flag."""
+    hu = np.full((size, size), -1000.0, np.float32)
+    hu[2:-2, 2:-2] = 40.0
+    row, col = corner
+    hu[row : row + side, col : col + side] = 1000.0
+    hu[row + 2 : row + side - 2, col + 2 : col + side - 2] = 30.0
+    hu[row + 4 : row + side - 4, col + 4 : col + side - 4] = 75.0
+    return hu
+
+
 def block_mask(size: int = 64) -> np.ndarray:
     return block_slice(size) == 75.0

@@ -13,7 +13,7 @@ from app.serving.runtime import ModelRuntime
 from core.calibration import apply_temperature
 from core.model_store import resolve
 from tests.app.conftest import fake_models
-from tests.app.dicom_files import block_slice, ct_bytes, ct_dataset, series_bytes, to_bytes
+from tests.app.dicom_files import block_slice, ct_bytes, ct_dataset, series_bytes, to_bytes, walled_in
 from tests.model_cards import make_version
 from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
 
@@ -149,17 +149,6 @@ def test_series_leaves_unassessed_slices_out_of_rule_and_volume(client):
     assert body["warnings"] == [{"code": "not_head_slice", "message": body["warnings"][0]["message"], "slices": [0, 3]}]
     block = int(((block_slice() >= 64) & (block_slice() < 100)).sum())
     assert body["bleed_volume_ml"] == pytest.approx(2 * block * 3.0 * 3.0 * 5.0 / 1000)
-
-
-def walled_in(corner: tuple[int, int], side: int, size: int = 64) -> np.ndarray:
-    """A head with one bony box walling in brain-dense tissue and a 75 HU block the fake models flag."""
-    hu = np.full((size, size), -1000.0, np.float32)
-    hu[2:-2, 2:-2] = 40.0
-    row, col = corner
-    hu[row : row + side, col : col + side] = 1000.0
-    hu[row + 2 : row + side - 2, col + 2 : col + side - 2] = 30.0
-    hu[row + 4 : row + side - 4, col + 4 : col + side - 4] = 75.0
-    return hu
 
 
 def test_series_leaves_out_a_slice_walled_in_off_the_cranium_of_the_others(client):

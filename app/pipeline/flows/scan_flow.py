@@ -1,4 +1,4 @@
-"""Whole scans: a DICOM series or a NIfTI volume -> decode -> the inference step (app.pipeline.infer) -> scan
+"""Whole scans: a DICOM series, a stack of PNG/JPEG exports or a NIfTI volume -> decode -> the inference step (app.pipeline.infer) -> scan
 measures (bleed volume, the scan-level decision) -> masks encoded in the input's own format (+ a montage).
 
 Configuration arrives as a VolumeConfig built by the caller (app.scan_config); no step here reads settings. A DICOM
@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from app.errors import InvalidInput, ServiceError
+from app.pipeline.decode.image_stack import read_image_stack
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import reference_slices, to_display, to_stored
 from app.pipeline.decode.series import SliceRef, read_series_layout
@@ -45,13 +46,13 @@ class VolumeConfig:
 class ScanOutcome:
     result: Inference  # per slice, in answer order
     measures: ScanMeasures
-    source_format: str  # dicom or nifti
+    source_format: str  # dicom, nifti, or png/jpeg for an image stack
     shape: tuple[int, int, int]  # (slices, rows, columns)
     spacing_mm: tuple[float, float] | None
     slice_spacing_mm: float | None
     timings_ms: dict[str, float]
-    refs: list[SliceRef] | None = None  # DICOM only, in answer order
-    mask_pngs: list[bytes] | None = None  # DICOM: one per slice, answer order
+    refs: list[SliceRef] | None = None  # DICOM and image stacks, in answer order
+    mask_pngs: list[bytes] | None = None  # DICOM and image stacks: one per slice, answer order
     mask_nifti: bytes | None = None  # NIfTI: .nii.gz on the input grid
     montage: bytes | None = None
     uids: dict[str, str] = field(default_factory=dict)
@@ -63,7 +64,7 @@ class ScanOutcome:
         return collect_caveats(self.facts, self.result.checks)
 
 
-def _dicom_references(masks: list[bytes], refs: list[SliceRef], shape: tuple[int, int]) -> np.ndarray:
+def _reference_pngs(masks: list[bytes], refs: list[SliceRef], shape: tuple[int, int]) -> np.ndarray:
     """Reference PNGs in upload order -> bool (slices, rows, columns) in answer order."""
     if len(masks) != len(refs):
         raise InvalidInput(
@@ -131,7 +132,7 @@ def run_dicom_series(
     decode = StageTimer()
     with decode.stage("decode"):
         layout = read_series_layout(files, config.max_slices, config.max_pixels, config.max_voxels)
-        reference = _dicom_references(reference_masks, layout.slices, layout.shape[1:]) if reference_masks else None
+        reference = _reference_pngs(reference_masks, layout.slices, layout.shape[1:]) if reference_masks else None
     hu = np.empty(layout.shape, np.float32)
     limits = models.classifier_version.card.assessment_limits
     chunks = decoded_chunks(models, layout, hu, config.chunk, limits)
@@ -151,6 +152,37 @@ def run_dicom_series(
         uids=layout.uids,
         lossy=layout.lossy,
         facts=InputFacts("hu", layout.lossy, body_part=layout.body_part, contrast_agent=layout.contrast_agent),
+    )
+
+
+def run_image_stack(
+    models: LoadedModels,
+    files: list[bytes],
+    reference_masks: list[bytes] | None,
+    config: VolumeConfig,
+    pixel_spacing_mm: float | None = None,
+    slice_spacing_mm: float | None = None,
+) -> ScanOutcome:
+    """PNG/JPEG exports in slice order; the spacings, when the caller knows them, give areas and volumes."""
+    decode = StageTimer()
+    with decode.stage("decode"):
+        stack = read_image_stack(files, config.max_slices, config.max_pixels, config.max_voxels)
+        refs = [SliceRef(index, None, None) for index in range(len(files))]
+        reference = _reference_pngs(reference_masks, refs, stack.hu.shape[1:]) if reference_masks else None
+    spacing = (pixel_spacing_mm, pixel_spacing_mm) if pixel_spacing_mm else None
+    inference = infer(models, stack.hu, spacing, config.threshold, reference, stack.interpretation, chunk=config.chunk)
+    return _scan(
+        inference,
+        stack.hu,
+        spacing,
+        np.full(len(stack.hu), slice_spacing_mm) if slice_spacing_mm else None,
+        config,
+        decode,
+        lambda masks: {"mask_pngs": [mask_to_png(mask) for mask in masks]},
+        source_format=stack.source_format,
+        slice_spacing_mm=slice_spacing_mm,
+        refs=refs,
+        facts=InputFacts(stack.interpretation, jpeg_quality=stack.jpeg_quality),
     )
 
 
