@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.pipeline.decode.image_stack import is_image_stack, read_image_stack
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import reference_slices, to_display
 from app.pipeline.decode.series import assemble_series
-from app.pipeline.decode.slice_file import JPEG_MAGIC, PNG_MAGIC, decode_slice
 
 HU_DTYPE = np.dtype("<i2")  # little-endian int16: a typed array in any browser reads it as-is
 
@@ -46,11 +46,11 @@ def _hu_int16(hu: np.ndarray) -> np.ndarray:
 
 
 def slice_files_pixels(files: list[bytes], limits: Limits) -> ScanPixels:
-    """One PNG/JPEG, or the DICOM files of one series in any order."""
-    # Anything but a lone PNG/JPEG goes to the series decoder, so a wrong file gets the series endpoint's words.
-    if len(files) == 1 and files[0].startswith((PNG_MAGIC, JPEG_MAGIC)):
-        decoded = decode_slice(files[0], limits.max_pixels)
-        return ScanPixels(_hu_int16(decoded.hu)[None], [], decoded.spacing_mm)
+    """PNG/JPEG exports in slice order (one, or a series), or the DICOM files of one series in any order."""
+    # Decided as POST /v1/series decides, so a wrong file gets the series endpoint's words.
+    if is_image_stack(files):
+        stack = read_image_stack(files, limits.max_slices, limits.max_pixels, limits.max_voxels)
+        return ScanPixels(_hu_int16(stack.hu), [], None)
     series = assemble_series(files, limits.max_slices, limits.max_pixels, limits.max_voxels)
     return ScanPixels(_hu_int16(series.hu), [], series.spacing_mm)
 

@@ -92,6 +92,15 @@ def test_a_png_slice_comes_back_in_hu(client):
     assert masks == []
 
 
+def test_png_exports_come_back_in_upload_order_as_the_series_answers_them(client):
+    hu = volume()
+    body = [("files", (f"{i}.png", hu_png(slice_hu))) for i, slice_hu in enumerate(hu)]
+    answer = client.post("/v1/series", files=body).json()
+    pixels, _ = pixels_of(client.post("/viewer/pixels", files=body))
+    assert [s["upload_index"] for s in answer["slices"]] == list(range(len(hu)))
+    np.testing.assert_array_equal(pixels, hu)
+
+
 def test_nifti_masks_are_turned_like_the_image(client):
     hu = volume()
     mask = (volume() > 0).astype(np.uint8)
@@ -124,7 +133,7 @@ def test_neither_or_both_inputs_are_refused(client, files):
     assert response.status_code == 400
     assert response.json()["error"] == {
         "code": "invalid_input",
-        "message": "send either files (DICOM slices or one PNG/JPEG) or volume (NIfTI)",
+        "message": "send either files (DICOM slices, or PNG/JPEG exports in slice order) or volume (NIfTI)",
         "field": "files",
     }
 
