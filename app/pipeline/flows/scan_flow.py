@@ -1,5 +1,6 @@
-"""Whole scans: a DICOM series, a stack of PNG/JPEG exports or a NIfTI volume -> decode -> the inference step (app.pipeline.infer) -> scan
-measures (bleed volume, the scan-level decision) -> masks encoded in the input's own format (+ a montage).
+"""Whole scans: a DICOM series, a stack of PNG/JPEG exports or a NIfTI volume -> decode -> the inference step
+(app.pipeline.infer) -> scan measures (bleed volume, the scan-level decision) -> masks encoded in the input's own
+format (+ a montage).
 
 Configuration arrives as a VolumeConfig built by the caller (app.scan_config); no step here reads settings. A DICOM
 series is ordered from its headers first, then decodes chunk by chunk on a worker thread while the models run the
