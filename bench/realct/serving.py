@@ -19,7 +19,7 @@ from app.schemas_series import SeriesResponse
 from app.serving.loading import store_loader
 from app.serving.runtime import LoadedModels
 from bench.realct.display_nifti import display_volume
-from bench.realct.forms import HU, ExportForm, decode_stack, encode_slices, resampled_series, scaled_spacing
+from bench.realct.forms import HU, ExportForm, encode_slices, resampled_series, scaled_spacing
 from bench.realct.scan_input import MAX_PIXELS, MAX_SLICES, MAX_VOXELS, RealScan
 
 UNKNOWN_SPACING_MM = 1.0  # a stack of images without spacing.json is wrapped at 1 mm; its mL are then not physical
@@ -66,10 +66,10 @@ def run_stack(models, config, hu, spacing_mm, slice_mm) -> tuple[SeriesResponse,
     return _answer(models, config, run_nifti_volume(models, volume_nifti(hu, spacing_mm, slice_mm), None, config))
 
 
-def run_exports(models, config, files, spacing_mm, slice_mm) -> tuple[SeriesResponse, np.ndarray]:
+def run_exports(models, config, files, spacing_mm, slice_mm) -> ScanOutcome:
     """PNG/JPEG files in slice order -> the /v1/series flow for exports, given the spacing the bench knows."""
     pixel_mm = float(np.sqrt(spacing_mm[0] * spacing_mm[1])) if spacing_mm else None
-    return _answer(models, config, run_image_stack(models, files, None, config, pixel_mm, slice_mm))
+    return run_image_stack(models, files, None, config, pixel_mm, slice_mm)
 
 
 def run_form(models: LoadedModels, config: VolumeConfig, scan: RealScan, form: ExportForm) -> FormRun:
@@ -90,8 +90,8 @@ def run_form(models: LoadedModels, config: VolumeConfig, scan: RealScan, form: E
         (answer, masks), route = _answer(models, config, run_dicom_series(models, files, None, config)), "series"
     else:
         files = encode_slices(scan.hu, form)
-        stack = decode_stack(files, scan)
-        spacing, interpretations, size = stack.spacing_mm, stack.interpretations, stack.bytes_per_slice
-        answer, masks = run_exports(models, config, files, spacing, scan.slice_spacing_mm)
-        route = "series of image exports"
+        outcome = run_exports(models, config, files, scaled_spacing(scan, scan.hu.shape[1:]), scan.slice_spacing_mm)
+        (answer, masks), route = _answer(models, config, outcome), "series of image exports"
+        spacing, interpretations = outcome.spacing_mm, [outcome.facts.interpretation]
+        size = float(np.mean([len(f) for f in files]))
     return FormRun(form, answer, masks, spacing, route, interpretations, size, time.perf_counter() - start)
