@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pydicom
 
-from app.pipeline.decode.slice_file import decode_slice
+from app.pipeline.decode.image_stack import read_image_stack
 from bench.inputs import png_slice
-from bench.realct.scan_input import MAX_PIXELS, RealScan
+from bench.realct.scan_input import MAX_PIXELS, MAX_SLICES, MAX_VOXELS, RealScan
 from core.resize import resize_image
 from core.windowing import Window, apply_window
 
@@ -107,12 +107,10 @@ def scaled_spacing(scan: RealScan, shape: tuple[int, int]) -> tuple[float, float
 
 
 def decode_stack(files: list[bytes], scan: RealScan) -> DecodedStack:
-    """Per-slice files -> HU through the service's decoder (app.pipeline.decode.slice_file.decode_slice)."""
-    decoded = [decode_slice(data, MAX_PIXELS) for data in files]
-    hu = np.stack([d.hu for d in decoded]).astype(np.float32)
-    interpretations = sorted({d.interpretation for d in decoded})
+    """Per-slice files -> HU through the service's reader of exported series (app.pipeline.decode.image_stack)."""
+    stack = read_image_stack(files, MAX_SLICES, MAX_PIXELS, MAX_VOXELS)
     size = float(np.mean([len(data) for data in files]))
-    return DecodedStack(hu, scaled_spacing(scan, hu.shape[1:]), interpretations, size)
+    return DecodedStack(stack.hu, scaled_spacing(scan, stack.hu.shape[1:]), [stack.interpretation], size)
 
 
 def encode_slices(hu: np.ndarray, form: ExportForm) -> list[bytes]:

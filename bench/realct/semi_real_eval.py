@@ -4,10 +4,10 @@ sensitivity and specificity at the served threshold, Dice at the input's own siz
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from bench.realct.forms import ExportForm, decode_stack, encode_slices
+from bench.realct.forms import ExportForm, encode_slices
 from bench.realct.scan_input import RealScan
 from bench.realct.semi_real import PastedBleed
-from bench.realct.serving import run_stack
+from bench.realct.serving import answered, run_exports
 from core.dice import dice_score
 from training.phantoms.lesions import SUBTYPES
 
@@ -26,8 +26,7 @@ def _mean(values) -> float | None:
 def positive_answers(models, config, scan: RealScan, positives: list[PastedBleed], form: ExportForm) -> list[dict]:
     """Each pasted slice as the file `form` makes of it, decoded and scored by the service."""
     files = encode_slices(np.stack([p.hu for p in positives]), form)
-    stack = decode_stack(files, scan)
-    answer, masks = run_stack(models, config, stack.hu, stack.spacing_mm, scan.slice_spacing_mm)
+    answer, masks = answered(models, config, run_exports(models, config, files, scan.spacing_mm, scan.slice_spacing_mm))
     return [
         {
             "slice_index": bleed.slice_index,

@@ -56,14 +56,14 @@ class FormRun:
     seconds: float
 
 
-def _answer(models: LoadedModels, config: VolumeConfig, outcome: ScanOutcome) -> tuple[SeriesResponse, np.ndarray]:
+def answered(models: LoadedModels, config: VolumeConfig, outcome: ScanOutcome) -> tuple[SeriesResponse, np.ndarray]:
     return series_response(outcome, config.threshold, models), outcome.result.masks
 
 
 def run_stack(models, config, hu, spacing_mm, slice_mm) -> tuple[SeriesResponse, np.ndarray]:
     """HU slices the service's decoder produced -> the /v1/volume flow, which is where a stack that did not come
     as DICOM is scored as one scan."""
-    return _answer(models, config, run_nifti_volume(models, volume_nifti(hu, spacing_mm, slice_mm), None, config))
+    return answered(models, config, run_nifti_volume(models, volume_nifti(hu, spacing_mm, slice_mm), None, config))
 
 
 def run_exports(models, config, files, spacing_mm, slice_mm) -> ScanOutcome:
@@ -78,20 +78,20 @@ def run_form(models: LoadedModels, config: VolumeConfig, scan: RealScan, form: E
     spacing, interpretations, size = scan.spacing_mm, ["hu"], None
     if form is HU and scan.dicom_files:
         (answer, masks), route = (
-            _answer(models, config, run_dicom_series(models, scan.dicom_files, None, config)),
+            answered(models, config, run_dicom_series(models, scan.dicom_files, None, config)),
             "series",
         )
     elif form is HU and scan.raw is not None:
-        (answer, masks), route = _answer(models, config, run_nifti_volume(models, scan.raw, None, config)), "volume"
+        (answer, masks), route = answered(models, config, run_nifti_volume(models, scan.raw, None, config)), "volume"
     elif form.matrix is not None and scan.dicom_files:
         files = resampled_series(scan, form.matrix)
         spacing = scaled_spacing(scan, (form.matrix, form.matrix))
         size = float(np.mean([len(f) for f in files]))
-        (answer, masks), route = _answer(models, config, run_dicom_series(models, files, None, config)), "series"
+        (answer, masks), route = answered(models, config, run_dicom_series(models, files, None, config)), "series"
     else:
         files = encode_slices(scan.hu, form)
         outcome = run_exports(models, config, files, scaled_spacing(scan, scan.hu.shape[1:]), scan.slice_spacing_mm)
-        (answer, masks), route = _answer(models, config, outcome), "series of image exports"
+        (answer, masks), route = answered(models, config, outcome), "series of image exports"
         spacing, interpretations = outcome.spacing_mm, [outcome.facts.interpretation]
         size = float(np.mean([len(f) for f in files]))
     return FormRun(form, answer, masks, spacing, route, interpretations, size, time.perf_counter() - start)
