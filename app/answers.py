@@ -100,7 +100,11 @@ def _series_slices(outcome: ScanOutcome, threshold: float, subtype_names: list[s
 
 def scan_rule_info(rule: ScanRule) -> ScanRuleInfo:
     return ScanRuleInfo(
-        text=rule.describe(), min_run=rule.min_run, min_volume_ml=rule.min_volume_ml, chosen_on=rule.chosen_on
+        text=rule.describe(),
+        min_run=rule.min_run,
+        min_volume_ml=rule.min_volume_ml,
+        run_threshold=rule.run_threshold,
+        chosen_on=rule.chosen_on,
     )
 
 

@@ -52,6 +52,9 @@ class ScanRuleInfo(BaseModel):
     text: str = Field(description="the rule in words")
     min_run: int = Field(description="neighbouring flagged assessed slices that make a scan positive")
     min_volume_ml: float | None = Field(description="predicted bleed volume that makes a scan positive; null = off")
+    run_threshold: float | None = Field(
+        None, description="P(any) a slice needs to count towards min_run; null = the slice-level threshold"
+    )
     chosen_on: str = Field(description="where the parameters come from: the card's validation volumes, or the default")
 
 

@@ -1,7 +1,9 @@
 """The scan-level answer from per-slice answers: a rule with parameters instead of "the maximum over slices".
 
-A scan is positive when at least `min_run` neighbouring assessed slices are flagged (P(any) >= threshold), OR the
-predicted bleed volume over its assessed slices reaches `min_volume_ml`. Slices not assessed (core.slice_assessment)
+A scan is positive when at least `min_run` neighbouring assessed slices reach `run_threshold` (P(any); by default the
+slice-level operating threshold), OR the predicted bleed volume over its assessed slices reaches `min_volume_ml`.
+A run threshold above the slice threshold gives the scan its own operating point: a slice is still flagged at the
+slice threshold (chosen for slice sensitivity), while the scan answer is chosen on whole volumes. Slices not assessed (core.slice_assessment)
 neither flag nor add volume, and are skipped when counting neighbours. Serving and training (which chooses the
 parameters on validation volumes) both call `decide`.
 """
@@ -26,25 +28,40 @@ class ScanRule:
     min_run: int = DEFAULT_MIN_RUN
     min_volume_ml: float | None = DEFAULT_MIN_VOLUME_ML  # None: the volume arm is off
     chosen_on: str = DEFAULT_CHOSEN_ON
+    run_threshold: float | None = None  # P(any) a slice needs to count towards the run; None: the slice threshold
 
     def __post_init__(self):
         if self.min_run < 1:
             raise ValueError(f"min_run must be at least 1, not {self.min_run}")
         if self.min_volume_ml is not None and not self.min_volume_ml > 0:
             raise ValueError(f"min_volume_ml must be positive or None, not {self.min_volume_ml}")
+        if self.run_threshold is not None and not 0.0 < self.run_threshold <= 1.0:
+            raise ValueError(f"run_threshold must be in (0, 1] or None, not {self.run_threshold}")
 
     @classmethod
     def from_card(cls, card: dict) -> "ScanRule":
-        """The card's "scan_rule" object (min_run, min_volume_ml with null = off, chosen_on), else the defaults."""
+        """The card's "scan_rule" object (min_run, min_volume_ml with null = off, chosen_on, run_threshold with
+        null = the slice threshold), else the defaults."""
         spec = card.get("scan_rule")
         if not isinstance(spec, dict):
             return cls()
         volume = spec.get("min_volume_ml")
         volume = None if volume is None or math.isinf(float(volume)) else float(volume)
-        return cls(int(spec.get("min_run", DEFAULT_MIN_RUN)), volume, str(spec.get("chosen_on", "the model card")))
+        run_threshold = spec.get("run_threshold")
+        return cls(
+            int(spec.get("min_run", DEFAULT_MIN_RUN)),
+            volume,
+            str(spec.get("chosen_on", "the model card")),
+            None if run_threshold is None else float(run_threshold),
+        )
+
+    def counting_threshold(self, threshold: float) -> float:
+        """The P(any) a slice needs to count towards the run, given the slice-level threshold."""
+        return threshold if self.run_threshold is None else max(threshold, self.run_threshold)
 
     def describe(self) -> str:
-        run = f"at least {self.min_run} neighbouring assessed slice{'s' * (self.min_run > 1)} with P(any) >= threshold"
+        at = "threshold" if self.run_threshold is None else f"{self.run_threshold:g} (and the threshold)"
+        run = f"at least {self.min_run} neighbouring assessed slice{'s' * (self.min_run > 1)} with P(any) >= {at}"
         if self.min_volume_ml is None:
             return run
         return f"{run}, or a predicted bleed volume over assessed slices >= {self.min_volume_ml:g} mL"
@@ -55,7 +72,7 @@ class ScanDecision:
     positive: bool
     by_run: bool  # the run arm fired
     by_volume: bool  # the volume arm fired
-    longest_run: int  # neighbouring flagged assessed slices
+    longest_run: int  # neighbouring assessed slices at the rule's run threshold
     volume_ml: float | None  # over assessed slices; None when slice volumes are unknown
     probability: float  # max P(any) over assessed slices; 0 when none is assessed
     most_suspicious_slice: int | None  # index of that slice
@@ -85,7 +102,7 @@ def decide(
     if p.shape != ok.shape:
         raise ValueError(f"{p.size} probabilities but {ok.size} assessed flags")
     flags = ok & (p >= threshold)
-    run = longest_run(flags[ok])
+    run = longest_run((ok & (p >= rule.counting_threshold(threshold)))[ok])
     count = int(ok.sum())
     by_run = count > 0 and run >= min(rule.min_run, count)
     volume = None

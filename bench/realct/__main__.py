@@ -61,6 +61,7 @@ def meta(args, scan, models, config, command: str) -> dict:
         "segmenter_version": models.segmenter_version.version,
         "engine": models.engine,
         "threshold": config.threshold,
+        "scan_rule": models.classifier_version.card.scan_rule_policy.describe(),
         "cpus": os.cpu_count(),
         "load_average_1min_at_end": os.getloadavg()[0],
     }

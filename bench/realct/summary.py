@@ -91,6 +91,7 @@ def summary_markdown(report: dict) -> str:
         f"{meta['date']} · classifier v{meta['classifier_version']}, ResUNet v{meta['segmenter_version']} · "
         f"{meta['engine']} · threshold {meta['threshold']:.3f} · {report['seconds']} s · `{meta['command']}`",
         "",
+        *([f"Scan rule: {meta['scan_rule']}.", ""] if meta.get("scan_rule") else []),
         "## Real normal scan (the truth: no bleed anywhere)",
         "",
         *normal_table(report["normal"]),

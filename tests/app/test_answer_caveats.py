@@ -175,6 +175,20 @@ def test_series_rule_comes_from_the_card(settings, client):
     assert series(client, series_bytes(hu))["hemorrhage"]  # the default rule: two neighbours suffice
 
 
+def test_series_run_threshold_comes_from_the_card(settings, client):
+    """Slices are flagged at the slice threshold; a run counts for the scan answer only at the card's run threshold."""
+    hu = np.stack([block_slice(), block_slice(), block_slice(bleed_hu=30.0)])
+    default = series(client, series_bytes(hu))
+    top = max(s["probability"] for s in default["slices"][:2])
+    assert default["hemorrhage"] and top < 1.0
+    rule = {"min_run": 2, "min_volume_ml": None, "run_threshold": (top + 1.0) / 2, "chosen_on": "validation volumes"}
+    with client_with_card(settings, scan_rule=rule) as strict:
+        body = series(strict, series_bytes(hu))
+    assert body["flagged_slices"] == [0, 1] and not body["hemorrhage"]
+    assert body["scan_rule"]["run_threshold"] == rule["run_threshold"]
+    assert f"P(any) >= {rule['run_threshold']:g}" in body["scan_rule"]["text"]
+
+
 def overlay_white_text_rows(client, rows: slice) -> int:
     """Near-white pixels (anti-aliased text) in a band of rows at the top left of a 256-pixel head slice's overlay,
     right of the skull."""

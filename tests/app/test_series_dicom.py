@@ -78,6 +78,7 @@ def test_series_is_sorted_by_position_and_measured(client):
         "text": ScanRule().describe(),
         "min_run": ScanRule().min_run,
         "min_volume_ml": None,
+        "run_threshold": None,
         "chosen_on": ScanRule().chosen_on,
     }
     assert body["flagged_slices"] == [s["index"] for s in slices if s["probability"] >= body["threshold"]]

@@ -54,3 +54,25 @@ def test_rule_from_card_and_defaults():
     assert ScanRule.from_card({"scan_rule": {"min_run": 1, "min_volume_ml": math.inf}}).min_volume_ml is None
     with pytest.raises(ValueError, match="min_run must be at least 1"):
         ScanRule(min_run=0)
+
+
+def test_a_run_threshold_gives_the_scan_its_own_operating_point():
+    # Two neighbours just over the slice threshold: both flagged, but they count towards the run only at 0.2.
+    p, assessed = [0.06, 0.1, 0.08, 0.01], [True] * 4
+    slice_rule = decide(p, assessed, None, 0.05, ScanRule(min_run=2))
+    assert slice_rule.positive and slice_rule.flagged_slices == [0, 1, 2]
+    scan_rule = decide(p, assessed, None, 0.05, ScanRule(min_run=2, run_threshold=0.2))
+    assert not scan_rule.positive and scan_rule.flagged_slices == [0, 1, 2] and scan_rule.longest_run == 0
+    assert decide([0.3, 0.25, 0.01], [True] * 3, None, 0.05, ScanRule(2, None, "", 0.2)).positive
+    # Under the slice threshold a run threshold means nothing: a slice must be flagged to count.
+    assert ScanRule(run_threshold=0.1).counting_threshold(0.5) == 0.5
+
+
+def test_the_run_threshold_is_read_from_the_card_and_said():
+    card = {"scan_rule": {"min_run": 2, "min_volume_ml": None, "chosen_on": "val", "run_threshold": 0.3}}
+    rule = ScanRule.from_card(card)
+    assert rule == ScanRule(2, None, "val", 0.3)
+    assert "P(any) >= 0.3" in rule.describe() and "P(any) >= threshold" in ScanRule(2).describe()
+    assert ScanRule.from_card({"scan_rule": {"min_run": 2, "run_threshold": None}}).run_threshold is None
+    with pytest.raises(ValueError, match="run_threshold must be in"):
+        ScanRule(run_threshold=1.5)

@@ -88,3 +88,20 @@ def test_volumes_of_unknown_bleed_volume_are_judged_by_runs_alone():
 def test_one_class_volumes_are_rejected():
     with pytest.raises(ValueError, match="^choosing a scan rule needs both positive and negative volumes$"):
         choose_scan_rule([volume([1], 1.0, True)], THRESHOLD)
+
+
+def test_a_run_threshold_is_chosen_when_false_runs_score_lower_than_bleeds():
+    """Negatives hold runs of 3 slices just over the slice threshold (0.15); positives runs scoring 0.6. Only a run
+    threshold between the two keeps sensitivity and clears the negatives; the lowest such grid value is chosen."""
+
+    def scored(p_run: float, label: bool, start: int) -> VolumeScores:
+        p = np.full(SLICES, 0.01)
+        p[start : start + 3] = p_run
+        return VolumeScores(p, np.ones(SLICES, bool), None, label)
+
+    volumes = [scored(0.6, True, k) for k in range(8)] + [scored(0.15, False, k) for k in range(8)]
+    chosen = choose_scan_rule(volumes, 0.1, target_sensitivity=0.95, volumes_ml=(None,))
+    assert (chosen["min_run"], chosen["run_threshold"]) == (1, 0.2)
+    assert chosen["sensitivity"] == 1.0 and chosen["specificity"] == 1.0
+    without = choose_scan_rule(volumes, 0.1, target_sensitivity=0.95, volumes_ml=(None,), run_thresholds=(None,))
+    assert without["run_threshold"] is None and without["specificity"] == 0.0
