@@ -11,7 +11,7 @@ from app.serving.device import nvidia_gpus
 from core.model_store import paired_input, resolve
 from core.dice import dice_score
 from core.model_input import to_model_input
-from core.resize import resize_mask
+from core.resize import resize_image
 from core.slice_assessment import assess_slice
 from tests.e2e.conftest import SHIPPED_STORE
 from tests.e2e.phantom_files import brain_window_png, decoded_mask, hu_png, mask_png, predict
@@ -26,6 +26,10 @@ FRESH_COUNT = 80  # 35 of them positive
 # of 35 carries a standard error of ~0.03; 0.06 is two of those.
 AUC_MARGIN = 0.02
 DICE_MARGIN = 0.06
+# Where the service runs the ResUNet in bf16 (OpenVINO on a CPU with AMX, the default there), its mask may differ from
+# the fp32 SavedModel's by a few pixels whose fp32 probability lies this close to the card's mask threshold.
+BF16_EDGE = 0.05
+BF16_PIXELS_PER_MILLE = 5
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +88,15 @@ def test_no_skew_between_service_and_offline_savedmodels(base_url, fresh_phantom
     classifier, segmenter = (tf.saved_model.load(str(m.path)) for m in served)
     assert body["probability"] == pytest.approx(float(classifier.serve(batch).numpy()[0, 0]), abs=1e-5)
     # The service confines masks to the intracranial space with the same core function.
-    offline_mask = assess_slice(hu, None).confine(resize_mask(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape))
-    assert (decoded_mask(body) != offline_mask).sum() == 0
+    offline_p = resize_image(segmenter.serve(batch).numpy()[0, ..., 0], hu.shape)
+    threshold = served[1].card.mask_threshold
+    offline_mask = assess_slice(hu, None).confine(offline_p >= threshold)
+    differ = decoded_mask(body) != offline_mask
+    if httpx.get(f"{base_url}/v1/info").json()["runtime"]["precisions"]["segmenter"] == "fp32":
+        assert differ.sum() == 0
+    else:  # a bf16 ResUNet (CPUs with AMX) may flip pixels at the threshold's edge, never elsewhere
+        assert differ.sum() <= BF16_PIXELS_PER_MILLE * offline_mask.sum() / 1000
+        assert np.all(np.abs(offline_p[differ] - threshold) < BF16_EDGE)
 
 
 def test_info_reports_this_hosts_gpus_and_a_consistent_engine_and_device(base_url):
