@@ -3,9 +3,9 @@
 A scan is positive when at least `min_run` neighbouring assessed slices reach `run_threshold` (P(any); by default the
 slice-level operating threshold), OR the predicted bleed volume over its assessed slices reaches `min_volume_ml`.
 A run threshold above the slice threshold gives the scan its own operating point: a slice is still flagged at the
-slice threshold (chosen for slice sensitivity), while the scan answer is chosen on whole volumes. Slices not assessed (core.slice_assessment)
-neither flag nor add volume, and are skipped when counting neighbours. Serving and training (which chooses the
-parameters on validation volumes) both call `decide`.
+slice threshold (chosen for slice sensitivity), while the scan answer is chosen on whole volumes. Slices not assessed
+(core.slice_assessment) neither flag nor add volume, and are skipped when counting neighbours. Serving and training
+(which chooses the parameters on validation volumes) both call `decide`.
 """
 
 import math
