@@ -96,7 +96,7 @@ def decide(
 ) -> ScanDecision:
     """Per-slice P(any) in slice order, whether each slice was assessed, each slice's predicted bleed volume
     (None without spacing) -> the scan's answer. A scan with fewer assessed slices than `min_run` needs
-    all of them flagged, so a one-slice series can still be positive."""
+    all of them counting towards the run, so a one-slice series can still be positive."""
     p = np.asarray(slice_probabilities, np.float64)
     ok = np.asarray(assessed, bool)
     if p.shape != ok.shape:
