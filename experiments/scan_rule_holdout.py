@@ -31,22 +31,15 @@ def exported_records(records, form: str):
     return [dataclasses.replace(r, hu=exported(r.hu, form)) for r in records]
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=Path("model_store"))
-    parser.add_argument("--version", type=int, default=9)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--volumes", type=int, default=48)
-    parser.add_argument("--forms", default="hu,png8_40_80", help=f"hu and any of {', '.join(WINDOWS)}")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    forms = args.forms.split(",")
-    classifier = resolve(args.store, CLASSIFIER, args.version)
-    segmenter = paired_segmenter(args.store, SEGMENTER, args.version)
+def scored_forms(store: Path, version: int, seed: int, count: int, forms: list[str]):
+    """-> (classifier, segmenter, {form: [VolumeScores]}): atlas volumes of `seed` scored as the service answers
+    them, each volume in every form."""
+    classifier = resolve(store, CLASSIFIER, version)
+    segmenter = paired_segmenter(store, SEGMENTER, version)
     card, feed = classifier.card, paired_input(classifier.card, segmenter.card)
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
     scored = {form: [] for form in forms}
-    for records in atlas_volumes(args.seed, args.volumes, MATRIX, None):
+    for records in atlas_volumes(seed, count, MATRIX, None):
         for form in forms:
             volume = score_volume(
                 exported_records(records, form),
@@ -58,6 +51,28 @@ def main(argv=None) -> None:
                 feed.confinement,
             )
             scored[form].append(VolumeScores(volume.raw, volume.assessed, volume.volume_ml, volume.label))
+    return classifier, segmenter, scored
+
+
+def print_report(report: dict, path: Path | None) -> None:
+    text = json.dumps(report, indent=1)
+    print(text)
+    if path:
+        path.write_text(text + "\n")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--version", type=int, default=9)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--volumes", type=int, default=48)
+    parser.add_argument("--forms", default="hu,png8_40_80", help=f"hu and any of {', '.join(WINDOWS)}")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    forms = args.forms.split(",")
+    classifier, segmenter, scored = scored_forms(args.store, args.version, args.seed, args.volumes, forms)
+    card = classifier.card
     served = card.scan_rule_policy
     rules = {
         "card": served,
@@ -77,10 +92,7 @@ def main(argv=None) -> None:
             for form, volumes in scored.items()
         },
     }
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
+    print_report(report, args.json)
 
 
 if __name__ == "__main__":
