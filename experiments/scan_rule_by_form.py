@@ -21,10 +21,6 @@ from training.scan_rule_choice import choose_scan_rule, rule_figures
 FORMS = ["hu", "png8_40_80"]
 
 
-def as_rule(chosen: dict) -> ScanRule:
-    return ScanRule(chosen["min_run"], chosen["min_volume_ml"], chosen["chosen_on"], chosen["run_threshold"])
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("model_store"))
@@ -38,7 +34,8 @@ def main(argv=None) -> None:
     choices = {"hu": scored["hu"], "png8_40_80": scored["png8_40_80"], "both": scored["hu"] + scored["png8_40_80"]}
     rules = {"card": classifier.card.scan_rule_policy}
     rules |= {
-        f"chosen_on_{name}": as_rule(choose_scan_rule(v, threshold, chosen_on=name)) for name, v in choices.items()
+        f"chosen_on_{name}": ScanRule.from_card({"scan_rule": choose_scan_rule(v, threshold, chosen_on=name)})
+        for name, v in choices.items()
     }
     report = {
         "command": f"python -m experiments.scan_rule_by_form --seed {args.seed} --volumes {args.volumes}",

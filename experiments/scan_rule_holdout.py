@@ -18,10 +18,9 @@ from pathlib import Path
 
 from core.model_store import paired_input, resolve
 from experiments.stack_assessment import WINDOWS, exported
-from training.choose_scan_rule import atlas_volumes, paired_segmenter
-from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
+from training.choose_scan_rule import atlas_volumes, paired_segmenter, volume_scorer
+from training.evaluate_store import CLASSIFIER, SEGMENTER
 from training.scan_rule_choice import MAX_OVER_SLICES, VolumeScores, rule_figures
-from training.site_scoring import score_volume
 
 DEFAULT_SEED = 78  # the card's rule was chosen on seed 77; training's phantom sets use 1-3
 MATRIX = 256
@@ -36,20 +35,14 @@ def scored_forms(store: Path, version: int, seed: int, count: int, forms: list[s
     them, each volume in every form."""
     classifier = resolve(store, CLASSIFIER, version)
     segmenter = paired_segmenter(store, SEGMENTER, version)
-    card, feed = classifier.card, paired_input(classifier.card, segmenter.card)
-    classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
+    feed = paired_input(classifier.card, segmenter.card)
+    score = volume_scorer(
+        classifier.path, segmenter.path, segmenter.card.mask_threshold, feed, classifier.card.assessment_limits
+    )
     scored = {form: [] for form in forms}
     for records in atlas_volumes(seed, count, MATRIX, None):
         for form in forms:
-            volume = score_volume(
-                exported_records(records, form),
-                classify,
-                segment,
-                segmenter.card.mask_threshold,
-                feed.context_slices,
-                card.assessment_limits,
-                feed.confinement,
-            )
+            volume = score(exported_records(records, form))
             scored[form].append(VolumeScores(volume.raw, volume.assessed, volume.volume_ml, volume.label))
     return classifier, segmenter, scored
 

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.calibration import apply_temperature
@@ -140,6 +140,18 @@ def volume_rows(volumes: list[ScoredVolume], thicknesses: list[float], temperatu
     return rows
 
 
+def volume_scorer(
+    classifier: Path, segmenter: Path, mask_threshold: float, feed: InputSpec, limits: AssessmentLimits
+) -> Callable[[list[SliceRecord]], ScoredVolume]:
+    """The pair loaded once -> a function scoring one volume's records as the service answers them."""
+    classify, segment = load_saved_model(classifier), load_saved_model(segmenter)
+
+    def score(records: list[SliceRecord]) -> ScoredVolume:
+        return score_volume(records, classify, segment, mask_threshold, feed.context_slices, limits, feed.confinement)
+
+    return score
+
+
 def score_volumes(
     args: argparse.Namespace,
     classifier: Path,
@@ -148,12 +160,10 @@ def score_volumes(
     feed: InputSpec,
     limits: AssessmentLimits,
 ):
-    classify, segment = load_saved_model(classifier), load_saved_model(segmenter)
+    score = volume_scorer(classifier, segmenter, mask_threshold, feed, limits)
     volumes, thicknesses, started = [], [], time.monotonic()
     for index, records in enumerate(atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm)):
-        volumes.append(
-            score_volume(records, classify, segment, mask_threshold, feed.context_slices, limits, feed.confinement)
-        )
+        volumes.append(score(records))
         thicknesses.append(records[0].spacing_mm[2])
         done = f"volume {index + 1}/{args.volumes}: {len(records)} slices of {thicknesses[-1]:.2f} mm"
         print(f"{done}, {time.monotonic() - started:.0f} s so far", file=sys.stderr, flush=True)
