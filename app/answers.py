@@ -118,7 +118,7 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
     slices, rows, columns = outcome.shape
     return SeriesResponse(
         probability=decision.probability,
-        scan_rule=scan_rule_info(result.card.scan_rule_policy),
+        scan_rule=scan_rule_info(outcome.measures.rule),
         hemorrhage=decision.positive,
         threshold=threshold,
         calibrated=result.calibrated,

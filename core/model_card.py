@@ -139,6 +139,7 @@ class ModelCard(BaseModel):
     operating_point: dict[str, Any] | None = None
     calibration: dict[str, Any] | None = None
     scan_rule: dict[str, Any] | None = None
+    scan_rule_by_input: dict[Literal["hu", "brain_window_8bit"], dict[str, Any]] | None = None
     assessment: dict[str, Any] | None = None
     real_ct: dict[str, Any] | None = None
 
@@ -146,6 +147,7 @@ class ModelCard(BaseModel):
     def _policies_parse(self) -> "ModelCard":
         # A malformed policy is a broken card: refuse it here rather than at the first request.
         self.calibration_map, self.scan_rule_policy, self.assessment_limits  # noqa: B018
+        self.input_scan_rules  # noqa: B018
         return self
 
     @property
@@ -169,6 +171,16 @@ class ModelCard(BaseModel):
     @cached_property
     def scan_rule_policy(self) -> ScanRule:
         return ScanRule.from_card(self.as_dict())
+
+    @cached_property
+    def input_scan_rules(self) -> dict[str, ScanRule]:
+        """The rules the card chose for particular input forms."""
+        card = self.as_dict()
+        return {form: ScanRule.from_card(card, form) for form in self.scan_rule_by_input or {}}
+
+    def scan_rule_for(self, form: str) -> ScanRule:
+        """The rule for a scan whose slices were read as `form` (core.raster: hu or brain_window_8bit)."""
+        return self.input_scan_rules.get(form, self.scan_rule_policy)
 
     @cached_property
     def assessment_limits(self) -> AssessmentLimits:

@@ -6,6 +6,10 @@ A run threshold above the slice threshold gives the scan its own operating point
 slice threshold (chosen for slice sensitivity), while the scan answer is chosen on whole volumes. Slices not assessed
 (core.slice_assessment) neither flag nor add volume, and are skipped when counting neighbours. Serving and training
 (which chooses the parameters on validation volumes) both call `decide`.
+
+A card may hold one rule per input form (`scan_rule_by_input`, keyed like core.raster's forms): an 8-bit export
+clips everything outside 0..80 HU, so the same classifier scores a normal head differently as exports than as HU,
+and a rule chosen on HU volumes does not hold for them. A form without its own rule gets the card's `scan_rule`.
 """
 
 import math
@@ -21,6 +25,7 @@ DEFAULT_MIN_RUN = 2
 # normal scans, which only labelled volumes measure.
 DEFAULT_MIN_VOLUME_ML: float | None = None
 DEFAULT_CHOSEN_ON = "service default (no scan_rule on the classifier card)"
+BY_INPUT_KEY = "scan_rule_by_input"
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,12 @@ class ScanRule:
             raise ValueError(f"run_threshold must be in (0, 1] or None, not {self.run_threshold}")
 
     @classmethod
-    def from_card(cls, card: dict) -> "ScanRule":
-        """The card's "scan_rule" object (min_run, min_volume_ml with null = off, chosen_on, run_threshold with
-        null = the slice threshold), else the defaults."""
-        spec = card.get("scan_rule")
+    def from_card(cls, card: dict, form: str | None = None) -> "ScanRule":
+        """The card's rule for input `form` (its "scan_rule_by_input" entry), else its "scan_rule" object
+        (min_run, min_volume_ml with null = off, chosen_on, run_threshold with null = the slice threshold), else
+        the defaults."""
+        spec = (card.get(BY_INPUT_KEY) or {}).get(form) if form is not None else None
+        spec = spec if spec is not None else card.get("scan_rule")
         if not isinstance(spec, dict):
             return cls()
         volume = spec.get("min_volume_ml")

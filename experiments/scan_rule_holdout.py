@@ -3,8 +3,9 @@
 `python -m training.choose_scan_rule` chooses the rule on one set of atlas volumes (the card says which seed). This
 scores another set, drawn from another seed, through the same scoring (training.site_scoring: the served pair, slice
 assessment and the stack rule, confined masks) and gives the scan-level sensitivity and specificity of: the card's
-rule, the same rule counting every flagged slice (no run threshold), and the maximum over slices. The 8-bit forms
-are the volumes exported at a display window and decoded as the service decodes an 8-bit file.
+rule for the form (its `scan_rule_by_input` entry for 8-bit exports where it has one), the card's `scan_rule`, the
+same counting every flagged slice (no run threshold), and the maximum over slices. The 8-bit forms are the volumes
+exported at a fixed display window and decoded as the service decodes an 8-bit file.
 
 python -m experiments.scan_rule_holdout [--seed 78] [--volumes 48] [--forms hu,png8_40_80]
     [--json experiments/results/scan_rule_holdout_v9.json]
@@ -17,6 +18,7 @@ import json
 from pathlib import Path
 
 from core.model_store import paired_input, resolve
+from bench.realct.forms import FORMS_BY_NAME
 from experiments.stack_assessment import WINDOWS, exported
 from training.choose_scan_rule import atlas_volumes, paired_segmenter, volume_scorer
 from training.evaluate_store import CLASSIFIER, SEGMENTER
@@ -67,21 +69,21 @@ def main(argv=None) -> None:
     classifier, segmenter, scored = scored_forms(args.store, args.version, args.seed, args.volumes, forms)
     card = classifier.card
     served = card.scan_rule_policy
-    rules = {
-        "card": served,
+    shared = {
+        "card_scan_rule": served,
         "card_without_run_threshold": dataclasses.replace(served, run_threshold=None),
         "max_over_slices": MAX_OVER_SLICES,
     }
+    rules = {form: {"card": card.scan_rule_for(FORMS_BY_NAME[form].interpretation), **shared} for form in forms}
     report = {
         "command": f"python -m experiments.scan_rule_holdout --seed {args.seed} --volumes {args.volumes} "
         f"--forms {args.forms}",
         "classifier": f"{CLASSIFIER} v{classifier.version}",
         "segmenter": f"{SEGMENTER} v{segmenter.version}",
-        "card_rule": dataclasses.asdict(served),
-        "chosen_on": served.chosen_on,
+        "card_rules": {form: dataclasses.asdict(rules[form]["card"]) for form in forms},
         "volumes": {"positive": sum(v.label for v in scored[forms[0]]), "total": len(scored[forms[0]])},
         "forms": {
-            form: {name: rule_figures(volumes, card.threshold, rule) for name, rule in rules.items()}
+            form: {name: rule_figures(volumes, card.threshold, rule) for name, rule in rules[form].items()}
             for form, volumes in scored.items()
         },
     }

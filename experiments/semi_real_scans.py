@@ -1,5 +1,5 @@
 """How often does the scan-level answer find a bleed that spans neighbouring real slices, under the card's scan rule
-and under the same rule counting every flagged slice?
+for the form, the card's HU rule, and that rule counting every flagged slice?
 
 Each rule is reported twice: on the whole scan (what the service answers; a rule that already calls the untouched
 scan positive "finds" every bleed), and on the bleed's slices alone (`_on_bleed`: would the bleed itself make the
@@ -91,8 +91,13 @@ def main(argv=None) -> None:
     anatomy = scan_anatomy(scan.hu, scan.spacing_mm, scan.hu.shape[1:])
     levels = slice_levels(np.array([a.intracranial_mm2 for a in anatomy]))
     candidates = [i for i, level in enumerate(levels) if level in IN_BRAIN_LEVELS]
-    card_rule = models.classifier_version.card.scan_rule_policy
-    rules = {"card": card_rule, "card_without_run_threshold": dataclasses.replace(card_rule, run_threshold=None)}
+    card = models.classifier_version.card
+    shared = {
+        "card_scan_rule": card.scan_rule_policy,
+        "card_without_run_threshold": dataclasses.replace(card.scan_rule_policy, run_threshold=None),
+    }
+    # "card": the rule the service answers the form by (8-bit exports: the card's rule for them, when it has one).
+    form_rules = {form.name: {"card": card.scan_rule_for(form.interpretation), **shared} for form in FORMS}
     per_type = max(1, args.scans // len(SUBTYPES))
     rows = []
     for n in range(args.scans):
@@ -102,6 +107,7 @@ def main(argv=None) -> None:
             continue
         row = {"subtype": pasted.subtype, "size": round(pasted.size, 2), "slices": pasted.slices}
         for form in FORMS:
+            rules = form_rules[form.name]
             p, assessed = scan_answer(models, config, scan, pasted.hu, form)
             # "on the bleed": the rule fired from the bleed's own slices alone, not from elsewhere in the scan.
             on_bleed = np.isin(np.arange(len(p)), pasted.slices)
@@ -115,12 +121,12 @@ def main(argv=None) -> None:
             }
         rows.append(row)
         print(json.dumps(row), flush=True)
-    keys = [*rules, *(f"{name}_on_bleed" for name in rules)]
+    keys = [*form_rules[HU.name], *(f"{name}_on_bleed" for name in form_rules[HU.name])]
     found = {form.name: {k: float(np.mean([r[form.name][k] for r in rows])) for k in keys} for form in FORMS}
     report = {
         "command": f"python -m experiments.semi_real_scans --scans {args.scans}",
         "classifier": models.classifier_version.version,
-        "card_rule": card_rule.describe(),
+        "card_rules": {name: rules["card"].describe() for name, rules in form_rules.items()},
         "threshold": config.threshold,
         "scan_sensitivity": found,
         "by_type": {
@@ -129,7 +135,7 @@ def main(argv=None) -> None:
         },
         "scans": rows,
     }
-    print(json.dumps({k: report[k] for k in ("card_rule", "scan_sensitivity", "by_type")}, indent=1))
+    print(json.dumps({k: report[k] for k in ("card_rules", "scan_sensitivity", "by_type")}, indent=1))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
 

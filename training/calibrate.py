@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.model_card import ModelCard
 from core.model_store import CARD_FILE, StoreError, paired_input, resolve, write_card
+from core.scan_decision import BY_INPUT_KEY
 from training.calibrate_figures import site_figures
 from training.datasets import LOADERS, DatasetError, SliceRecord
 from training.datasets.phantoms import phantom_record
@@ -110,6 +111,9 @@ def new_card(card: dict, version: int, figures: dict, site: dict) -> dict:
     for key in ("calibration", "scan_rule"):
         if figures.get(key) is not None:
             updated[key] = figures[key]
+    if figures.get("scan_rule") is not None:
+        # The site's rule is chosen on the site's own series, whatever their form: it answers them all.
+        updated.pop(BY_INPUT_KEY, None)
     updated["site_calibration"] = site
     return updated
 

@@ -2,6 +2,11 @@
 version's classifier card, where serving reads it (core.scan_decision.ScanRule.from_card).
 
 python -m training.choose_scan_rule --store model_store --version 4 [--volumes 24] [--seed 77] [--sensitivity 0.95]
+    [--input hu|brain_window_8bit]
+
+`--input hu` (the default) chooses the card's `scan_rule`, which answers DICOM, NIfTI and 16-bit series;
+`--input brain_window_8bit` chooses the rule for series of 8-bit exports (`scan_rule_by_input`) on the same heads,
+each exported at its own brain window (training.scanner.export.export_series_8bit).
 
 The volumes are scored the way the service answers (training.site_scoring: slice assessment, masks confined to the
 intracranial space, the card's calibration and threshold); the rule is the most specific one reaching the target
@@ -9,14 +14,18 @@ sensitivity (training.scan_rule_choice), reported beside the old "maximum over s
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from core.calibration import apply_temperature
-from core.scan_decision import decide
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM
+from core.scan_decision import BY_INPUT_KEY, decide
 from core.model_card import InputSpec
 from core.slice_assessment import AssessmentLimits
 from training.atlas import HeadVolume, generate_volume
@@ -37,6 +46,7 @@ from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
 from training.phantoms.generator import phantom_seeds
 from training.scan_rule_choice import MAX_OVER_SLICES
+from training.scanner.export import export_series_8bit
 from training.site_scoring import ScoredVolume, score_volume
 
 COMMAND = "python -m training.choose_scan_rule"
@@ -46,6 +56,7 @@ DEFAULT_SEED = 77
 DEFAULT_VOLUMES = 24
 DEFAULT_SENSITIVITY = 0.95
 MATRIX = 256  # a CT's usual 512 matrix is resized to the model's 256 anyway
+EXPORT_STREAM = 8  # the export window's random stream, apart from the volume's own
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,6 +75,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--sensitivity", type=float, default=DEFAULT_SENSITIVITY, help="target volume-level sensitivity"
     )
     parser.add_argument("--matrix", type=int, default=MATRIX, help="pixels across each slice")
+    parser.add_argument(
+        "--input",
+        choices=(HU_FORM, BRAIN_WINDOW_FORM),
+        default=HU_FORM,
+        help="the input form the rule answers: HU series, or series of 8-bit exports",
+    )
     parser.add_argument("--slice-mm", type=float, help=f"one thickness for all (default: drawn in {THICKNESS_MM} mm)")
     parser.add_argument("--dry-run", action="store_true", help="print the rule; leave the card as it is")
     parser.add_argument("--report", type=Path, help="also write each volume's scan answer under the old rule here")
@@ -93,10 +110,16 @@ def volume_records(volume: HeadVolume, patient_id: str) -> list[SliceRecord]:
     ]
 
 
-def atlas_volumes(seed: int, count: int, matrix: int, slice_mm: float | None) -> Iterator[list[SliceRecord]]:
-    """Volume i depends only on (seed, i); even ones hold a bleed. One at a time, so a set is never all in memory."""
+def atlas_volumes(
+    seed: int, count: int, matrix: int, slice_mm: float | None, form: str = HU_FORM
+) -> Iterator[list[SliceRecord]]:
+    """Volume i depends only on (seed, i); even ones hold a bleed. One at a time, so a set is never all in memory.
+    As `form` brain_window_8bit, each volume is exported at a window drawn from (seed, i) too."""
     for index, volume_seed in enumerate(phantom_seeds(seed, count)):
         volume = generate_volume(volume_seed, matrix=matrix, slice_mm=slice_mm, positive=index % 2 == 0)
+        if form == BRAIN_WINDOW_FORM:
+            hu, _ = export_series_8bit(volume.hu, np.random.default_rng([seed, index, EXPORT_STREAM]))
+            volume = dataclasses.replace(volume, hu=hu)
         yield volume_records(volume, f"atlas-volume-{seed}-{index:03d}")
 
 
@@ -108,10 +131,17 @@ def paired_segmenter(store: Path, name: str, version: int | None) -> ModelVersio
 def describe(args: argparse.Namespace, volumes: list[ScoredVolume], thicknesses: list[float], segmenter: str) -> str:
     positives = sum(v.label for v in volumes)
     drawn = f"one thickness {args.slice_mm:g} mm" if args.slice_mm else f"thickness drawn in {THICKNESS_MM} mm"
+    exported = ""
+    if args.input == BRAIN_WINDOW_FORM:
+        exported = (
+            ", each exported as a lossless 8-bit series at one brain window (level 20-60, width 60-200; now and then "
+            "a display gamma) and read as the service reads 8-bit files"
+        )
     return (
-        f"{COMMAND} --seed {args.seed} --volumes {args.volumes} --sensitivity {args.sensitivity:g}: "
+        f"{COMMAND} --seed {args.seed} --volumes {args.volumes} --sensitivity {args.sensitivity:g} "
+        f"--input {args.input}: "
         f"{len(volumes)} atlas head volumes (training.atlas.generate_volume, seeds SeedSequence([{args.seed}, i]) "
-        f"for i < {args.volumes}; {positives} with a bleed, {len(volumes) - positives} without), "
+        f"for i < {args.volumes}; {positives} with a bleed, {len(volumes) - positives} without){exported}, "
         f"{sum(len(v.raw) for v in volumes)} slices ({sum(int(v.assessed.sum()) for v in volumes)} assessed), "
         f"{drawn} (these {min(thicknesses):.2f}-{max(thicknesses):.2f} mm), matrix {args.matrix}, segmenter {segmenter}"
     )
@@ -162,12 +192,20 @@ def score_volumes(
 ):
     score = volume_scorer(classifier, segmenter, mask_threshold, feed, limits)
     volumes, thicknesses, started = [], [], time.monotonic()
-    for index, records in enumerate(atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm)):
+    drawn = atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm, args.input)
+    for index, records in enumerate(drawn):
         volumes.append(score(records))
         thicknesses.append(records[0].spacing_mm[2])
         done = f"volume {index + 1}/{args.volumes}: {len(records)} slices of {thicknesses[-1]:.2f} mm"
         print(f"{done}, {time.monotonic() - started:.0f} s so far", file=sys.stderr, flush=True)
     return volumes, thicknesses
+
+
+def card_with_rule(card: dict, rule: dict, form: str) -> dict:
+    """HU series are answered by the card's `scan_rule`; other forms by their own entry, when they have one."""
+    if form == HU_FORM:
+        return card | {"scan_rule": rule}
+    return card | {BY_INPUT_KEY: (card.get(BY_INPUT_KEY) or {}) | {form: rule}}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -196,7 +234,7 @@ def run(args: argparse.Namespace) -> dict:
         rows = volume_rows(volumes, thicknesses, temperature, card.threshold)
         args.report.write_text(json.dumps({"scan_rule": rule, "volumes": rows}, indent=1) + "\n")
     if not args.dry_run:
-        write_card(classifier.path, card.as_dict() | {"scan_rule": rule})
+        write_card(classifier.path, card_with_rule(card.as_dict(), rule, args.input))
     return {
         "card": str(classifier.path / CARD_FILE),
         "written": not args.dry_run,

@@ -21,6 +21,7 @@ from bench.realct.pictures import montage, profile
 from bench.realct.scan_input import read_scan
 from bench.realct.serving import load_served_models, volume_config
 from bench.realct.summary import summary_markdown
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 
 SHARED_SCAN = Path("../shared/realct/invesalius_0051")
 DOCS_PICTURES = Path("docs/realct")
@@ -49,6 +50,7 @@ def default_scan() -> Path:
 
 
 def meta(args, scan, models, config, command: str) -> dict:
+    card = models.classifier_version.card
     return {
         "scan": scan.name,
         "source": scan.source,
@@ -61,7 +63,7 @@ def meta(args, scan, models, config, command: str) -> dict:
         "segmenter_version": models.segmenter_version.version,
         "engine": models.engine,
         "threshold": config.threshold,
-        "scan_rule": models.classifier_version.card.scan_rule_policy.describe(),
+        "scan_rule": {form: card.scan_rule_for(form).describe() for form in (HU_FORM, BRAIN_WINDOW_FORM)},
         "cpus": os.cpu_count(),
         "load_average_1min_at_end": os.getloadavg()[0],
     }

@@ -14,6 +14,7 @@ import pydicom
 from app.pipeline.decode.image_stack import read_image_stack
 from bench.inputs import png_slice
 from bench.realct.scan_input import MAX_PIXELS, MAX_SLICES, MAX_VOXELS, RealScan
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 from core.resize import resize_image
 from core.windowing import Window, apply_window
 
@@ -31,6 +32,11 @@ class ExportForm:
     @property
     def is_8bit(self) -> bool:
         return self.window is not None
+
+    @property
+    def interpretation(self) -> str:
+        """How the service reads it (core.raster), which picks the card's scan rule for it."""
+        return BRAIN_WINDOW_FORM if self.is_8bit else HU_FORM
 
 
 def _window(center: float, width: float) -> Window:

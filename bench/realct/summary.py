@@ -91,7 +91,8 @@ def summary_markdown(report: dict) -> str:
         f"{meta['date']} · classifier v{meta['classifier_version']}, ResUNet v{meta['segmenter_version']} · "
         f"{meta['engine']} · threshold {meta['threshold']:.3f} · {report['seconds']} s · `{meta['command']}`",
         "",
-        *([f"Scan rule: {meta['scan_rule']}.", ""] if meta.get("scan_rule") else []),
+        *[f"Scan rule for {form} input: {rule}." for form, rule in meta.get("scan_rule", {}).items()],
+        "",
         "## Real normal scan (the truth: no bleed anywhere)",
         "",
         *normal_table(report["normal"]),

@@ -211,3 +211,18 @@ def test_the_mask_endpoint_says_assessed_and_warnings_in_headers(client):
     assert headers["X-ICH-Assessed"] == "false" and headers["X-ICH-Warnings"] == "not_head_slice, not_brain_window"
     headers = client.post("/v1/predict/mask", files={"image": ("s.png", png(brain_window_slice()))}).headers
     assert headers["X-ICH-Assessed"] == "true" and headers["X-ICH-Warnings"] == "none"
+
+
+def test_a_series_of_8bit_exports_is_answered_by_the_cards_rule_for_exports(settings, client):
+    """The card's scan_rule_by_input entry answers series read as 8-bit brain windows; HU series keep scan_rule."""
+    plain = brain_window_slice()
+    plain[BLEED] = 96  # brain
+    exports = [png(brain_window_slice()), png(brain_window_slice()), png(plain)]  # a run of two flagged slices
+    dicom = series_bytes(np.stack([block_slice(), block_slice(), block_slice(bleed_hu=30.0)]))
+    assert series(client, exports)["hemorrhage"] and series(client, dicom)["hemorrhage"]
+    for_exports = {"min_run": 3, "min_volume_ml": None, "chosen_on": "exported volumes"}
+    with client_with_card(settings, scan_rule_by_input={"brain_window_8bit": for_exports}) as split:
+        exported, scanned = series(split, exports), series(split, dicom)
+    assert exported["flagged_slices"] == [0, 1] and not exported["hemorrhage"]
+    assert exported["scan_rule"]["min_run"] == 3 and exported["scan_rule"]["chosen_on"] == "exported volumes"
+    assert scanned["flagged_slices"] == [0, 1] and scanned["hemorrhage"] and scanned["scan_rule"]["min_run"] == 2

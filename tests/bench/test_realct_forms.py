@@ -9,7 +9,7 @@ import pydicom
 from app.pipeline.decode.nifti import read_nifti
 from app.pipeline.decode.nifti_volume import to_display
 from app.pipeline.decode.slice_file import decode_slice
-from bench.realct.forms import FORMS_BY_NAME, encode_slices, resampled_dicom
+from bench.realct.forms import FORMS, FORMS_BY_NAME, HU, encode_slices, resampled_dicom, slice_encoder
 from bench.realct.serving import volume_nifti
 from core.windowing import as_brain_window_export
 from tests.app.dicom_files import ct_bytes
@@ -68,3 +68,20 @@ def test_decoded_slices_wrapped_as_nifti_come_back_unchanged_through_the_service
     slices = to_display(read_nifti(volume_nifti(hu, (0.6, 0.7), 2.5), 10**8), 100, 10**8)
     np.testing.assert_array_equal(slices.hu, hu)
     np.testing.assert_allclose([*slices.spacing_mm, slices.slice_spacing_mm], [0.6, 0.7, 2.5], rtol=1e-6)
+
+
+def test_each_form_says_how_the_service_reads_it_and_so_which_scan_rule_answers_it():
+    hu = _ramp()
+    for form in FORMS:
+        if form.name == "hu":  # sent as the DICOM series itself
+            continue
+        decoded = decode_slice(slice_encoder(form)(hu), MAX_PIXELS)
+        assert decoded.interpretation == form.interpretation, form.name
+    assert HU.interpretation == "hu"
+    assert {form.name for form in FORMS if form.interpretation == "brain_window_8bit"} == {
+        "png8_40_80",
+        "png8_40_120",
+        "png8_50_150",
+        "png8_35_100",
+        "jpeg75_40_80",
+    }

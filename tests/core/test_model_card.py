@@ -67,6 +67,8 @@ def test_a_classifier_has_no_mask_threshold():
         ({"calibration": {"method": "platt"}}, "not supported"),
         ({"scan_rule": {"min_run": 0}}, "min_run must be at least 1"),
         ({"assessment": {"min_brain_share": 2}}, "min_brain_share must be within 0..1"),
+        ({"scan_rule_by_input": {"brain_window_8bit": {"min_run": 0}}}, "min_run must be at least 1"),
+        ({"scan_rule_by_input": {"jpeg": {"min_run": 2}}}, "'hu' or 'brain_window_8bit'"),
     ],
 )
 def test_a_malformed_policy_is_refused_when_the_card_is_read(policy, message):
@@ -78,6 +80,17 @@ def test_policies_are_parsed_once_and_typed():
     card = ModelCard.model_validate(card_data("m", 1, scan_rule={"min_run": 4, "min_volume_ml": 1.0, "chosen_on": "x"}))
     assert card.scan_rule_policy == ScanRule(4, 1.0, "x")
     assert card.calibration_map is None
+
+
+def test_an_input_form_with_its_own_rule_gets_it_and_the_others_get_scan_rule():
+    exports = {"min_run": 3, "min_volume_ml": None, "run_threshold": 0.9, "chosen_on": "exports"}
+    card = ModelCard.model_validate(
+        card_data(
+            "m", 1, scan_rule={"min_run": 2, "chosen_on": "hu"}, scan_rule_by_input={"brain_window_8bit": exports}
+        )
+    )
+    assert card.scan_rule_for("brain_window_8bit") == ScanRule(3, None, "exports", 0.9)
+    assert card.scan_rule_for("hu") == card.scan_rule_policy == ScanRule(2, None, "hu")
 
 
 def test_records_the_contract_does_not_know_survive_a_round_trip():

@@ -68,6 +68,13 @@ def test_a_run_threshold_gives_the_scan_its_own_operating_point():
     assert ScanRule(run_threshold=0.1).counting_threshold(0.5) == 0.5
 
 
+def test_a_form_reads_its_own_rule_from_the_card_when_it_has_one():
+    card = {"scan_rule": {"min_run": 2}, "scan_rule_by_input": {"brain_window_8bit": {"min_run": 4, "chosen_on": "x"}}}
+    assert ScanRule.from_card(card, "brain_window_8bit") == ScanRule(4, None, "x")
+    assert ScanRule.from_card(card, "hu").min_run == ScanRule.from_card(card).min_run == 2
+    assert ScanRule.from_card({"scan_rule": {"min_run": 3}}, "brain_window_8bit").min_run == 3
+
+
 def test_the_run_threshold_is_read_from_the_card_and_said():
     card = {"scan_rule": {"min_run": 2, "min_volume_ml": None, "chosen_on": "val", "run_threshold": 0.3}}
     rule = ScanRule.from_card(card)

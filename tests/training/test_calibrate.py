@@ -13,7 +13,7 @@ from core.scan_decision import ScanRule
 from core.windowing import PNG16_HU_OFFSET
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.training.layouts import SIZE, make_patients, write_folder, write_rsna
-from training.calibrate import main, phantom_set
+from training.calibrate import main, new_card, phantom_set
 from training.datasets.records import BRAIN_WINDOW_FORM
 from training.phantom_data import VALIDATION_SEED, build_arrays
 from training.datasets import load_folder
@@ -160,3 +160,15 @@ def test_the_phantom_option_is_the_set_training_builds():
     assert [r.positive for r in records] == (arrays.labels[:, 0] > 0).tolist()
     model_ready = np.stack([to_model_input(r.hu) for r in records])
     np.testing.assert_allclose(model_ready, arrays.images.astype(np.float32), atol=2e-3)  # float16 storage
+
+
+def test_a_site_rule_replaces_the_cards_rules_for_every_input_form():
+    card = {"threshold": 0.5, "scan_rule": {"min_run": 2}, "scan_rule_by_input": {"brain_window_8bit": {"min_run": 4}}}
+    point = {"threshold": 0.3}
+    site_rule = {"min_run": 3, "chosen_on": "site data"}
+    updated = new_card(card, 2, {"operating_point": point, "scan_rule": site_rule}, {"site": "A"})
+    assert updated["scan_rule"] == site_rule and "scan_rule_by_input" not in updated
+    assert ScanRule.from_card(updated, "brain_window_8bit").min_run == 3
+    # Without a site rule (no several-slice volumes of both kinds) the card's rules stay as they were.
+    kept = new_card(card, 2, {"operating_point": point, "scan_rule": None}, {"site": "A"})
+    assert kept["scan_rule_by_input"] == card["scan_rule_by_input"]

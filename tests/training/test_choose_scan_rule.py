@@ -3,12 +3,14 @@ into the classifier card and read back by serving's ScanRule.from_card."""
 
 import json
 
+import numpy as np
 import pytest
 
+from core.model_card import ModelCard
 from core.scan_decision import ScanRule
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.model_cards import make_version
-from training.choose_scan_rule import main, paired_segmenter
+from training.choose_scan_rule import atlas_volumes, main, paired_segmenter
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
 SMALL = ["--matrix", "64", "--slice-mm", "5"]
@@ -65,6 +67,31 @@ def test_a_dry_run_leaves_the_card_as_it_was_and_reports_each_volume(card, tmp_p
     for row in rows:
         assert row["slice_mm"] == 5.0 and row["flagged"] <= row["assessed"] <= row["slices"]
         assert row["longest_run"] <= row["flagged"] and row["volume_ml"] >= 0.0
+
+
+def test_a_rule_for_8bit_exports_goes_into_the_cards_entry_for_them_and_leaves_scan_rule(card, capsys):
+    store = str(card.parents[2])
+    main(["--store", store, "--version", "1", "--volumes", "4", "--seed", "77", *SMALL])
+    hu_rule = json.loads(card.read_text())["scan_rule"]
+
+    main(["--store", store, "--version", "1", "--volumes", "4", "--seed", "77", "--input", "brain_window_8bit", *SMALL])
+
+    after = ModelCard.model_validate(json.loads(card.read_text()))
+    spec = after.scan_rule_by_input["brain_window_8bit"]
+    assert after.scan_rule == hu_rule and list(after.scan_rule_by_input) == ["brain_window_8bit"]
+    assert "--input brain_window_8bit" in spec["chosen_on"] and "8-bit series at one brain window" in spec["chosen_on"]
+    assert after.scan_rule_for("brain_window_8bit") == ScanRule.from_card({"scan_rule": spec})
+    assert after.scan_rule_for("hu") == ScanRule.from_card({"scan_rule": hu_rule})
+    assert "--input hu" in hu_rule["chosen_on"]
+
+
+def test_an_exported_head_is_the_same_head_seen_through_a_brain_window():
+    (scanned,), (exported,) = atlas_volumes(77, 1, 64, 5.0), atlas_volumes(77, 1, 64, 5.0, "brain_window_8bit")
+    hu, read = np.stack([r.hu for r in scanned]), np.stack([r.hu for r in exported])
+    assert hu.min() < -500 and hu.max() > 500 and 0.0 <= read.min() and read.max() <= 80.0
+    assert [r.labels for r in exported] == [r.labels for r in scanned]
+    inside = (hu > 25) & (hu < 35)  # brain, inside every brain window drawn
+    assert np.corrcoef(hu[inside], read[inside])[0, 1] > 0.9
 
 
 def test_slices_are_assessed_by_the_cards_limits_as_serving_assesses_them(card, tmp_path):

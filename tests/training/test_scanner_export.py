@@ -13,6 +13,7 @@ from training.scanner.export import (
     decode_raster,
     encode_png16,
     export_8bit_bytes,
+    export_series_8bit,
     stored_roundoff,
 )
 from training.scanner.export_render import window_pixels
@@ -90,3 +91,15 @@ def test_the_recorded_mix_is_json_and_its_shares_sum_to_one():
         assert sum(mix[name].values()) == pytest.approx(1.0), name
     assert all(0.0 <= p <= 1.0 for p in mix["occasional"].values())
     assert mix["export_forms"] == EXPORT_FORM_WEIGHTS
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_series_is_exported_at_one_brain_window_and_decoded_as_the_service_reads_it(seed):
+    series = np.stack([flat_head() + offset for offset in (0.0, 10.0, 20.0)])
+    decoded, window = export_series_8bit(series, np.random.default_rng(seed))
+    assert decoded.shape == series.shape and decoded.dtype == np.float32
+    assert 20.0 <= window["centre"] <= 60.0 and 60.0 <= window["width"] <= 200.0
+    for hu, read in zip(series, decoded):
+        pixels = window_pixels(hu, window["centre"], window["width"], window["gamma"])
+        assert np.array_equal(read, decode_slice(cv2.imencode(".png", pixels)[1].tobytes(), MAX_PIXELS).hu)
+    assert BRAIN.low <= decoded.min() and decoded.max() <= BRAIN.high

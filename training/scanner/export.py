@@ -14,6 +14,7 @@ from core.windowing import PNG16_HU_OFFSET
 from training.scanner.export_render import (
     GAMMA_PROBABILITY,
     GAMMA_RANGE,
+    WINDOW_RANGES,
     burn_in,
     draw_window,
     reshape_geometry,
@@ -76,6 +77,18 @@ def export_8bit_bytes(hu: np.ndarray, mask: np.ndarray | None, codec: str, rng: 
     gamma = rng.uniform(*GAMMA_RANGE) if rng.random() < GAMMA_PROBABILITY else 1.0
     pixels, mask = reshape_geometry(window_pixels(hu, centre, width, gamma), mask, rng)
     return encode_8bit(burn_in(pixels, rng), codec, rng), mask
+
+
+def export_series_8bit(hu: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """A series (slices, rows, columns) as a viewer exports it for a colleague: every slice lossless 8-bit at one
+    brain window and gamma, read back the way the service reads an 8-bit file. -> (HU as decoded, the window)."""
+    (centre_range, width_range), gamma = WINDOW_RANGES["brain"], 1.0
+    centre, width = float(rng.uniform(*centre_range)), float(rng.uniform(*width_range))
+    if rng.random() < GAMMA_PROBABILITY:
+        gamma = float(rng.uniform(*GAMMA_RANGE))
+    pixels = window_pixels(np.asarray(hu, np.float32), centre, width, gamma)
+    decoded = np.stack([raster_to_hu(slice_pixels)[0] for slice_pixels in pixels])
+    return decoded, {"centre": centre, "width": width, "gamma": gamma}
 
 
 def _hu_form(hu: np.ndarray, form: str, rng: np.random.Generator) -> np.ndarray:

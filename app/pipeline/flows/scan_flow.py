@@ -89,10 +89,12 @@ def _scan(
     config: VolumeConfig,
     decode: StageTimer,
     encode_masks: Callable[[np.ndarray], dict],
+    facts: InputFacts = InputFacts("hu"),
     **described,
 ) -> ScanOutcome:
     """What every scan goes through once inferred: measure -> encode (+ montage). `encode_masks`: the masks -> the
-    ScanOutcome fields holding them in the input's format; `described`: the other fields the decoder knows."""
+    ScanOutcome fields holding them in the input's format; `facts`: how the input was read, which also picks the
+    card's scan rule; `described`: the other fields the decoder knows."""
     after = StageTimer()
     with after.stage("measure"):
         measures = measure_scan(
@@ -102,7 +104,7 @@ def _scan(
             spacing_mm,
             slab_mm,
             config.threshold,
-            inference.card.scan_rule_policy,
+            inference.card.scan_rule_for(facts.interpretation),
         )
     with after.stage("encode"):
         encoded = encode_masks(inference.masks)
@@ -122,6 +124,7 @@ def _scan(
         spacing_mm=spacing_mm,
         timings_ms=timings,
         montage=montage,
+        facts=facts,
         **encoded,
         **described,
     )

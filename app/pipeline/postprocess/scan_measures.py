@@ -13,6 +13,7 @@ MM3_PER_ML = 1000.0
 @dataclass(frozen=True)
 class ScanMeasures:
     decision: ScanDecision
+    rule: ScanRule  # the rule that gave the decision: the card's rule for the input's form
     volume_ml: float | None  # over assessed slices (masks are blank elsewhere); None without pixel or slice spacing
 
 
@@ -36,4 +37,4 @@ def measure_scan(
     """Masks bool (slices, rows, columns), postprocessed; P(any) and the assessed flags per slice, in slice order."""
     volumes = slice_volumes_ml(masks, spacing_mm, slab_mm)
     decision = decide(slice_probabilities, list(assessed), volumes, threshold, rule)
-    return ScanMeasures(decision, None if volumes is None else float(volumes.sum()))
+    return ScanMeasures(decision, rule, None if volumes is None else float(volumes.sum()))
