@@ -6,7 +6,8 @@ python -m training.choose_scan_rule --store model_store --version 4 [--volumes 2
 
 `--input hu` (the default) chooses the card's `scan_rule`, which answers DICOM, NIfTI and 16-bit series;
 `--input brain_window_8bit` chooses the rule for series of 8-bit exports (`scan_rule_by_input`) on the same heads,
-each exported at its own brain window (training.scanner.export.export_series_8bit).
+each exported at its own brain window (training.scanner.export.export_series_8bit) and sent without a spacing, as
+exports arrive.
 
 The volumes are scored the way the service answers (training.site_scoring: slice assessment, masks confined to the
 intracranial space, the card's calibration and threshold); the rule is the most specific one reaching the target
@@ -110,17 +111,18 @@ def volume_records(volume: HeadVolume, patient_id: str) -> list[SliceRecord]:
     ]
 
 
-def atlas_volumes(
-    seed: int, count: int, matrix: int, slice_mm: float | None, form: str = HU_FORM
-) -> Iterator[list[SliceRecord]]:
-    """Volume i depends only on (seed, i); even ones hold a bleed. One at a time, so a set is never all in memory.
-    As `form` brain_window_8bit, each volume is exported at a window drawn from (seed, i) too."""
+def atlas_volumes(seed: int, count: int, matrix: int, slice_mm: float | None) -> Iterator[list[SliceRecord]]:
+    """Volume i depends only on (seed, i); even ones hold a bleed. One at a time, so a set is never all in memory."""
     for index, volume_seed in enumerate(phantom_seeds(seed, count)):
         volume = generate_volume(volume_seed, matrix=matrix, slice_mm=slice_mm, positive=index % 2 == 0)
-        if form == BRAIN_WINDOW_FORM:
-            hu, _ = export_series_8bit(volume.hu, np.random.default_rng([seed, index, EXPORT_STREAM]))
-            volume = dataclasses.replace(volume, hu=hu)
         yield volume_records(volume, f"atlas-volume-{seed}-{index:03d}")
+
+
+def as_8bit_export(records: list[SliceRecord], rng: np.random.Generator) -> list[SliceRecord]:
+    """The volume as a viewer's 8-bit export series reaches the service: its pixels through one brain window, and no
+    spacing, which PNG and JPEG files do not carry (so no bleed volume, and slices sized as the service sizes them)."""
+    hu, _ = export_series_8bit(np.stack([r.hu for r in records]), rng)
+    return [dataclasses.replace(r, hu=h, spacing_mm=None) for r, h in zip(records, hu)]
 
 
 def paired_segmenter(store: Path, name: str, version: int | None) -> ModelVersion:
@@ -135,7 +137,8 @@ def describe(args: argparse.Namespace, volumes: list[ScoredVolume], thicknesses:
     if args.input == BRAIN_WINDOW_FORM:
         exported = (
             ", each exported as a lossless 8-bit series at one brain window (level 20-60, width 60-200; now and then "
-            "a display gamma) and read as the service reads 8-bit files"
+            "a display gamma) and read as the service reads 8-bit files, without a spacing, as exports arrive (so "
+            "no volume arm)"
         )
     return (
         f"{COMMAND} --seed {args.seed} --volumes {args.volumes} --sensitivity {args.sensitivity:g} "
@@ -192,10 +195,11 @@ def score_volumes(
 ):
     score = volume_scorer(classifier, segmenter, mask_threshold, feed, limits)
     volumes, thicknesses, started = [], [], time.monotonic()
-    drawn = atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm, args.input)
-    for index, records in enumerate(drawn):
-        volumes.append(score(records))
+    for index, records in enumerate(atlas_volumes(args.seed, args.volumes, args.matrix, args.slice_mm)):
         thicknesses.append(records[0].spacing_mm[2])
+        if args.input == BRAIN_WINDOW_FORM:
+            records = as_8bit_export(records, np.random.default_rng([args.seed, index, EXPORT_STREAM]))
+        volumes.append(score(records))
         done = f"volume {index + 1}/{args.volumes}: {len(records)} slices of {thicknesses[-1]:.2f} mm"
         print(f"{done}, {time.monotonic() - started:.0f} s so far", file=sys.stderr, flush=True)
     return volumes, thicknesses

@@ -10,7 +10,7 @@ from core.model_card import ModelCard
 from core.scan_decision import ScanRule
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.model_cards import make_version
-from training.choose_scan_rule import atlas_volumes, main, paired_segmenter
+from training.choose_scan_rule import as_8bit_export, atlas_volumes, main, paired_segmenter
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
 SMALL = ["--matrix", "64", "--slice-mm", "5"]
@@ -80,16 +80,19 @@ def test_a_rule_for_8bit_exports_goes_into_the_cards_entry_for_them_and_leaves_s
     spec = after.scan_rule_by_input["brain_window_8bit"]
     assert after.scan_rule == hu_rule and list(after.scan_rule_by_input) == ["brain_window_8bit"]
     assert "--input brain_window_8bit" in spec["chosen_on"] and "8-bit series at one brain window" in spec["chosen_on"]
+    assert spec["min_volume_ml"] is None  # exports carry no spacing, so no bleed volume to weigh
     assert after.scan_rule_for("brain_window_8bit") == ScanRule.from_card({"scan_rule": spec})
     assert after.scan_rule_for("hu") == ScanRule.from_card({"scan_rule": hu_rule})
     assert "--input hu" in hu_rule["chosen_on"]
 
 
-def test_an_exported_head_is_the_same_head_seen_through_a_brain_window():
-    (scanned,), (exported,) = atlas_volumes(77, 1, 64, 5.0), atlas_volumes(77, 1, 64, 5.0, "brain_window_8bit")
+def test_an_exported_head_is_the_same_head_seen_through_a_brain_window_without_its_spacing():
+    (scanned,) = atlas_volumes(77, 1, 64, 5.0)
+    exported = as_8bit_export(scanned, np.random.default_rng(0))
     hu, read = np.stack([r.hu for r in scanned]), np.stack([r.hu for r in exported])
     assert hu.min() < -500 and hu.max() > 500 and 0.0 <= read.min() and read.max() <= 80.0
     assert [r.labels for r in exported] == [r.labels for r in scanned]
+    assert scanned[0].spacing_mm is not None and all(r.spacing_mm is None for r in exported)
     inside = (hu > 25) & (hu < 35)  # brain, inside every brain window drawn
     assert np.corrcoef(hu[inside], read[inside])[0, 1] > 0.9
 
