@@ -5,7 +5,8 @@ scores another set, drawn from another seed, through the same scoring (training.
 assessment and the stack rule, confined masks) and gives the scan-level sensitivity and specificity of: the card's
 rule for the form (its `scan_rule_by_input` entry for 8-bit exports where it has one), the card's `scan_rule`, the
 same counting every flagged slice (no run threshold), and the maximum over slices. The 8-bit forms are the volumes
-exported at a fixed display window and decoded as the service decodes an 8-bit file.
+exported at a fixed display window, decoded as the service decodes an 8-bit file, and sent without a spacing as
+exports arrive (so no rule's volume arm can fire on them).
 
 python -m experiments.scan_rule_holdout [--seed 78] [--volumes 48] [--forms hu,png8_40_80]
     [--json experiments/results/scan_rule_holdout_v9.json]
@@ -29,7 +30,10 @@ MATRIX = 256
 
 
 def exported_records(records, form: str):
-    return [dataclasses.replace(r, hu=exported(r.hu, form)) for r in records]
+    """The volume as it reaches the service in `form`: 8-bit exports without a spacing, which PNG and JPEG lack."""
+    if form == "hu":
+        return records
+    return [dataclasses.replace(r, hu=exported(r.hu, form), spacing_mm=None) for r in records]
 
 
 def scored_forms(store: Path, version: int, seed: int, count: int, forms: list[str]):
