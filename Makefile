@@ -33,7 +33,7 @@ test: $(VENV)/.dev
 
 # `make train VERSION=N` trains both models as version N into STORE. Without VERSION it reproduces the shipped ones
 # (versions are immutable, so into another STORE): both v2, then classifier v3, then the served pair v9 (those
-# weights fed the cranium); about two hours in all on a 2-core CPU.
+# weights fed the cranium) and its scan rules for HU and for 8-bit series; about two and a half hours on 2 cores.
 STORE ?= model_store
 train: $(VENV)/.train
 ifdef VERSION
@@ -42,6 +42,8 @@ else
 	$(BIN)/python -m training --store $(STORE) --version 2
 	$(BIN)/python -m training --store $(STORE) --version 3 --models classifier --classifier-epochs 16
 	$(BIN)/python -m training.reconfine --store $(STORE) --confine cranium --classifier-from 3 --segmenter-from 2 --version 9
+	$(BIN)/python -m training.choose_scan_rule --store $(STORE) --version 9 --seed 77 --volumes 128
+	$(BIN)/python -m training.choose_scan_rule --store $(STORE) --version 9 --seed 77 --volumes 128 --input brain_window_8bit
 endif
 
 # A tiny training run in a venv that holds the train set only (CI runs it), so a missing train requirement fails.
