@@ -9,7 +9,7 @@ nothing here is chosen on it.
 
 python -m experiments.flip_average [--count 600] [--validation 400] [--positives 40]
     [--json experiments/results/flip_average_v9.json]
-Needs ../shared/realct for the bench part. About 15 minutes on 2 cores.
+Needs ../shared/realct for the bench part. A few minutes on 2 cores.
 """
 
 import argparse
