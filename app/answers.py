@@ -105,6 +105,8 @@ def scan_rule_info(rule: ScanRule) -> ScanRuleInfo:
         min_volume_ml=rule.min_volume_ml,
         run_threshold=rule.run_threshold,
         chosen_on=rule.chosen_on,
+        validation_sensitivity=rule.sensitivity,
+        validation_specificity=rule.specificity,
     )
 
 

@@ -56,6 +56,14 @@ class ScanRuleInfo(BaseModel):
         None, description="P(any) a slice needs to count towards min_run; null = the slice-level threshold"
     )
     chosen_on: str = Field(description="where the parameters come from: the card's validation volumes, or the default")
+    validation_sensitivity: float | None = Field(
+        None,
+        description="scan-level sensitivity on the volumes named in chosen_on (phantoms, not patients); null: none",
+    )
+    validation_specificity: float | None = Field(
+        None,
+        description="scan-level specificity on the volumes named in chosen_on (phantoms, not patients); null: none",
+    )
 
 
 class SeriesResponse(BaseModel):

@@ -14,7 +14,7 @@ and a rule chosen on HU volumes does not hold for them. A form without its own r
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,10 @@ class ScanRule:
     min_volume_ml: float | None = DEFAULT_MIN_VOLUME_ML  # None: the volume arm is off
     chosen_on: str = DEFAULT_CHOSEN_ON
     run_threshold: float | None = None  # P(any) a slice needs to count towards the run; None: the slice threshold
+    # Scan-level figures on the volumes it was chosen on, when the card records them: what to expect of it, not how
+    # it decides, so they take no part in comparing rules.
+    sensitivity: float | None = field(default=None, compare=False)
+    specificity: float | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.min_run < 1:
@@ -60,6 +64,7 @@ class ScanRule:
             volume,
             str(spec.get("chosen_on", "the model card")),
             None if run_threshold is None else float(run_threshold),
+            *(None if spec.get(key) is None else float(spec[key]) for key in ("sensitivity", "specificity")),
         )
 
     def counting_threshold(self, threshold: float) -> float:

@@ -220,9 +220,14 @@ def test_a_series_of_8bit_exports_is_answered_by_the_cards_rule_for_exports(sett
     exports = [png(brain_window_slice()), png(brain_window_slice()), png(plain)]  # a run of two flagged slices
     dicom = series_bytes(np.stack([block_slice(), block_slice(), block_slice(bleed_hu=30.0)]))
     assert series(client, exports)["hemorrhage"] and series(client, dicom)["hemorrhage"]
-    for_exports = {"min_run": 3, "min_volume_ml": None, "chosen_on": "exported volumes"}
+    for_exports = {"min_run": 3, "min_volume_ml": None, "chosen_on": "exported volumes", "specificity": 0.29}
     with client_with_card(settings, scan_rule_by_input={"brain_window_8bit": for_exports}) as split:
         exported, scanned = series(split, exports), series(split, dicom)
     assert exported["flagged_slices"] == [0, 1] and not exported["hemorrhage"]
     assert exported["scan_rule"]["min_run"] == 3 and exported["scan_rule"]["chosen_on"] == "exported volumes"
+    assert exported["scan_rule"]["validation_specificity"] == 0.29
+    assert (
+        exported["scan_rule"]["validation_sensitivity"] is None
+        and scanned["scan_rule"]["validation_specificity"] is None
+    )
     assert scanned["flagged_slices"] == [0, 1] and scanned["hemorrhage"] and scanned["scan_rule"]["min_run"] == 2

@@ -47,7 +47,8 @@ def test_a_series_shorter_than_the_run_needs_all_its_slices():
 
 def test_rule_from_card_and_defaults():
     card = {"scan_rule": {"min_run": 3, "min_volume_ml": 2.5, "chosen_on": "val", "sensitivity": 0.96}}
-    assert ScanRule.from_card(card) == ScanRule(3, 2.5, "val")
+    assert ScanRule.from_card(card) == ScanRule(3, 2.5, "val")  # its figures say what to expect, not how it decides
+    assert (ScanRule.from_card(card).sensitivity, ScanRule.from_card(card).specificity) == (0.96, None)
     assert ScanRule.from_card({"scan_rule": {"min_run": 1, "min_volume_ml": None}}).min_volume_ml is None
     assert ScanRule.from_card({}).min_run == DEFAULT_MIN_RUN
     assert "2.5 mL" in ScanRule(3, 2.5).describe() and "mL" not in ScanRule(2, None).describe()
