@@ -8,8 +8,8 @@ same counting every flagged slice (no run threshold), and the maximum over slice
 exported at a fixed display window, decoded as the service decodes an 8-bit file, and sent without a spacing as
 exports arrive (so no rule's volume arm can fire on them).
 
-python -m experiments.scan_rule_holdout [--seed 78] [--volumes 48] [--forms hu,png8_40_80]
-    [--json experiments/results/scan_rule_holdout_v9.json]
+python -m experiments.scan_rule_holdout [--seed 78] [--volumes 48] [--forms hu,png8_40_80,png8_50_150]
+    [--json experiments/results/scan_rule_holdout_v9_by_input.json]
 About 10 s a volume and form on a 2-core CPU.
 """
 
@@ -18,8 +18,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from core.model_store import paired_input, resolve
 from bench.realct.forms import FORMS_BY_NAME
+from core.model_store import paired_input, resolve
 from experiments.stack_assessment import WINDOWS, exported
 from training.choose_scan_rule import atlas_volumes, paired_segmenter, volume_scorer
 from training.evaluate_store import CLASSIFIER, SEGMENTER

@@ -81,6 +81,13 @@ def semi_real_table(semi: dict) -> list[str]:
     return _table(header, rows)
 
 
+def scan_rule_lines(rules: dict | str | None) -> list[str]:
+    """One line per input form's rule; reports recorded before rules per form hold one rule as text."""
+    if isinstance(rules, str):
+        return [f"Scan rule: {rules}."]
+    return [f"Scan rule for {form} input: {rule}." for form, rule in (rules or {}).items()]
+
+
 def summary_markdown(report: dict) -> str:
     meta = report["meta"]
     semi = report["semi_real"]
@@ -91,7 +98,7 @@ def summary_markdown(report: dict) -> str:
         f"{meta['date']} · classifier v{meta['classifier_version']}, ResUNet v{meta['segmenter_version']} · "
         f"{meta['engine']} · threshold {meta['threshold']:.3f} · {report['seconds']} s · `{meta['command']}`",
         "",
-        *[f"Scan rule for {form} input: {rule}." for form, rule in meta.get("scan_rule", {}).items()],
+        *scan_rule_lines(meta.get("scan_rule")),
         "",
         "## Real normal scan (the truth: no bleed anywhere)",
         "",
