@@ -80,6 +80,8 @@ def test_series_is_sorted_by_position_and_measured(client):
         "min_volume_ml": None,
         "run_threshold": None,
         "chosen_on": ScanRule().chosen_on,
+        "validation_sensitivity": None,  # the default rule was chosen on nothing
+        "validation_specificity": None,
     }
     assert body["flagged_slices"] == [s["index"] for s in slices if s["probability"] >= body["threshold"]]
     assert body["hemorrhage"] is True
