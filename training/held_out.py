@@ -9,8 +9,8 @@ from pathlib import Path
 from training.cards import MASK_THRESHOLD
 from training.config import DataConfig
 from training.shards import ShardSpec
-from training.evaluate import classifier_metrics, segmenter_metrics
-from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, build_arrays
+from training.evaluate import choose_threshold, classifier_metrics, predict_in_batches, segmenter_metrics
+from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, VALIDATION_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
 from training.reporting.writer import write_report
 from training.splits import PatientSplit
@@ -40,11 +40,29 @@ def phantom_evaluation_data(
     )
 
 
+def validation_operating_point(classify, count: int, mix: dict, spec: ShardSpec, workers: int, target: float) -> dict:
+    """The classifier's operating point for a stored or imported model, chosen as training chooses it: on
+    validation phantoms (seed VALIDATION_SEED, half 8-bit), the highest threshold reaching `target` sensitivity."""
+    arrays = build_arrays(
+        VALIDATION_SEED,
+        count,
+        size=spec.size,
+        slices=spec.slices,
+        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        workers=workers,
+        mix=mix,
+        confinement=spec.confinement,
+    )
+    scores = predict_in_batches(classify, arrays.images)[:, 0]
+    return choose_threshold(arrays.labels[:, 0] > 0.5, scores, target)
+
+
 def phantom_held_out(data: DataConfig, classify, segment, threshold: float, spec: ShardSpec) -> tuple[dict, dict]:
     tests = {
         form: build_arrays(
             TEST_SEED,
             data.test_count,
+            size=spec.size,
             brain_window_fraction=share,
             workers=data.workers,
             keep_native=True,

@@ -21,10 +21,8 @@ from core.model_input import CONFINEMENTS
 from core.model_store import StoreError, paired_input, resolve, write_card
 from training.calibrate import DEFAULT_SENSITIVITY, copy_weights, next_version
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
-from training.evaluate import choose_threshold, predict_in_batches
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
-from training.held_out import phantom_evaluation_data, phantom_held_out
-from training.phantom_data import BRAIN_WINDOW_FRACTION, VALIDATION_SEED, build_arrays
+from training.held_out import phantom_evaluation_data, phantom_held_out, validation_operating_point
 from training.shards import ShardSpec
 
 
@@ -45,21 +43,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.command = "python -m training.reconfine " + shlex.join(sys.argv[1:] if argv is None else argv)
     return args
-
-
-def _validation_operating_point(classify, args: argparse.Namespace, target: float, spec: ShardSpec) -> dict:
-    arrays = build_arrays(
-        VALIDATION_SEED,
-        args.val_count,
-        size=spec.size,
-        slices=spec.slices,
-        brain_window_fraction=BRAIN_WINDOW_FRACTION,
-        workers=args.workers,
-        mix=args.source_mix,
-        confinement=args.confine,
-    )
-    scores = predict_in_batches(classify, arrays.images)[:, 0]
-    return choose_threshold(arrays.labels[:, 0] > 0.5, scores, target)
 
 
 def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict, previous: int) -> dict:
@@ -94,7 +77,9 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
     classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
     card = classifier.card.as_dict()
     spec = ShardSpec(feed.size, feed.context_slices, args.confine)
-    operating_point = _validation_operating_point(classify, args, args.sensitivity, spec)
+    operating_point = validation_operating_point(
+        classify, args.val_count, args.source_mix, spec, args.workers, args.sensitivity
+    )
     data = phantom_evaluation_data(
         args.test_count, args.source_mix, feed.context_slices, args.confine, args.workers, args.val_count
     )

@@ -39,13 +39,17 @@ def phantom_shards(data: DataConfig, spec: ShardSpec, directory: Path) -> Traini
     validation = write_phantom_shards(
         VALIDATION_SEED, data.val_count, directory, "validation", spec, share, data.workers, mix
     )
-    description = {
+    return TrainingData(train, validation, phantom_description(mix, train.count, validation.count, share))
+
+
+def phantom_description(mix: dict[str, float], train: int, validation: int, share: float) -> dict:
+    """The card's training_data for a phantom run: sources, seeds, counts, the share sent as 8-bit exports."""
+    return {
         "source": f"synthetic head-CT phantoms ({', '.join(PHANTOM_PACKAGES[s] for s in mix)}); no patient data",
         "seeds": {"train": TRAIN_SEED, "validation": VALIDATION_SEED},
-        "counts": {"train": train.count, "validation": validation.count},
+        "counts": {"train": train, "validation": validation},
         "brain_window_8bit_fraction": share,
     } | describe_mix(mix)
-    return TrainingData(train, validation, description)
 
 
 def load_records(data: DataConfig, patients: Collection[str]) -> Iterator[SliceRecord]:

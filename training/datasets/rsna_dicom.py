@@ -13,8 +13,6 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import numpy as np
-import pydicom
-from pydicom.pixels import apply_modality_lut
 
 from training.datasets.records import ANY, HU_FORM, DatasetError, SliceRecord, validate
 from training.outputs import SUBTYPES
@@ -51,6 +49,9 @@ def anonymous_patient(patient_id: str) -> str:
 
 
 def _header(path: Path):
+    # pydicom is imported where it reads: the phantom-only GPU machine (training.fit_in_memory) has no pydicom.
+    import pydicom
+
     try:
         return pydicom.dcmread(path, stop_before_pixels=True)
     except Exception as e:
@@ -71,6 +72,9 @@ def _spacing(ds) -> tuple[float, float, float] | None:
 
 
 def read_hu(path: Path) -> np.ndarray:
+    import pydicom
+    from pydicom.pixels import apply_modality_lut
+
     try:
         ds = pydicom.dcmread(path)
         pixels = ds.pixel_array

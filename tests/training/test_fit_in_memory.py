@@ -1,0 +1,105 @@
+"""The path for the GPU machine, run here under TensorFlow's Keras backend: training.fit_in_memory trains from
+phantoms held in memory and writes .keras files, training.import_keras exports them to the store with measured
+cards, and training.keras_from_store turns a stored version into .keras files that start a fine-tune."""
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from core.model_store import read_card, resolve
+from training.evaluate_store import load_saved_model
+from training.fit_in_memory import FlippedBatches
+from training.fit_in_memory import main as fit_main
+from training.import_keras import main as import_main
+from training.keras_from_store import main as from_store_main
+from training.phantom_data import build_arrays
+
+TINY = ["--train-count", "16", "--val-count", "8", "--classifier-epochs", "1", "--segmenter-epochs", "1"]
+
+
+def test_batches_mirror_images_and_masks_alike_and_crop_them_together():
+    images = np.arange(4 * 8 * 8 * 3, dtype=np.float16).reshape(4, 8, 8, 3)
+    masks = (images[..., :1] % 3 == 0).astype(np.uint8)
+    batches = FlippedBatches(images, masks, batch_size=4, seed=0, crop=4)
+    got_images, got_masks = batches[0]
+    assert got_images.shape == (4, 4, 4, 3) and got_masks.shape == (4, 4, 4, 1)
+    # Whatever was mirrored or cropped, each mask pixel still marks the image pixel it marked before.
+    np.testing.assert_array_equal(got_masks, (got_images[..., :1] % 3 == 0).astype(np.float32))
+    whole = FlippedBatches(images, np.zeros((4, 6)), batch_size=4, seed=0)[0][0]
+    mirrored = [np.array_equal(w, images[i, :, ::-1]) for i, w in enumerate(whole)]
+    kept = [np.array_equal(w, images[i]) for i, w in enumerate(whole)]
+    assert all(m or k for m, k in zip(mirrored, kept)) and any(mirrored)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    fit_main(["--out", str(out), "--size", "64", *TINY])
+    return out
+
+
+def test_a_run_writes_both_models_and_what_trained_them(run):
+    record = json.loads((run / "run.json").read_text())
+    assert record["backend"] == keras.backend.backend() and record["devices"]
+    assert record["command"].startswith("python -m training.fit_in_memory --out")
+    for name, output in (("classifier", (2, 6)), ("segmenter", (2, 64, 64, 1))):
+        history = record["models"][name]["history"]
+        assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0]) and "val_loss" in history
+        model = keras.saving.load_model(run / f"{name}.keras", compile=False)
+        assert model(np.zeros((2, 64, 64, 3), np.float32)).shape == output
+        with zipfile.ZipFile(run / f"{name}.keras") as archive:  # the model alone travels back from the GPU machine
+            weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+            assert "optimizer" not in weights and "layers" in weights
+
+
+def test_imported_models_land_in_the_store_with_measured_cards(run, tmp_path):
+    import_main(
+        ["--run", str(run), "--version", "5", "--store", str(tmp_path), "--val-count", "8", "--test-count", "8"]
+    )
+    classifier, segmenter = (resolve(tmp_path, name, 5) for name in ("ich_classifier", "ich_segmenter"))
+    card = classifier.card
+    assert card.input.size == (64, 64) and card.input.confinement == "cranium"
+    assert set(card.metrics["held_out"]) == {"hu", "brain_window_8bit"}
+    assert card.operating_point["threshold"] == card.threshold
+    assert f"on {keras.backend.backend()}" in card.training["hardware"]
+    assert "training.fit_in_memory" in card.reproduce and "training.import_keras" in card.reproduce
+    assert segmenter.card.mask_threshold == 0.5 and "brain_window_8bit" in segmenter.card.metrics["held_out"]
+    x = np.random.default_rng(0).random((2, 64, 64, 3), np.float32)
+    exported = keras.saving.load_model(run / "classifier.keras", compile=False)
+    np.testing.assert_allclose(load_saved_model(classifier.path)(x), np.asarray(exported(x)), atol=1e-5)
+    with pytest.raises(SystemExit, match="exists"):
+        import_main(["--run", str(run), "--version", "5", "--store", str(tmp_path)])
+
+
+def test_a_stored_version_becomes_keras_files_that_predict_as_it_does(tmp_path):
+    from_store_main(["--version", "9", "--out", str(tmp_path)])
+    x = build_arrays(3, 2, workers=1, confinement="cranium").images.astype(np.float32)
+    for name, stored in (("classifier", "ich_classifier"), ("segmenter", "ich_segmenter")):
+        model = keras.saving.load_model(tmp_path / f"{name}.keras", compile=False)
+        served = load_saved_model(resolve("model_store", stored, 9).path)(x)
+        np.testing.assert_allclose(np.asarray(model(x, training=False)), served, atol=1e-4)
+    assert read_card(resolve("model_store", "ich_classifier", 9).path).version == 9
+
+
+
+
+def test_the_gpu_machines_path_needs_no_tensorflow_pydantic_or_pydicom():
+    """That machine has JAX but none of these. Here Keras's backend loads TensorFlow and nibabel tries pydicom, so
+    the check is that no module of ours binds any of them when the trainer loads."""
+    code = (
+        "import sys, types, training.fit_in_memory\n"
+        "absent = ('tensorflow', 'pydantic', 'pydicom')\n"
+        "def origin(v): return (v.__name__ if isinstance(v, types.ModuleType) else getattr(v, '__module__', None))"
+        " or ''\n"
+        "def binds(n): return any(origin(v).split('.')[0] in absent for v in vars(sys.modules[n]).values())\n"
+        "print(sorted(n for n in list(sys.modules) if n.split('.')[0] in ('training', 'core') and binds(n)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"

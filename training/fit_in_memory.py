@@ -1,0 +1,181 @@
+"""Train the classifier and the ResUNet from phantoms held in memory, on whatever Keras backend is set: the path for
+the lent GPU machine, which has JAX but no TensorFlow (so no tf.data shards, no SavedModel export).
+
+KERAS_BACKEND=jax python -m training.fit_in_memory --out OUT [--models classifier,segmenter] [--train-count 3000]
+    [--val-count 400] [--source-mix procedural=1.0] [--confine cranium] [--classifier-epochs 16]
+    [--segmenter-epochs 8] [--init-classifier classifier.keras] [--init-segmenter segmenter.keras] [--workers 16]
+
+Phantoms are drawn as `python -m training` draws them (training.phantom_data.build_arrays: the same seeds, sources,
+input forms and confinement, preprocessed as serving does), the models are the same builders, losses and
+optimiser schedule (training.fit). Augmentation is left-right flips only (training.augment is TensorFlow code); the
+ResUNet trains on random 128-pixel crops, as training.fit does. `--init-*` starts a whole model from a .keras file
+of the same architecture (fine-tuning). It writes OUT/classifier.keras, OUT/segmenter.keras and OUT/run.json (the
+arguments, the backend and its devices, the seconds, each epoch's figures). A .keras file loads under TensorFlow
+too, where `python -m training.import_keras` exports it to the store and measures it.
+"""
+
+import argparse
+import json
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from core.model_input import CONFINEMENTS, MODEL_SIZE
+from training.config import LEARNING_RATE
+from training.datasets.atlas_phantoms import parse_source_mix
+from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_binary_crossentropy
+from training.models.classifier import get_classifier
+from training.models.resunet import get_resunet
+from training.phantom_data import BRAIN_WINDOW_FRACTION, TRAIN_SEED, VALIDATION_SEED, ArraySet, build_arrays
+
+MODELS = ("classifier", "segmenter")
+CROP = 128  # the ResUNet trains on crops and serves whole slices, as in training.fit
+BATCH = {"classifier": 32, "segmenter": 16}
+
+
+class FlippedBatches(keras.utils.PyDataset):
+    """Shuffled batches of (images, targets), each sample mirrored left-right at random; with `crop`, a random
+    square crop of that size from images and masks alike."""
+
+    def __init__(self, images, targets, batch_size: int, seed: int, crop: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.images, self.targets, self.batch_size, self.crop = images, targets, batch_size, crop
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(images))
+
+    def __len__(self) -> int:
+        return max(1, len(self.images) // self.batch_size)  # the last partial batch waits for the next shuffle
+
+    def on_epoch_end(self) -> None:
+        self.order = self.rng.permutation(len(self.images))
+
+    def __getitem__(self, index: int):
+        picked = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
+        images, targets = self.images[picked].astype(np.float32), self.targets[picked].astype(np.float32)
+        flip = self.rng.random(len(picked)) < 0.5
+        images[flip] = images[flip, :, ::-1]
+        if self.crop:
+            targets[flip] = targets[flip, :, ::-1]
+            top, left = (int(self.rng.integers(0, side - self.crop + 1)) for side in images.shape[1:3])
+            window = (slice(None), slice(top, top + self.crop), slice(left, left + self.crop))
+            images, targets = images[window], targets[window]
+        return images, targets
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m training.fit_in_memory", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--models", default=",".join(MODELS), help="classifier, segmenter or both")
+    parser.add_argument("--train-count", type=int, default=3000)
+    parser.add_argument("--val-count", type=int, default=400)
+    parser.add_argument("--source-mix", type=parse_source_mix, default=parse_source_mix("procedural=1.0"))
+    parser.add_argument("--confine", choices=sorted(CONFINEMENTS), default="cranium")
+    parser.add_argument("--classifier-epochs", type=int, default=16)
+    parser.add_argument("--segmenter-epochs", type=int, default=8)
+    parser.add_argument("--loss", choices=sorted(LOSSES), default="dice", help="the ResUNet's loss")
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument("--init-classifier", type=Path, help="a .keras classifier to fine-tune")
+    parser.add_argument("--init-segmenter", type=Path, help="a .keras ResUNet to fine-tune")
+    parser.add_argument("--size", type=int, default=MODEL_SIZE[0], help="pixels across the model input")
+    parser.add_argument("--workers", type=int, default=2, help="processes drawing phantoms")
+    args = parser.parse_args(argv)
+    args.command = f"{parser.prog} " + shlex.join(sys.argv[1:] if argv is None else argv)
+    args.models = [name.strip() for name in args.models.split(",")]
+    if unknown := set(args.models) - set(MODELS):
+        parser.error(f"--models: unknown {sorted(unknown)}; choose from {MODELS}")
+    return args
+
+
+def phantoms(seed: int, count: int, args: argparse.Namespace) -> ArraySet:
+    return build_arrays(
+        seed,
+        count,
+        size=(args.size, args.size),
+        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        workers=args.workers,
+        mix=args.source_mix,
+        confinement=args.confine,
+    )
+
+
+def build(name: str, args: argparse.Namespace) -> keras.Model:
+    start = getattr(args, f"init_{name}")
+    if start is not None:
+        return keras.saving.load_model(start, compile=False)
+    if name == "classifier":
+        return get_classifier((args.size, args.size))
+    return get_resunet((None, None))
+
+
+def fit(name: str, train: ArraySet, validation: ArraySet, args: argparse.Namespace) -> tuple[keras.Model, dict]:
+    epochs = getattr(args, f"{name}_epochs")
+    model = build(name, args)
+    if name == "classifier":
+        batches = FlippedBatches(train.images, train.labels, BATCH[name], seed=11)
+        held = (validation.images.astype(np.float32), validation.labels)
+        compiled = {"loss": masked_binary_crossentropy, "metrics": [AnyHemorrhageAUC()]}
+    else:
+        crop = min(CROP, args.size)
+        batches = FlippedBatches(train.images, train.masks, BATCH[name], seed=12, crop=crop)
+        held = (validation.images.astype(np.float32), validation.masks.astype(np.float32))
+        compiled = {"loss": LOSSES[args.loss], "metrics": [dice_coefficient]}
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate, decay_steps=max(epochs * len(batches), 1), alpha=0.05
+    )
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4), **compiled)
+    history = model.fit(batches, validation_data=held, batch_size=BATCH[name], epochs=epochs, verbose=2)
+    return model, history.history
+
+
+def save_without_optimizer(model: keras.Model, path: Path) -> None:
+    """The model alone: a .keras file of a compiled model also holds the optimiser's state, which triples the
+    ResUNet's file (about 25 MB against 9), over what one file may bring back from the GPU machine (16 MiB)."""
+    model.save(path)
+    keras.saving.load_model(path, compile=False).save(path)
+
+
+def device_names() -> list[str]:
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return [str(device) for device in jax.devices()]
+    return [platform.processor() or platform.machine()]
+
+
+def run(args: argparse.Namespace) -> dict:
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    train, validation = phantoms(TRAIN_SEED, args.train_count, args), phantoms(VALIDATION_SEED, args.val_count, args)
+    record = {
+        "command": args.command,
+        "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "command"},
+        "backend": keras.backend.backend(),
+        "devices": device_names(),
+        "keras": keras.__version__,
+        "phantom_seconds": round(time.perf_counter() - started, 1),
+        "models": {},
+    }
+    for name in args.models:
+        began = time.perf_counter()
+        model, history = fit(name, train, validation, args)
+        save_without_optimizer(model, args.out / f"{name}.keras")
+        record["models"][name] = {
+            "seconds": round(time.perf_counter() - began, 1),
+            "history": {k: [float(x) for x in v] for k, v in history.items()},
+        }
+    (args.out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def main(argv=None) -> None:
+    record = run(parse_args(argv))
+    print(json.dumps({k: v for k, v in record.items() if k != "models"} | {"models": list(record["models"])}))
+
+
+if __name__ == "__main__":
+    main()
