@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.config import Settings
 from bench.realct.__main__ import default_scan
 from bench.realct.evaluate import evaluate
 from bench.realct.forms import FORMS_BY_NAME, HU
 from bench.realct.scan_input import read_scan
-from bench.realct.serving import load_served_models, volume_config
+from bench.realct.serving import served
 from core.model_store import paired_input
 from training.datasets.atlas_phantoms import parse_source_mix
 from training.evaluate import choose_threshold, classifier_metrics, predict_in_batches
@@ -89,9 +88,7 @@ def main(argv=None) -> None:
     parser.add_argument("--positives", type=int, default=40, help="semi-real positives on the bench")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings()
-    models = load_served_models(settings)
-    config = volume_config(settings, models)
+    models, config = served()
     feed = paired_input(models.classifier_version.card, models.segmenter_version.card)
     thresholds, phantoms = phantom_figures(models.classifier_version.path, feed, (args.count, args.validation))
     print(json.dumps({"thresholds": thresholds, "phantoms": phantoms}, default=float), flush=True)

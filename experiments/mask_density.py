@@ -17,14 +17,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.config import Settings
 from bench.realct.__main__ import default_scan
 from bench.realct.anatomy import IN_BRAIN_LEVELS, scan_anatomy, slice_levels
 from bench.realct.evaluate import SEED
 from bench.realct.forms import HU, encode_slices
 from bench.realct.scan_input import read_scan
 from bench.realct.semi_real import make_positives
-from bench.realct.serving import answered, load_served_models, run_exports, run_form, volume_config
+from bench.realct.serving import answered, run_exports, run_form, served
 
 COMPONENT_MM2 = 10.0
 POSITIVES = 40
@@ -58,9 +57,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings()
-    models = load_served_models(settings)
-    config = volume_config(settings, models)
+    models, config = served()
     scan = read_scan(default_scan())
     pixel_mm2 = float(np.prod(scan.spacing_mm))
     normal_masks = run_form(models, config, scan, HU).masks

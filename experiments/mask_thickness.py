@@ -13,13 +13,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.config import Settings
 from bench.realct.anatomy import scan_anatomy, slice_levels
 from bench.realct.evaluate import POSITIVES, SEED, semi_real_slices
 from bench.realct.forms import FORMS_BY_NAME, decode_stack, encode_slices
 from bench.realct.scan_input import read_scan
 from bench.realct.semi_real import make_positives
-from bench.realct.serving import load_served_models, run_form, run_stack, volume_config
+from bench.realct.serving import run_form, run_stack, served
 from core.dice import dice_score
 
 SCAN = Path(__file__).resolve().parents[1] / ".." / "shared" / "realct" / "invesalius_0051"
@@ -66,9 +65,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     scan = read_scan(SCAN)
-    settings = Settings()
-    models = load_served_models(settings)
-    config = volume_config(settings, models)
+    models, config = served()
     pixel_mm = float(np.mean(scan.spacing_mm))
     levels = slice_levels(np.array([a.intracranial_mm2 for a in scan_anatomy(scan.hu, scan.spacing_mm)]))
     report = {"forms": {}}

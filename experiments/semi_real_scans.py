@@ -23,12 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.config import Settings
 from bench.realct.anatomy import IN_BRAIN_LEVELS, scan_anatomy, slice_levels
 from bench.realct.forms import FORMS_BY_NAME, HU, encode_slices
 from bench.realct.scan_input import read_scan
 from bench.realct.semi_real import SUBTYPES, make_bleed, slice_maps
-from bench.realct.serving import answered, load_served_models, run_exports, run_stack, volume_config
+from bench.realct.serving import answered, run_exports, run_stack, served
 from core.scan_decision import decide
 
 SCAN = Path(__file__).resolve().parents[1] / ".." / "shared" / "realct" / "invesalius_0051"
@@ -84,9 +83,7 @@ def main(argv=None) -> None:
     parser.add_argument("--scans", type=int, default=20, help="bleeds, the five types in turn")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings()
-    models = load_served_models(settings)
-    config = volume_config(settings, models)
+    models, config = served()
     scan = read_scan(SCAN)
     anatomy = scan_anatomy(scan.hu, scan.spacing_mm, scan.hu.shape[1:])
     levels = slice_levels(np.array([a.intracranial_mm2 for a in anatomy]))

@@ -32,6 +32,13 @@ def load_served_models(settings: Settings) -> LoadedModels:
     return models
 
 
+def served(settings: Settings | None = None) -> tuple[LoadedModels, VolumeConfig]:
+    """The served pair and the scan flow's configuration, from `settings` (default: the environment's)."""
+    settings = settings or Settings()
+    models = load_served_models(settings)
+    return models, volume_config(settings, models)
+
+
 def volume_config(settings: Settings, models: LoadedModels) -> VolumeConfig:
     """As the series router builds it, with the bench's own larger limits (768² x 108 slices is over the upload's)."""
     threshold = settings.operating_threshold(models.classifier_version.card)
