@@ -7,11 +7,11 @@ from pathlib import Path
 
 import keras
 
+from training import recipe
 from training.augment import Augmentation
 from training.config import LEARNING_RATE
 from training.distributed import fit_across_workers
 from training.input_pipeline import classifier_feed, segmenter_feed
-from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_binary_crossentropy
 from training.models.classifier import get_classifier
 from training.models.resunet import get_resunet
 from training.shards import Shards, ShardSpec
@@ -44,10 +44,6 @@ class FitResult:
     transfer: dict | None
 
 
-def _schedule(learning_rate: float, steps: int):
-    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.05)
-
-
 def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, plan: FitPlan, learning_rate: float):
     """Build under the distribution strategy, start from --init-weights if given, fit, checkpoint."""
     if plan.steps_per_epoch:
@@ -60,8 +56,7 @@ def _fit(name: str, build, compile_args: dict, train, validation, epochs: int, p
             if transfer is None:
                 raise ValueError(f"freezing the {name}'s encoder needs weights to start it from (--init-{name})")
             transfer["encoder_layers_frozen"] = freeze_encoder(model)
-        optimizer = keras.optimizers.AdamW(_schedule(learning_rate, epochs * train.steps), weight_decay=1e-4)
-        model.compile(optimizer=optimizer, **compile_args)
+        model.compile(optimizer=recipe.optimizer(learning_rate, epochs * train.steps), **compile_args)
     plan.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if plan.multi_worker:
@@ -95,7 +90,7 @@ def fit_classifier(
     return _fit(
         "classifier",
         lambda: get_classifier(plan.spec.size, channels=plan.channels),
-        {"loss": masked_binary_crossentropy, "metrics": [AnyHemorrhageAUC()]},
+        recipe.compile_args("classifier"),
         classifier_feed(train, plan.spec, batch_size, plan.augmentation, training=True, seed=11),
         classifier_feed(validation, plan.spec, batch_size, None, training=False),
         epochs,
@@ -120,7 +115,7 @@ def fit_segmenter(
     return _fit(
         "segmenter",
         lambda: get_resunet((None, None), channels=plan.channels, base_width=base_width, attention=attention),
-        {"loss": LOSSES[loss], "metrics": [dice_coefficient]},
+        recipe.compile_args("segmenter", loss),
         segmenter_feed(train, plan.spec, batch_size, crop, plan.augmentation, training=True, seed=12),
         segmenter_feed(validation, plan.spec, batch_size, crop, None, training=False, seed=13),
         epochs,

@@ -28,10 +28,11 @@ import numpy as np
 from core.model_input import CONFINEMENTS, MODEL_SIZE
 from training.config import LEARNING_RATE
 from training.datasets.atlas_phantoms import parse_source_mix
-from training.losses import LOSSES, AnyHemorrhageAUC, dice_coefficient, masked_binary_crossentropy
+from training.losses import LOSSES
 from training.models.classifier import get_classifier
 from training.models.resunet import get_resunet
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TRAIN_SEED, VALIDATION_SEED, ArraySet, build_arrays
+from training.recipe import compile_args, optimizer
 
 MODELS = ("classifier", "segmenter")
 CROP = 128  # the ResUNet trains on crops and serves whole slices, as in training.fit
@@ -118,16 +119,11 @@ def fit(name: str, train: ArraySet, validation: ArraySet, args: argparse.Namespa
     if name == "classifier":
         batches = FlippedBatches(train.images, train.labels, BATCH[name], seed=11)
         held = (validation.images.astype(np.float32), validation.labels)
-        compiled = {"loss": masked_binary_crossentropy, "metrics": [AnyHemorrhageAUC()]}
     else:
         crop = min(CROP, args.size)
         batches = FlippedBatches(train.images, train.masks, BATCH[name], seed=12, crop=crop)
         held = (validation.images.astype(np.float32), validation.masks.astype(np.float32))
-        compiled = {"loss": LOSSES[args.loss], "metrics": [dice_coefficient]}
-    schedule = keras.optimizers.schedules.CosineDecay(
-        args.learning_rate, decay_steps=max(epochs * len(batches), 1), alpha=0.05
-    )
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4), **compiled)
+    model.compile(optimizer=optimizer(args.learning_rate, epochs * len(batches)), **compile_args(name, args.loss))
     history = model.fit(batches, validation_data=held, batch_size=BATCH[name], epochs=epochs, verbose=2)
     return model, history.history
 
