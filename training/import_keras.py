@@ -9,6 +9,7 @@ python -m training.import_keras --run OUT --version N [--store model_store] [--v
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,13 +19,14 @@ import numpy as np
 
 from core.model_store import StoreError
 from training.cards import classifier_sections, data_sections, segmenter_sections
+from training.evaluate_store import CLASSIFIER, SEGMENTER
 from training.export import export_model
 from training.held_out import phantom_evaluation_data, phantom_held_out, validation_operating_point
 from training.phantom_data import BRAIN_WINDOW_FRACTION
 from training.shards import ShardSpec
 from training.training_data import phantom_description
 
-NAMES = {"classifier": "ich_classifier", "segmenter": "ich_segmenter"}
+NAMES = {"classifier": CLASSIFIER, "segmenter": SEGMENTER}  # the store's names for a run's two models
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sensitivity", type=float, default=0.95)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    args.command = "python -m training.import_keras " + " ".join(sys.argv[1:] if argv is None else argv)
+    args.command = f"{parser.prog} " + shlex.join(sys.argv[1:] if argv is None else argv)
     return args
 
 

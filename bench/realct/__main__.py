@@ -19,7 +19,7 @@ from bench.realct.fetch_debian import fetch
 from bench.realct.forms import FORMS, FORMS_BY_NAME, HU
 from bench.realct.pictures import montage, profile
 from bench.realct.scan_input import read_scan
-from bench.realct.serving import load_served_models, volume_config
+from bench.realct.serving import served
 from bench.realct.summary import summary_markdown
 from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 
@@ -88,9 +88,7 @@ def main(argv=None) -> int:
     command = " ".join(["python -m bench.realct", *(argv if argv is not None else sys.argv[1:])])
     forms = tuple(FORMS_BY_NAME[name] for name in args.forms.split(","))
     source = args.scan or default_scan()
-    settings = Settings(model_store=args.store)
-    models = load_served_models(settings)
-    config = volume_config(settings, models)
+    models, config = served(Settings(model_store=args.store))
     scan = read_scan(source)
     if args.every > 1:
         scan = scan.subset(list(range(0, len(scan.hu), args.every)))

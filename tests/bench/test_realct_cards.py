@@ -8,7 +8,7 @@ from bench.realct import cards
 from bench.realct.evaluate import CI_POSITIVES, SEED, ci_subset, evaluate
 from bench.realct.forms import FORMS, SEMI_REAL_FORMS
 from bench.realct.scan_input import read_scan
-from bench.realct.serving import load_served_models, volume_config
+from bench.realct.serving import served as served_pair
 from tests.live_server import ROOT
 
 SHARED_SCAN = ROOT / ".." / "shared" / "realct" / "invesalius_0051"
@@ -37,11 +37,8 @@ def _close(key: str, recorded, now) -> bool:
 
 @pytest.fixture(scope="module")
 def served():
-    settings = Settings(model_store=ROOT / "model_store")
-    models = load_served_models(settings)
-    result = evaluate(
-        models, volume_config(settings, models), ci_subset(read_scan(SHARED_SCAN)), FORMS, CI_POSITIVES, SEED
-    )
+    models, config = served_pair(Settings(model_store=ROOT / "model_store"))
+    result = evaluate(models, config, ci_subset(read_scan(SHARED_SCAN)), FORMS, CI_POSITIVES, SEED)
     return models, result
 
 
