@@ -56,9 +56,15 @@ class PredictResponse(BaseModel):
     subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label")
     mask_png_base64: str = Field(
         description="hemorrhage mask, 1-bit PNG (white = hemorrhage; 0/255 once decoded to 8 bits), at the input's own "
-        "resolution, confined to the intracranial space"
+        "resolution, confined to the intracranial space; empty unless hemorrhage is true (the mask outlines the "
+        "classifier's finding)"
     )
     area_pixels: int = Field(description="pixels in the mask")
+    withheld_area_pixels: int = Field(
+        0,
+        description="pixels the segmenter outlined on a slice the classifier does not flag, withheld from the mask; "
+        "a sizeable area also sets models_agree false",
+    )
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(
         description="Dice of the mask against reference_mask; null when none was sent. Two empty masks give 1.0."

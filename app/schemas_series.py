@@ -27,7 +27,14 @@ class SeriesSlice(BaseModel):
         True, description="false when the classifier says no but the mask is sizeable, or says yes with no mask"
     )
     subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label; empty when not assessed")
-    area_pixels: int = Field(description="pixels in the slice's mask, confined to the intracranial space")
+    area_pixels: int = Field(
+        description="pixels in the slice's mask, confined to the intracranial space; 0 unless the slice is flagged"
+    )
+    withheld_area_pixels: int = Field(
+        0,
+        description="pixels the segmenter outlined on an assessed slice that is not flagged, withheld from the mask "
+        "and the volume; a sizeable area also sets models_agree false",
+    )
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(None, description="Dice of this slice's mask against the reference slice, if sent")
     mask_png_base64: str | None = Field(
@@ -85,7 +92,8 @@ class SeriesResponse(BaseModel):
     models_agree: bool = Field(description="classifier and segmenter agree on every assessed slice")
     warnings: list[AnswerWarning] = Field(description="everything that makes this answer less trustworthy")
     bleed_volume_ml: float | None = Field(
-        description="sum over assessed slices of mask area x slice spacing, in mL; null without pixel or slice spacing"
+        description="sum over flagged slices (the only ones with a mask) of mask area x slice spacing, in mL; null "
+        "without pixel or slice spacing"
     )
     dice: float | None = Field(description="Dice over the whole volume against the reference, if sent")
     slices: list[SeriesSlice]

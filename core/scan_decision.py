@@ -1,7 +1,8 @@
 """The scan-level answer from per-slice answers: a rule with parameters instead of "the maximum over slices".
 
 A scan is positive when at least `min_run` neighbouring assessed slices reach `run_threshold` (P(any); by default the
-slice-level operating threshold), OR the predicted bleed volume over its assessed slices reaches `min_volume_ml`.
+slice-level operating threshold), OR the predicted bleed volume over its flagged slices reaches `min_volume_ml`
+(the service gives a mask only where it flags a slice, so the volume a rule is chosen on is the volume it answers).
 A run threshold above the slice threshold gives the scan its own operating point: a slice is still flagged at the
 slice threshold (chosen for slice sensitivity), while the scan answer is chosen on whole volumes. Slices not assessed
 (core.slice_assessment) neither flag nor add volume, and are skipped when counting neighbours. Serving and training
@@ -76,7 +77,7 @@ class ScanRule:
         run = f"at least {self.min_run} neighbouring assessed slice{'s' * (self.min_run > 1)} with P(any) >= {at}"
         if self.min_volume_ml is None:
             return run
-        return f"{run}, or a predicted bleed volume over assessed slices >= {self.min_volume_ml:g} mL"
+        return f"{run}, or a predicted bleed volume over flagged slices >= {self.min_volume_ml:g} mL"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ScanDecision:
     by_run: bool  # the run arm fired
     by_volume: bool  # the volume arm fired
     longest_run: int  # neighbouring assessed slices at the rule's run threshold
-    volume_ml: float | None  # over assessed slices; None when slice volumes are unknown
+    volume_ml: float | None  # over flagged slices; None when slice volumes are unknown
     probability: float  # max P(any) over assessed slices; 0 when none is assessed
     most_suspicious_slice: int | None  # index of that slice
     flagged_slices: list[int]  # assessed slices with P(any) >= threshold
@@ -107,7 +108,7 @@ def decide(
     rule: ScanRule,
 ) -> ScanDecision:
     """Per-slice P(any) in slice order, whether each slice was assessed, each slice's predicted bleed volume
-    (None without spacing) -> the scan's answer. A scan with fewer assessed slices than `min_run` needs
+    (None without spacing; counted only where the slice is flagged) -> the scan's answer. A scan with fewer assessed slices than `min_run` needs
     all of them counting towards the run, so a one-slice series can still be positive."""
     p = np.asarray(slice_probabilities, np.float64)
     ok = np.asarray(assessed, bool)
@@ -119,7 +120,7 @@ def decide(
     by_run = count > 0 and run >= min(rule.min_run, count)
     volume = None
     if slice_volumes_ml is not None:
-        volume = float(np.asarray(slice_volumes_ml, np.float64)[ok].sum())
+        volume = float(np.asarray(slice_volumes_ml, np.float64)[flags].sum())
     by_volume = rule.min_volume_ml is not None and volume is not None and volume >= rule.min_volume_ml
     top = int(np.argmax(np.where(ok, p, -np.inf))) if count else None
     return ScanDecision(

@@ -40,6 +40,8 @@ def slice_rows(run: FormRun, anatomy: list[SliceAnatomy], levels: list[str], sla
                 "probability": answer.probability,
                 "flagged": answer.flagged,
                 "mask_mm2": float(mask.sum()) * pixel_mm2,
+                # What the segmenter outlined on an assessed slice the classifier did not flag: not in the answer.
+                "withheld_mm2": float(getattr(answer, "withheld_area_pixels", 0)) * pixel_mm2,
                 "slab_mm": float(slab_mm[index]) if slab_mm is not None else None,
                 "components": components,
                 "largest_component_mm2": max((c["area_mm2"] for c in components), default=0.0),
@@ -77,9 +79,10 @@ def scan_figures(run: FormRun, rows: list[dict]) -> dict:
         "flagged_slices": len(answer.flagged_slices),
         "flagged_indices": list(answer.flagged_slices),
         "bleed_volume_ml": answer.bleed_volume_ml,
-        # Every mask pixel, whatever the answer excludes from its volume (not-assessed slices, when it does).
-        "all_masks_ml": sum(r["mask_mm2"] * s for r, s in zip(rows, slab)) / MM3_PER_ML,
+        # The segmenter's own false bleed on assessed slices: the answer's masks and those it withheld.
+        "all_masks_ml": sum((r["mask_mm2"] + r["withheld_mm2"]) * s for r, s in zip(rows, slab)) / MM3_PER_ML,
         "slices_with_mask": sum(r["mask_mm2"] > 0 for r in rows),
+        "slices_with_withheld_mask": sum(r["withheld_mm2"] > 0 for r in rows),
         "slices_with_component_over_10mm2": len(over),
         "share_with_component_over_10mm2": len(over) / len(rows),
         "component_mm2_by_location": {

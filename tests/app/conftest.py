@@ -16,11 +16,17 @@ FAKE_SIZE = 64
 SATURATED = 0.98  # 78.4 HU: bone and anything else clipped at the window's top
 
 
+# A blood patch of 1 % of the slice gives P(any) 0.5: a bleed the test draws is flagged at the cards' thresholds.
+BLOOD_SHARE_FOR_HALF = 0.01
+
+
 def fake_classifier(batch: np.ndarray) -> np.ndarray:
-    """P(any) = share of pixels near, not at, the top of the brain window (blood, not saturated bone); subtypes half."""
+    """P(any) rises with the share of pixels near, not at, the top of the brain window (blood, not saturated bone);
+    subtypes half."""
     brain_window = batch[..., 0]
     share = ((brain_window >= 0.8) & (brain_window < SATURATED)).mean(axis=(1, 2))
-    return np.stack([share] + [share / 2] * 5, axis=1).astype(np.float32)
+    p_any = share / (share + BLOOD_SHARE_FOR_HALF)
+    return np.stack([p_any] + [p_any / 2] * 5, axis=1).astype(np.float32)
 
 
 def fake_segmenter(batch: np.ndarray) -> np.ndarray:
@@ -33,7 +39,10 @@ def fake_models() -> LoadedModels:
         classifier=fake_classifier,
         segmenter=fake_segmenter,
         classifier_version=ModelVersion(
-            "fake_classifier", 7, Path("."), model_card("fake_classifier", 7, size=(FAKE_SIZE, FAKE_SIZE), threshold=0.05)
+            "fake_classifier",
+            7,
+            Path("."),
+            model_card("fake_classifier", 7, size=(FAKE_SIZE, FAKE_SIZE), threshold=0.05),
         ),
         segmenter_version=ModelVersion(
             "fake_segmenter", 3, Path("."), model_card("fake_segmenter", 3, size=(FAKE_SIZE, FAKE_SIZE), segmenter=True)

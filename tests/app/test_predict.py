@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from core.dice import dice_score
+from tests.app.conftest import BLOOD_SHARE_FOR_HALF
 from tests.app.images import HEIGHT, WIDTH, bleed_mask, brain_window_slice, hu_slice_16bit, jpeg, png
 
 
@@ -29,7 +30,8 @@ def test_predict_returns_probability_mask_and_dice(client):
     assert body["area_pixels"] == int((mask > 0).sum())
     assert body["dice"] == pytest.approx(dice_score(mask > 0, bleed_mask()))
     assert body["dice"] > 0.9
-    assert body["probability"] == pytest.approx(bleed_mask().mean(), abs=0.03)
+    share = bleed_mask().mean()
+    assert body["probability"] == pytest.approx(share / (share + BLOOD_SHARE_FOR_HALF), abs=0.03)
     assert body["hemorrhage"] is True and body["threshold"] == 0.05
     assert set(body["subtypes"]) == {"epidural", "subdural", "subarachnoid", "intraparenchymal", "intraventricular"}
     assert body["models"] == [{"name": "fake_classifier", "version": 7}, {"name": "fake_segmenter", "version": 3}]

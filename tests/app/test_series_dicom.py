@@ -5,8 +5,10 @@ import base64
 import cv2
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.main import create_app
 from core.scan_decision import ScanRule
 from tests.app.dicom_files import block_slice, ct_bytes, series_bytes, series_datasets, to_bytes
 from tests.app.images import png
@@ -93,6 +95,20 @@ def test_series_is_sorted_by_position_and_measured(client):
     assert {"decode", "preprocess", "classify", "segment", "postprocess", "measure", "encode"} <= set(
         body["timings_ms"]
     )
+
+
+def test_unflagged_slices_have_no_mask_and_add_no_volume(settings, runtime):
+    # The fake classifier's P grows with the bleed's size: at 0.8 slices 1-2 are not flagged, 3-4 are.
+    with TestClient(create_app(settings.model_copy(update={"threshold": 0.8}), runtime)) as client:
+        body = post(client, series_bytes(volume(), GAP_MM)).json()
+    slices, painted = body["slices"], [int(m.sum()) for m in expected_masks()]
+    assert [s["flagged"] for s in slices] == [False, False, False, True, True]
+    assert [s["area_pixels"] for s in slices] == [0, 0, 0, painted[3], painted[4]]
+    assert [s["withheld_area_pixels"] for s in slices] == [0, painted[1], painted[2], 0, 0]
+    assert body["bleed_volume_ml"] == pytest.approx((painted[3] + painted[4]) * SPACING_MM**2 * GAP_MM / 1000)
+    assert [s["models_agree"] for s in slices] == [True, False, False, True, True]  # 80 and 160 pixels withheld
+    disagree = next(w for w in body["warnings"] if w["code"] == "models_disagree")
+    assert disagree["slices"] == [1, 2] and "withheld" in disagree["message"]
 
 
 def test_each_slice_carries_its_files_uids_and_lossy_files_are_flagged(client):

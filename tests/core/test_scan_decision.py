@@ -31,8 +31,14 @@ def test_not_assessed_slices_neither_flag_nor_add_volume_and_are_skipped_between
 
 
 def test_the_volume_arm_fires_alone():
-    answer = decide([0.1, 0.2], [True, True], [0.7, 0.6], T, ScanRule(min_run=3, min_volume_ml=1.0))
+    answer = decide([0.6, 0.1, 0.7, 0.1], [True] * 4, [0.7, 0.0, 0.6, 0.0], T, ScanRule(min_run=2, min_volume_ml=1.0))
     assert answer.positive and answer.by_volume and not answer.by_run
+
+
+def test_only_flagged_slices_add_volume():
+    # The service gives a mask only where it flags a slice: a mask under the threshold is withheld.
+    answer = decide([0.1, 0.6, 0.2], [True, True, True], [5.0, 0.4, 5.0], T, ScanRule(min_run=3, min_volume_ml=1.0))
+    assert answer.volume_ml == pytest.approx(0.4) and not answer.by_volume and not answer.positive
 
 
 def test_nothing_assessed_is_negative():

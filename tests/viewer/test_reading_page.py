@@ -116,6 +116,8 @@ def test_wheel_keys_and_chart_move_through_slices(chromium, live_url, phantom_se
     canvas.send_keys(Keys.END)
     assert slice_index(chromium) == len(answer["slices"]) - 1
     assert f"P(any) {answer['slices'][-1]['probability']:.3f}" in text(chromium, "slice-info")
+    withheld = answer["slices"][-1]["withheld_area_pixels"]  # the segmenter's outline on a slice not flagged
+    assert ("withheld" in text(chromium, "slice-info")) == (withheld > 0)
     chromium.find_element(By.ID, "go-suspicious").click()
     assert slice_index(chromium) == answer["most_suspicious_slice"]
 

@@ -1,6 +1,10 @@
 """Each slice's answer from its assessment (is there enough brain to judge?, core.slice_assessment): its mask confined
-to the intracranial space and its answer checked. Array conventions: `hu` float32 (slices, rows, columns) in HU;
-masks bool, same shape."""
+to the intracranial space, given only where the classifier flags the slice, and its answer checked. Array
+conventions: `hu` float32 (slices, rows, columns) in HU; masks bool, same shape.
+
+The mask outlines the classifier's finding. The segmenter alone paints along the real inner table on most slices of
+a normal scan, where the classifier is quiet; a slice called "no bleed" with a red outline is a contradiction a
+reader cannot act on. What is withheld is still said: its area, and a disagreement when it is sizeable."""
 
 from collections.abc import Sequence
 
@@ -18,12 +22,17 @@ def confine_and_check(
     threshold: float,
     interpretation: str = "hu",
 ) -> list[SliceChecks]:
-    """Confines `masks` in place (blank where a slice is not assessed); `interpretation` as the decoder read the
-    input (an 8-bit export is checked for its window, HU for contrast)."""
+    """Confines `masks` in place (blank where a slice is not assessed, or not flagged: P(any) under `threshold`, as
+    core.scan_decision counts a slice's volume); `interpretation` as the decoder read the input (an 8-bit export is
+    checked for its window, HU for contrast)."""
     checks = []
     for index, assessment in enumerate(assessments):
-        masks[index] = assessment.answer_mask(masks[index])
-        area = int(masks[index].sum())
+        painted = assessment.answer_mask(masks[index])
         probability = float(probabilities[index, 0])
-        checks.append(check_slice(hu[index], assessment, interpretation, probability, threshold, area))
+        flagged = probability >= threshold
+        masks[index] = painted if flagged else np.zeros_like(painted)
+        area = int(painted.sum())
+        checks.append(
+            check_slice(hu[index], assessment, interpretation, probability, threshold, area, 0 if flagged else area)
+        )
     return checks

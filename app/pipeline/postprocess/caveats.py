@@ -63,7 +63,10 @@ def _per_slice(checks: Sequence[SliceChecks], lone: bool) -> list[Caveat]:
         found.append(Caveat(NOT_BRAIN_WINDOW, message, _where(flags, lone)))
     disagree = [not c.models_agree for c in checks]
     if any(disagree):
-        message = "the classifier and the segmenter disagree: a sizeable mask with a 'no', or a 'yes' with no mask"
+        message = (
+            "the classifier and the segmenter disagree: a sizeable mask on a slice the classifier does not flag "
+            "(withheld from the answer's mask and volume; see withheld_area_pixels), or a flag with no mask"
+        )
         found.append(Caveat(MODELS_DISAGREE, message, _where(disagree, lone)))
     return found
 

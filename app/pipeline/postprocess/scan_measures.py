@@ -14,7 +14,7 @@ MM3_PER_ML = 1000.0
 class ScanMeasures:
     decision: ScanDecision
     rule: ScanRule  # the rule that gave the decision: the card's rule for the input's form
-    volume_ml: float | None  # over assessed slices (masks are blank elsewhere); None without pixel or slice spacing
+    volume_ml: float | None  # over flagged slices (masks are blank elsewhere); None without pixel or slice spacing
 
 
 def slice_volumes_ml(masks: np.ndarray, spacing_mm: tuple[float, float] | None, slab_mm: np.ndarray | None):

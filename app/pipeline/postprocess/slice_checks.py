@@ -39,6 +39,7 @@ class SliceChecks:
     window_problem: str | None  # why the 8-bit image does not look like a brain window
     contrast: bool  # enhancing structures inside the head
     models_agree: bool
+    withheld_pixels: int = 0  # the segmenter's confined mask on a slice the classifier does not flag
 
 
 def window_problem(hu: np.ndarray, assessment: SliceAssessment) -> str | None:
@@ -88,9 +89,11 @@ def check_slice(
     probability: float,
     threshold: float,
     mask_pixels: int,
+    withheld_pixels: int = 0,
 ) -> SliceChecks:
-    """Every check of one slice; a slice not assessed is not held to agreement (it gives no answer)."""
+    """Every check of one slice; a slice not assessed is not held to agreement (it gives no answer). `mask_pixels`:
+    the segmenter's confined mask, withheld or not."""
     window = window_problem(hu, assessment) if interpretation == "brain_window_8bit" else None
     contrast = interpretation == "hu" and contrast_enhanced(hu, assessment)
     agree = not assessment.assessed or models_agree(probability, threshold, mask_pixels, assessment.pixel_mm2)
-    return SliceChecks(assessment, window, contrast, agree)
+    return SliceChecks(assessment, window, contrast, agree, withheld_pixels)

@@ -7,7 +7,7 @@ export function base64Blob(text, type) {
 
 const SLICE_KEYS = [
   "probability", "assessed", "not_assessed_reason", "models_agree", "subtypes", "area_pixels", "area_mm2", "dice",
-  "mask_png_base64",
+  "mask_png_base64", "withheld_area_pixels",
 ];
 
 // A slice answer (POST /v1/predict) read as a one-slice scan; series and volume answers pass through.

@@ -4,10 +4,11 @@ const SHOWN = new Set([
   "probability", "hemorrhage", "threshold", "scan_rule", "subtypes", "most_suspicious_slice", "flagged_slices",
   "not_assessed_slices", "bleed_volume_ml", "dice", "slices", "models", "input", "notice", "warnings", "models_agree",
   "area_pixels", "area_mm2", "timings_ms", "mask_png_base64", "mask_nifti_base64", "montage_png_base64",
+  "withheld_area_pixels",
 ]);
 const SLICE_SHOWN = new Set([
   "index", "upload_index", "sop_instance_uid", "position_mm", "probability", "flagged", "subtypes", "area_pixels",
-  "area_mm2", "dice", "mask_png_base64", "assessed", "not_assessed_reason", "models_agree",
+  "area_mm2", "dice", "mask_png_base64", "assessed", "not_assessed_reason", "models_agree", "withheld_area_pixels",
 ]);
 const IDENTIFIER_KEYS = ["study_instance_uid", "series_instance_uid", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"];
 
@@ -125,6 +126,8 @@ export function sliceLine(slice, count) {
     const mm2 = slice.area_mm2 != null ? `, ${fixed(slice.area_mm2, 1)} mm²` : "";
     parts.push(`mask ${slice.area_pixels} px${mm2}`);
   }
+  // The service gives a mask only on flagged slices; what the segmenter outlined elsewhere is said, not drawn.
+  if (slice.withheld_area_pixels > 0) parts.push(`segmenter's outline withheld (not flagged): ${slice.withheld_area_pixels} px`);
   if (slice.dice != null) parts.push(`Dice ${fixed(slice.dice)}`);
   for (const [key, value] of Object.entries(slice)) {
     if (!SLICE_SHOWN.has(key) && value != null) parts.push(`${words(key)}: ${describe(value)}`);

@@ -47,13 +47,23 @@ def test_a_slice_not_assessed_has_a_blank_mask_and_the_bleed_is_kept():
     assert result.slice_probabilities[1] > result.slice_probabilities[0]
 
 
+def test_a_mask_is_given_only_where_the_classifier_flags_the_slice():
+    result = infer(fake_models(), stack(), (0.9, 0.9), THRESHOLD)
+    quiet, bleed = result.checks[0], result.checks[1]
+    assert result.slice_probabilities[0] < THRESHOLD <= result.slice_probabilities[1]
+    assert not result.masks[0].any() and quiet.withheld_pixels > 0 and not quiet.models_agree
+    assert result.masks[1].any() and bleed.withheld_pixels == 0
+    raised = infer(fake_models(), stack(), (0.9, 0.9), 0.0)  # a caller's threshold of 0 flags every assessed slice
+    assert raised.masks[0].sum() == quiet.withheld_pixels and raised.checks[0].withheld_pixels == 0
+
+
 def test_dice_over_the_stack_and_per_slice():
     hu = stack()
     reference = np.zeros(hu.shape, bool)
     reference[1:3, 60:68, 56:72] = True
     result = infer(fake_models(), hu, (0.9, 0.9), THRESHOLD, reference)
     assert result.slice_dice[3] == 1.0  # not assessed, so blank, as is the reference: perfect agreement
-    assert result.slice_dice[0] == 0.0  # a mask where the reference has none
+    assert result.slice_dice[0] == 1.0  # the segmenter paints its skull's edge, but unflagged slices get no mask
     assert result.slice_dice[1] > 0.5
     assert result.dice == pytest.approx(dice_score(result.masks, reference))
     assert infer(fake_models(), hu, (0.9, 0.9), THRESHOLD).dice is None
