@@ -115,6 +115,8 @@ def record(args, models, config, scan, result, out: Path, forms) -> None:
         "threshold": config.threshold,
         "positives": args.positives,
         "seed": args.seed,
+        "measures": "the service's answers, whose masks are given on flagged slices only (volumes, areas, Dice); "
+        "real_normal_all_masks_ml: everything the segmenter outlined on assessed slices, withheld or not",
     }
     for model, version in (("classifier", models.classifier_version), ("segmenter", models.segmenter_version)):
         cards.record(version.path, model, provenance, result.report, subset.report, ci_spec())
