@@ -1,0 +1,68 @@
+"""Would one slice threshold per input form, each chosen by the card's rule (95 % sensitivity on validation phantoms),
+serve HU and 8-bit exports better than the card's one threshold, chosen on a half-and-half mix?
+
+python -m experiments.threshold_by_form [--count 400] [--json experiments/results/threshold_by_form_v9.json]
+The served classifier on validation phantoms (seed 2) of each form alone, then on test phantoms (seed 3) at the
+card's threshold and at the form's own. About 5 minutes on 2 cores.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from core.model_store import paired_input, resolve
+from training.evaluate import choose_threshold, predict_in_batches
+from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
+from training.held_out import FORMS
+from training.metrics import sensitivity_specificity
+from training.phantom_data import TEST_SEED, VALIDATION_SEED, build_arrays
+from training.shards import ShardSpec
+
+TARGET_SENSITIVITY = 0.95
+
+
+def scores(classify, seed: int, count: int, share: float, spec: ShardSpec):
+    arrays = build_arrays(
+        seed,
+        count,
+        size=spec.size,
+        slices=spec.slices,
+        brain_window_fraction=share,
+        workers=2,
+        mix={"procedural": 1.0},
+        confinement=spec.confinement,
+    )
+    return arrays.labels[:, 0] > 0.5, predict_in_batches(classify, arrays.images)[:, 0]
+
+
+def figures(labels, p, threshold: float) -> dict:
+    sensitivity, specificity = sensitivity_specificity(labels, p, threshold)
+    return {"threshold": threshold, "sensitivity": sensitivity, "specificity": specificity}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--count", type=int, default=400, help="validation phantoms per form; test: 1.5 times as many")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    classifier, segmenter = resolve(args.store, CLASSIFIER, None), resolve(args.store, SEGMENTER, None)
+    feed = paired_input(classifier.card, segmenter.card)
+    spec = ShardSpec(feed.size, feed.context_slices, feed.confinement)
+    classify = load_saved_model(classifier.path)
+    report = {"classifier": classifier.version, "card_threshold": classifier.card.threshold}
+    for form, share in FORMS:
+        own = choose_threshold(*scores(classify, VALIDATION_SEED, args.count, share, spec), TARGET_SENSITIVITY)
+        labels, p = scores(classify, TEST_SEED, args.count * 3 // 2, share, spec)
+        report[form] = {
+            "validation": own,
+            "test_at_card_threshold": figures(labels, p, classifier.card.threshold),
+            "test_at_own_threshold": figures(labels, p, own["threshold"]),
+        }
+        print(form, json.dumps(report[form]), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
