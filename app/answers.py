@@ -52,6 +52,7 @@ def slice_headers(result: SliceResult, threshold: float, models: LoadedModels) -
         "X-ICH-Probability": f"{result.probability:.6f}",
         "X-ICH-Threshold": f"{threshold:.6f}",
         "X-ICH-Area-Pixels": str(result.area_pixels),
+        "X-ICH-Withheld-Pixels": str(result.checks.withheld_pixels),
         "X-ICH-Assessed": str(result.assessed).lower(),
         "X-ICH-Warnings": ", ".join(w.code for w in result.warnings) or "none",
         "X-ICH-Models": ", ".join(f"{v.name}/{v.version}" for v in models.versions),

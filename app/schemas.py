@@ -50,7 +50,8 @@ class PredictResponse(BaseModel):
     )
     not_assessed_reason: str | None = Field(description="vertex, skull_base or no_skull; null when assessed")
     models_agree: bool = Field(
-        description="false when the classifier says no but the mask is sizeable, or says yes with no mask"
+        description="false when the classifier says no but the segmenter's (withheld) outline is sizeable, or says yes "
+        "with no mask"
     )
     warnings: list[AnswerWarning] = Field(description="everything that makes this answer less trustworthy")
     subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label")

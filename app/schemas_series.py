@@ -24,7 +24,9 @@ class SeriesSlice(BaseModel):
         "other slices, the face or neck) or no_skull; null when assessed",
     )
     models_agree: bool = Field(
-        True, description="false when the classifier says no but the mask is sizeable, or says yes with no mask"
+        True,
+        description="false when the classifier says no but the segmenter's (withheld) outline is sizeable, or says yes "
+        "with no mask",
     )
     subtypes: dict[str, float] = Field(description="P(each hemorrhage subtype), multi-label; empty when not assessed")
     area_pixels: int = Field(

@@ -20,11 +20,24 @@ def test_json_headers_and_caption_agree():
     headers = slice_headers(result, THRESHOLD, models)
     assert headers["X-ICH-Probability"] == f"{body.probability:.6f}"
     assert headers["X-ICH-Area-Pixels"] == str(body.area_pixels)
+    assert headers["X-ICH-Withheld-Pixels"] == str(body.withheld_area_pixels)
     assert headers["X-ICH-Assessed"] == "true" and body.assessed
     assert headers["X-ICH-Warnings"] == (", ".join(w.code for w in body.warnings) or "none")
     assert headers["X-ICH-Models"] == "fake_classifier/7, fake_segmenter/3"
     verdict = "bleed" if body.hemorrhage else "no bleed"
     assert overlay_caption(result, THRESHOLD)[0] == f"P={body.probability:.2f} ({verdict})"
+
+
+def test_a_withheld_outline_is_said_in_the_json_headers_and_caption():
+    hu = head_slice(128, brain_axes=(40, 50))
+    hu[60:68, 56:72] = 70.0
+    models = fake_models()
+    result = predict_slice(models, ct_bytes(hu), threshold=0.99)  # the bleed's P is well under 0.99
+    body = slice_response(result, 0.99, models)
+    assert not body.hemorrhage and body.area_pixels == 0 and body.withheld_area_pixels > 0
+    assert slice_headers(result, 0.99, models)["X-ICH-Withheld-Pixels"] == str(body.withheld_area_pixels)
+    assert overlay_caption(result, 0.99) == (f"P={body.probability:.2f} (no bleed)", "MODELS DISAGREE")
+    assert "withheld" in next(w.message for w in body.warnings if w.code == "models_disagree")
 
 
 def test_a_slice_not_assessed_says_why_everywhere():
