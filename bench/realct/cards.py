@@ -17,7 +17,7 @@ SEGMENTER_NORMAL = (
     "component_mm2_by_location",
 )
 CLASSIFIER_SEMI = ("auc", "sensitivity", "specificity", "positives", "negatives")
-SEGMENTER_SEMI = ("dice", "positives")
+SEGMENTER_SEMI = ("dice", "segmenter_dice", "positives")
 
 
 def _round(value):

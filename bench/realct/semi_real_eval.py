@@ -1,5 +1,11 @@
 """Semi-real positives and untouched real slices of the same levels through the service, in one form: AUC,
-sensitivity and specificity at the served threshold, Dice at the input's own size; overall and per bleed type."""
+sensitivity and specificity at the served threshold, Dice at the input's own size; overall and per bleed type.
+
+Dice is the answer's, whose mask is empty where the classifier does not flag the slice, and the segmenter's alone
+(the same request at threshold 0, where every assessed slice keeps its mask), so a ResUNet can be compared apart from
+the classifier in front of it."""
+
+import dataclasses
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -27,6 +33,8 @@ def positive_answers(models, config, scan: RealScan, positives: list[PastedBleed
     """Each pasted slice as the file `form` makes of it, decoded and scored by the service."""
     files = encode_slices(np.stack([p.hu for p in positives]), form)
     answer, masks = answered(models, config, run_exports(models, config, files, scan.spacing_mm, scan.slice_spacing_mm))
+    ungated = dataclasses.replace(config, threshold=0.0)
+    painted = run_exports(models, ungated, files, scan.spacing_mm, scan.slice_spacing_mm).result.masks
     return [
         {
             "slice_index": bleed.slice_index,
@@ -39,8 +47,9 @@ def positive_answers(models, config, scan: RealScan, positives: list[PastedBleed
             "assessed": getattr(got, "assessed", None),
             "flagged": got.flagged,
             "dice": dice_score(mask, bleed.mask),
+            "segmenter_dice": dice_score(alone, bleed.mask),
         }
-        for bleed, got, mask in zip(positives, answer.slices, masks)
+        for bleed, got, mask, alone in zip(positives, answer.slices, masks, painted)
     ]
 
 
@@ -54,6 +63,7 @@ def semi_real_figures(positive_rows: list[dict], negative_rows: list[dict], thre
             "auc": _auc([r["probability"] for r in rows], negative_p),
             "sensitivity": _mean(r["flagged"] for r in rows),
             "dice": _mean(r["dice"] for r in rows),
+            "segmenter_dice": _mean(r["segmenter_dice"] for r in rows),
         }
 
     figures = block(positive_rows)

@@ -72,9 +72,10 @@ def semi_real_table(semi: dict) -> list[str]:
     if not semi:
         return []
     types = list(next(iter(semi.values()))["by_type"])
-    header = ["form", "AUC", "sensitivity", "specificity", "Dice"] + [f"{SHORT[t]} sens / Dice" for t in types]
+    header = ["form", "AUC", "sensitivity", "specificity", "Dice", "Dice, segmenter alone"]
+    header += [f"{SHORT[t]} sens / Dice" for t in types]
     rows = [
-        [name, _f(f["auc"]), _f(f["sensitivity"]), _f(f["specificity"]), _f(f["dice"])]
+        [name, _f(f["auc"]), _f(f["sensitivity"]), _f(f["specificity"]), _f(f["dice"]), _f(f.get("segmenter_dice"))]
         + [f"{_f(f['by_type'][t]['sensitivity'], 2)} / {_f(f['by_type'][t]['dice'], 2)}" for t in types]
         for name, f in semi.items()
     ]

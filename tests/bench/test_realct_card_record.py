@@ -27,6 +27,7 @@ REPORT = {
             "sensitivity": 0.8,
             "specificity": 0.8,
             "dice": 0.9,
+            "segmenter_dice": 0.93,
             "positives": 5,
             "negatives": 5,
             "by_type": {"subdural": {"sensitivity": 1.0, "dice": 0.95}},
@@ -58,6 +59,7 @@ def test_each_card_gets_its_models_figures_and_keeps_the_rest(tmp_path):
     }
     assert segmenter["real_ct"]["forms"]["hu"]["real_normal_bleed_volume_ml"] == 2.5
     assert segmenter["real_ct"]["forms"]["hu"]["semi_real_dice_by_type"] == {"subdural": 0.95}
+    assert segmenter["real_ct"]["forms"]["hu"]["semi_real_segmenter_dice"] == 0.93
     assert "real_normal_flagged_slices" not in segmenter["real_ct"]["forms"]["hu"]
     subset = cards.recorded_subset(tmp_path / "segmenter")
     assert subset["slices"] == "every 6th" and subset["forms"]["hu"]["semi_real_dice"] == 0.9

@@ -63,12 +63,12 @@ def test_positives_cycle_through_the_types_and_repeat_for_a_seed(normal_slice):
 
 def test_figures_count_flags_and_rank_probabilities():
     positives = [
-        {"subtype": "subdural", "probability": 0.9, "flagged": True, "dice": 0.8},
-        {"subtype": "epidural", "probability": 0.3, "flagged": False, "dice": 0.4},
+        {"subtype": "subdural", "probability": 0.9, "flagged": True, "dice": 0.8, "segmenter_dice": 0.8},
+        {"subtype": "epidural", "probability": 0.3, "flagged": False, "dice": 0.0, "segmenter_dice": 0.6},
     ]
     negatives = [{"probability": 0.2, "flagged": False}, {"probability": 0.5, "flagged": True}]
     figures = semi_real_figures(positives, negatives, 0.45)
     assert figures["auc"] == 0.75  # 0.9 beats both negatives, 0.3 beats one
     assert figures["sensitivity"] == 0.5 and figures["specificity"] == 0.5
-    assert figures["dice"] == pytest.approx(0.6)
+    assert figures["dice"] == pytest.approx(0.4) and figures["segmenter_dice"] == pytest.approx(0.7)
     assert figures["by_type"]["subdural"]["auc"] == 1.0 and figures["by_type"]["subarachnoid"]["auc"] is None

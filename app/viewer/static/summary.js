@@ -127,7 +127,9 @@ export function sliceLine(slice, count) {
     parts.push(`mask ${slice.area_pixels} px${mm2}`);
   }
   // The service gives a mask only on flagged slices; what the segmenter outlined elsewhere is said, not drawn.
-  if (slice.withheld_area_pixels > 0) parts.push(`segmenter's outline withheld (not flagged): ${slice.withheld_area_pixels} px`);
+  if (slice.withheld_area_pixels > 0) {
+    parts.push(`segmenter's outline withheld (not flagged): ${slice.withheld_area_pixels} px`);
+  }
   if (slice.dice != null) parts.push(`Dice ${fixed(slice.dice)}`);
   for (const [key, value] of Object.entries(slice)) {
     if (!SLICE_SHOWN.has(key) && value != null) parts.push(`${words(key)}: ${describe(value)}`);
