@@ -32,6 +32,7 @@ def slice_response(result: SliceResult, threshold: float, models: LoadedModels) 
         mask_png_base64=png_base64(result.mask_png),
         area_pixels=result.area_pixels,
         withheld_area_pixels=result.checks.withheld_pixels,
+        withheld_mask_png_base64=png_base64(result.withheld_png) if result.withheld_png else None,
         area_mm2=result.area_mm2,
         dice=result.dice,
         models=model_refs(models),

@@ -66,6 +66,9 @@ class PredictResponse(BaseModel):
         description="pixels the segmenter outlined on a slice the classifier does not flag, withheld from the mask; "
         "a sizeable area also sets models_agree false",
     )
+    withheld_mask_png_base64: str | None = Field(
+        None, description="that withheld outline, a 1-bit PNG like mask_png_base64; null when nothing was withheld"
+    )
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(
         description="Dice of the mask against reference_mask; null when none was sent. Two empty masks give 1.0."

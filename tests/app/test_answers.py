@@ -1,5 +1,8 @@
 """The answers module: the slice's JSON, headers and caption say the same thing, from one flow result."""
 
+import base64
+
+import cv2
 import numpy as np
 
 from app.answers import overlay_caption, slice_headers, slice_response
@@ -37,6 +40,10 @@ def test_a_withheld_outline_is_said_in_the_json_headers_and_caption():
     assert not body.hemorrhage and body.area_pixels == 0 and body.withheld_area_pixels > 0
     assert slice_headers(result, 0.99, models)["X-ICH-Withheld-Pixels"] == str(body.withheld_area_pixels)
     assert overlay_caption(result, 0.99) == (f"P={body.probability:.2f} (no bleed)", "MODELS DISAGREE")
+    outline = cv2.imdecode(np.frombuffer(base64.b64decode(body.withheld_mask_png_base64), np.uint8), 0)
+    assert int((outline > 0).sum()) == body.withheld_area_pixels and outline.shape == hu.shape
+    flagged = slice_response(predict_slice(models, ct_bytes(hu), threshold=THRESHOLD), THRESHOLD, models)
+    assert flagged.withheld_mask_png_base64 is None and flagged.withheld_area_pixels == 0
     assert "withheld" in next(w.message for w in body.warnings if w.code == "models_disagree")
 
 

@@ -3,6 +3,9 @@
 import cv2
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
 
 from tests.app.dicom_files import block_mask, block_slice, ct_bytes
 from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
@@ -44,6 +47,20 @@ def test_overlay_outlines_the_reference_in_green(client):
     blue, green, red = (picture[..., c].astype(int) for c in range(3))  # int: uint8 + 60 would wrap on white
     green = (green > red + 60) & (green > blue + 60)
     assert green[50:70, 10:30].any() and not green[:40].any()
+
+
+def test_a_withheld_outline_is_drawn_in_yellow_where_the_models_disagree(settings, runtime):
+    # At a threshold of 0.99 the fake classifier does not flag the bleed, so the segmenter's outline is withheld.
+    with TestClient(create_app(settings.model_copy(update={"threshold": 0.99}), runtime)) as strict:
+        picture = decode(post(strict, png(brain_window_slice())).content)
+    blue, green, red = (picture[..., c].astype(int) for c in range(3))
+    yellow = (red > blue + 60) & (green > blue + 60)
+    inside = picture[BLEED[0].start + 4 : BLEED[0].stop - 4, BLEED[1].start + 4 : BLEED[1].stop - 4]
+    assert yellow[BLEED].any() and not is_red(inside).any()  # outlined, not filled: the answer has no mask there
+    with TestClient(create_app(settings, runtime)) as served:
+        picture = decode(post(served, png(brain_window_slice())).content)
+    blue, green, red = (picture[..., c].astype(int) for c in range(3))
+    assert not ((red > blue + 60) & (green > blue + 60))[BLEED].any()  # flagged: red, nothing withheld
 
 
 def test_overlay_of_a_dicom_slice_is_in_the_brain_window(client):

@@ -1,6 +1,7 @@
 """Pictures for people: the brain-window CT slice with the predicted bleed filled and outlined in colour.
 
-Colours are BGR (OpenCV's order). Predicted bleed: red fill and outline; reference mask, when sent: green outline.
+Colours are BGR (OpenCV's order). Predicted bleed: red fill and outline; reference mask, when sent: green outline;
+the segmenter's outline withheld from the answer (a slice the classifier does not flag): yellow outline.
 """
 
 import cv2
@@ -10,6 +11,8 @@ from core.windowing import hu_to_brain_window_pixels
 
 BLEED_BGR = (0, 0, 255)
 REFERENCE_BGR = (0, 220, 0)
+WITHHELD_BGR = (0, 220, 255)
+WITHHELD_LEGEND = "YELLOW: NOT FLAGGED, WITHHELD"
 TEXT_BGR = (255, 255, 255)
 FILL_ALPHA = 0.35
 # Outlines and text scale with the matrix so that a 512 slice reads like a 256 one.
@@ -47,6 +50,7 @@ def render_overlay(
     caption: str | None = None,
     notice: bool = True,
     caveat: str | None = None,
+    withheld: np.ndarray | None = None,
 ) -> np.ndarray:
     """HU (H, W) and bool masks (H, W) -> uint8 BGR (H, W, 3): brain window (40/80), bleed in colour."""
     gray = hu_to_brain_window_pixels(hu)
@@ -58,10 +62,14 @@ def render_overlay(
         _outline(image, mask, BLEED_BGR)
     if reference is not None and reference.any():
         _outline(image, reference, REFERENCE_BGR)
+    if withheld is not None and withheld.any():
+        _outline(image, withheld, WITHHELD_BGR)
     if caption:
         put_text(image, caption, "top")
     if caveat:  # e.g. the models disagree: said on the picture, not only in the JSON
         put_text(image, caveat, "top", line=1)
+    if withheld is not None and withheld.any():
+        put_text(image, WITHHELD_LEGEND, "top", line=2 if caveat else 1)
     if notice:
         put_text(image, NOTICE, "bottom")
     return image
@@ -80,5 +88,6 @@ def overlay_png(
     reference: np.ndarray | None = None,
     caption: str | None = None,
     caveat: str | None = None,
+    withheld: np.ndarray | None = None,
 ):
-    return encode_png(render_overlay(hu, mask, reference, caption, caveat=caveat))
+    return encode_png(render_overlay(hu, mask, reference, caption, caveat=caveat, withheld=withheld))

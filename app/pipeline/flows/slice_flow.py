@@ -24,6 +24,7 @@ class SliceResult:
     reference: np.ndarray | None  # bool (H, W) when the caller sent a reference mask
     mask_png: bytes
     timings_ms: dict[str, float]
+    withheld_png: bytes | None = None  # the segmenter's outline withheld from `mask_png` (slice not flagged)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -38,6 +39,11 @@ class SliceResult:
     def mask(self) -> np.ndarray:
         """bool (H, W) at the input's own size, confined to the intracranial space; empty if not assessed."""
         return self.inference.masks[0]
+
+    @property
+    def withheld_mask(self) -> np.ndarray | None:
+        """bool (H, W): what the segmenter outlined on a slice the classifier does not flag; None when nothing was."""
+        return self.checks.withheld_mask
 
     @property
     def checks(self) -> SliceChecks:
@@ -97,8 +103,11 @@ def predict_slice(
         threshold,
         None if reference is None else reference[None],
         decoded.interpretation,
+        keep_withheld=True,
     )
+    withheld = inference.checks[0].withheld_mask
     with after.stage("encode"):
         png = mask_to_png(inference.masks[0])
+        withheld_png = mask_to_png(withheld) if withheld is not None else None
     timings = {**before.milliseconds, **inference.timings_ms, **after.milliseconds}
-    return SliceResult(decoded, inference, reference, png, timings)
+    return SliceResult(decoded, inference, reference, png, timings, withheld_png)

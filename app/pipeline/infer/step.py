@@ -126,9 +126,11 @@ def infer_prepared(
     threshold: float,
     reference: np.ndarray | None = None,
     interpretation: str = "hu",
+    keep_withheld: bool = False,
 ) -> Inference:
     """The models over `chunks` (prepare_chunk's, in stack order), then the answers. `hu` must be whole once the
-    chunks are exhausted; other timings a chunk carries (decode) are summed too."""
+    chunks are exhausted; other timings a chunk carries (decode) are summed too. `keep_withheld`: as
+    app.pipeline.postprocess.assess.confine_and_check."""
     card = models.classifier_version.card
     timings = dict.fromkeys(STAGES, 0.0)
     raw, masks, assessments = [], [], []
@@ -142,7 +144,9 @@ def infer_prepared(
     timer = StageTimer()
     with timer.stage("postprocess", observe=False):
         probabilities = calibrate(np.concatenate(raw), card.calibration_map)
-        checks = confine_and_check(hu, probabilities, masks, assess_stack(assessments), threshold, interpretation)
+        checks = confine_and_check(
+            hu, probabilities, masks, assess_stack(assessments), threshold, interpretation, keep_withheld
+        )
         dice, slice_dice = reference_dice(masks, reference)
     add_timings(timings, timer.milliseconds)
     observe_stage("postprocess", timings["postprocess"])  # the slices' assessments and this, once per stack
@@ -157,9 +161,10 @@ def infer(
     reference: np.ndarray | None = None,
     interpretation: str = "hu",
     chunk: int = CHUNK_SLICES,
+    keep_withheld: bool = False,
 ) -> Inference:
     """`threshold`: the operating point, for the agreement checks; `interpretation`: how the decoder read the input
     (hu, or brain_window_8bit for an 8-bit export); `reference`: bool, the shape of `hu`, for Dice."""
     limits = models.classifier_version.card.assessment_limits
     chunks = stack_chunks(models, hu, chunk, spacing_mm, limits)
-    return infer_prepared(models, chunks, hu, spacing_mm, threshold, reference, interpretation)
+    return infer_prepared(models, chunks, hu, spacing_mm, threshold, reference, interpretation, keep_withheld)

@@ -6,6 +6,7 @@ The mask outlines the classifier's finding. The segmenter alone paints along the
 a normal scan, where the classifier is quiet; a slice called "no bleed" with a red outline is a contradiction a
 reader cannot act on. What is withheld is still said: its area, and a disagreement when it is sizeable."""
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,10 +22,12 @@ def confine_and_check(
     assessments: Sequence[SliceAssessment],
     threshold: float,
     interpretation: str = "hu",
+    keep_withheld: bool = False,
 ) -> list[SliceChecks]:
     """Confines `masks` in place (blank where a slice is not assessed, or not flagged: P(any) under `threshold`, as
     core.scan_decision counts a slice's volume); `interpretation` as the decoder read the input (an 8-bit export is
-    checked for its window, HU for contrast)."""
+    checked for its window, HU for contrast); `keep_withheld`: each check also holds the withheld mask itself (a
+    lone slice's picture shows it; a series keeps only the areas)."""
     checks = []
     for index, assessment in enumerate(assessments):
         painted = assessment.answer_mask(masks[index])
@@ -32,7 +35,9 @@ def confine_and_check(
         flagged = probability >= threshold
         masks[index] = painted if flagged else np.zeros_like(painted)
         area = int(painted.sum())
-        checks.append(
-            check_slice(hu[index], assessment, interpretation, probability, threshold, area, 0 if flagged else area)
-        )
+        withheld = 0 if flagged else area
+        check = check_slice(hu[index], assessment, interpretation, probability, threshold, area, withheld)
+        if keep_withheld and withheld:
+            check = dataclasses.replace(check, withheld_mask=painted)
+        checks.append(check)
     return checks

@@ -5,7 +5,7 @@ Array conventions: `hu` float32 (H, W) in HU (8-bit exports decoded with core.wi
 masks bool (H, W) at the same size.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -40,6 +40,7 @@ class SliceChecks:
     contrast: bool  # enhancing structures inside the head
     models_agree: bool
     withheld_pixels: int = 0  # the segmenter's confined mask on a slice the classifier does not flag
+    withheld_mask: np.ndarray | None = field(default=None, compare=False)  # that mask, bool, when the caller keeps it
 
 
 def window_problem(hu: np.ndarray, assessment: SliceAssessment) -> str | None:

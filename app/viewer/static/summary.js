@@ -4,7 +4,7 @@ const SHOWN = new Set([
   "probability", "hemorrhage", "threshold", "scan_rule", "subtypes", "most_suspicious_slice", "flagged_slices",
   "not_assessed_slices", "bleed_volume_ml", "dice", "slices", "models", "input", "notice", "warnings", "models_agree",
   "area_pixels", "area_mm2", "timings_ms", "mask_png_base64", "mask_nifti_base64", "montage_png_base64",
-  "withheld_area_pixels",
+  "withheld_area_pixels", "withheld_mask_png_base64",
 ]);
 const SLICE_SHOWN = new Set([
   "index", "upload_index", "sop_instance_uid", "position_mm", "probability", "flagged", "subtypes", "area_pixels",
