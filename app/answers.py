@@ -72,6 +72,11 @@ def overlay_caption(result: SliceResult, threshold: float) -> tuple[str, str | N
     return caption, None if result.checks.models_agree else "MODELS DISAGREE"
 
 
+def _withheld_png(outcome: ScanOutcome, index: int) -> str | None:
+    png = outcome.withheld_pngs[index] if outcome.withheld_pngs else None
+    return png_base64(png) if png else None
+
+
 def _series_slices(outcome: ScanOutcome, threshold: float, subtype_names: list[str]) -> list[SeriesSlice]:
     result = outcome.result
     pixel_area = float(np.prod(outcome.spacing_mm)) if outcome.spacing_mm else None
@@ -94,6 +99,7 @@ def _series_slices(outcome: ScanOutcome, threshold: float, subtype_names: list[s
                 subtypes=dict(zip(subtype_names, map(float, probabilities[1:]))) if assessed else {},
                 area_pixels=area,
                 withheld_area_pixels=checks.withheld_pixels,
+                withheld_mask_png_base64=_withheld_png(outcome, index),
                 area_mm2=area * pixel_area if pixel_area is not None else None,
                 dice=result.slice_dice[index] if result.slice_dice is not None else None,
                 mask_png_base64=png_base64(outcome.mask_pngs[index]) if outcome.mask_pngs else None,

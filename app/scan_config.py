@@ -6,7 +6,9 @@ from app.pipeline.flows.scan_flow import VolumeConfig
 from app.serving.runtime import LoadedModels
 
 
-def volume_config(settings: Settings, models: LoadedModels, montage: bool = False) -> VolumeConfig:
+def volume_config(
+    settings: Settings, models: LoadedModels, montage: bool = False, withheld_masks: bool = False
+) -> VolumeConfig:
     return VolumeConfig(
         settings.max_series_slices,
         settings.max_image_pixels,
@@ -15,4 +17,5 @@ def volume_config(settings: Settings, models: LoadedModels, montage: bool = Fals
         settings.operating_threshold(models.classifier_version.card),
         montage,
         settings.series_prefetch_chunks,
+        withheld_masks,
     )

@@ -37,6 +37,11 @@ class SeriesSlice(BaseModel):
         description="pixels the segmenter outlined on an assessed slice that is not flagged, withheld from the mask "
         "and the volume; a sizeable area also sets models_agree false",
     )
+    withheld_mask_png_base64: str | None = Field(
+        None,
+        description="DICOM and image stacks, with withheld_masks=true: that withheld outline as a 1-bit PNG like "
+        "mask_png_base64; null where nothing was withheld",
+    )
     area_mm2: float | None = Field(description="mask area in mm², when the input carries pixel spacing")
     dice: float | None = Field(None, description="Dice of this slice's mask against the reference slice, if sent")
     mask_png_base64: str | None = Field(

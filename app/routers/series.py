@@ -37,6 +37,10 @@ Montage = Annotated[bool, Query(description="also return a PNG montage of the fl
 PixelSpacing = Annotated[
     float | None, Query(gt=0, le=10, description="PNG/JPEG stacks only: the pixel size in mm, for areas and volumes")
 ]
+WithheldMasks = Annotated[
+    bool,
+    Query(description="also return, per slice, the segmenter's outline withheld from a slice that is not flagged"),
+]
 SliceSpacing = Annotated[
     float | None, Query(gt=0, le=20, description="PNG/JPEG stacks only: the distance between slices in mm, for volumes")
 ]
@@ -51,6 +55,7 @@ async def predict_series(
     montage: Montage = False,
     pixel_spacing_mm: PixelSpacing = None,
     slice_spacing_mm: SliceSpacing = None,
+    withheld_masks: WithheldMasks = False,
 ) -> SeriesResponse:
     """Per-slice and scan-level hemorrhage probability, bleed volume (mL), per-slice mask PNGs and Dice for a series."""
     models = runtime.models
@@ -65,7 +70,7 @@ async def predict_series(
             await read_limited(f, settings.max_upload_bytes, f"reference_masks[{i}]")
             for i, f in enumerate(reference_masks)
         ]
-    config = volume_config(settings, models, montage)
+    config = volume_config(settings, models, montage, withheld_masks)
     if is_image_stack(data):
         outcome = await run_in_threadpool(
             run_image_stack, models, data, masks, config, pixel_spacing_mm, slice_spacing_mm

@@ -109,6 +109,16 @@ def test_unflagged_slices_have_no_mask_and_add_no_volume(settings, runtime):
     assert [s["models_agree"] for s in slices] == [True, False, False, True, True]  # 80 and 160 pixels withheld
     disagree = next(w for w in body["warnings"] if w["code"] == "models_disagree")
     assert disagree["slices"] == [1, 2] and "withheld" in disagree["message"]
+    assert all(s["withheld_mask_png_base64"] is None for s in slices)  # only when asked for
+
+
+def test_the_withheld_outlines_come_back_when_asked_for(settings, runtime):
+    with TestClient(create_app(settings.model_copy(update={"threshold": 0.8}), runtime)) as client:
+        body = post(client, series_bytes(volume(), GAP_MM), query="?withheld_masks=true").json()
+    outlines = [s["withheld_mask_png_base64"] for s in body["slices"]]
+    assert [o is not None for o in outlines] == [False, True, True, False, False]
+    for k in (1, 2):  # exactly what the segmenter painted there, less the skull
+        np.testing.assert_array_equal(decode_png(outlines[k]) > 0, expected_masks()[k])
 
 
 def test_each_slice_carries_its_files_uids_and_lossy_files_are_flagged(client):

@@ -21,6 +21,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.phantom_files import hu_png
+from tests.live_server import ROOT
 from tests.viewer.browser import downloaded, progress_seen, read_scan, text, wait_for_reply
 
 # Set to docs/viewer to refresh the README's screenshot; by default screenshots go to the test's tmp folder.
@@ -35,6 +36,10 @@ CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
 CANVAS_JS = "const c = document.getElementById('image'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
 # The CT is drawn in grey: red-over-green pixels are the predicted mask, pure cyan ones the reference's outline.
 OVERLAY_PIXELS_JS = CANVAS_JS + "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > d[i + 1]) n++; return n;"
+YELLOW_PIXELS_JS = (
+    CANVAS_JS
+    + "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 0) n++; return n;"
+)
 REFERENCE_PIXELS_JS = (
     CANVAS_JS + "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 0 && d[i + 1] === 230) n++; return n;"
 )
@@ -219,3 +224,23 @@ def test_one_png_slice_dropped_on_the_page_reads_as_a_one_slice_scan(chromium, l
     assert text(chromium, "summary-answer") == verdict
     assert text(chromium, "summary-probability") == f"{answer['probability']:.3f}"
     assert chromium.execute_script(OVERLAY_PIXELS_JS) == answer["area_pixels"]
+
+
+def test_a_withheld_outline_is_drawn_in_yellow_and_said(chromium, live_url):
+    # The README's example: a thin subdural the served classifier misses, which the segmenter outlines.
+    image = ROOT / "docs" / "examples" / "slice.png"
+    answer = post_files(live_url, "/v1/predict", {"image": [image]})
+    assert not answer["hemorrhage"] and answer["withheld_area_pixels"] > 0, "the example should be a missed bleed"
+    chromium.get(f"{live_url}/viewer")
+    chromium.execute_script(DROP_JS, base64.b64encode(image.read_bytes()).decode())
+    WebDriverWait(chromium, 10).until(lambda d: text(d, "chosen").startswith("Scan: 1 file"))
+    chromium.find_element(By.ID, "run").click()
+    wait_for_reply(chromium)
+    assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
+    assert chromium.execute_script(OVERLAY_PIXELS_JS) == 0  # no answer mask: nothing red
+    outline = cv2.imdecode(np.frombuffer(base64.b64decode(answer["withheld_mask_png_base64"]), np.uint8), 0) > 0
+    assert 0 < chromium.execute_script(YELLOW_PIXELS_JS) <= outline.sum()  # its edge, drawn inside it
+    assert f"{answer['withheld_area_pixels']} px" in text(chromium, "slice-info")
+    chromium.find_element(By.ID, "show-mask").click()
+    assert chromium.execute_script(YELLOW_PIXELS_JS) == 0  # the mask toggle hides it with the mask
+    chromium.find_element(By.ID, "show-mask").click()

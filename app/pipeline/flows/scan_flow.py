@@ -41,6 +41,7 @@ class VolumeConfig:
     threshold: float  # the operating point: slice flags, the scan rule, the montage's choice of slices
     montage: bool = False
     prefetch: int = 2  # chunks decoded and prepared ahead of the models (memory: that many chunks' inputs); 0: none
+    withheld_masks: bool = False  # DICOM and image stacks: also encode each slice's withheld outline
 
 
 @dataclass
@@ -54,6 +55,9 @@ class ScanOutcome:
     timings_ms: dict[str, float]
     refs: list[SliceRef] | None = None  # DICOM and image stacks, in answer order
     mask_pngs: list[bytes] | None = None  # DICOM and image stacks: one per slice, answer order
+    withheld_pngs: list[bytes | None] | None = (
+        None  # when asked: each slice's withheld outline, None where there is none
+    )
     mask_nifti: bytes | None = None  # NIfTI: .nii.gz on the input grid
     montage: bytes | None = None
     uids: dict[str, str] = field(default_factory=dict)
@@ -108,6 +112,9 @@ def _scan(
         )
     with after.stage("encode"):
         encoded = encode_masks(inference.masks)
+        if config.withheld_masks and "mask_pngs" in encoded:
+            withheld = [c.withheld_mask for c in inference.checks]
+            encoded["withheld_pngs"] = [mask_to_png(m) if m is not None else None for m in withheld]
     montage = None
     if config.montage:
         with after.stage("montage"):
@@ -141,7 +148,9 @@ def run_dicom_series(
     limits = models.classifier_version.card.assessment_limits
     chunks = decoded_chunks(models, layout, hu, config.chunk, limits)
     with closing(prefetch(chunks, config.prefetch) if config.prefetch else chunks) as ready:
-        inference = infer_prepared(models, ready, hu, layout.spacing_mm, config.threshold, reference)
+        inference = infer_prepared(
+            models, ready, hu, layout.spacing_mm, config.threshold, reference, keep_withheld=config.withheld_masks
+        )
     return _scan(
         inference,
         hu,
@@ -174,7 +183,16 @@ def run_image_stack(
         refs = [SliceRef(index, None, None) for index in range(len(files))]
         reference = _reference_pngs(reference_masks, refs, stack.hu.shape[1:]) if reference_masks else None
     spacing = (pixel_spacing_mm, pixel_spacing_mm) if pixel_spacing_mm else None
-    inference = infer(models, stack.hu, spacing, config.threshold, reference, stack.interpretation, chunk=config.chunk)
+    inference = infer(
+        models,
+        stack.hu,
+        spacing,
+        config.threshold,
+        reference,
+        stack.interpretation,
+        chunk=config.chunk,
+        keep_withheld=config.withheld_masks,
+    )
     return _scan(
         inference,
         stack.hu,

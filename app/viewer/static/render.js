@@ -1,4 +1,5 @@
-// One slice onto the canvas: HU through a window/level, the predicted mask filled, the reference outlined.
+// One slice onto the canvas: HU through a window/level, the predicted mask filled, the reference outlined, and the
+// segmenter's outline on a slice the service did not flag (withheld from the answer) outlined in yellow.
 
 export const WINDOWS = {
   brain: { width: 80, level: 40 },
@@ -7,6 +8,7 @@ export const WINDOWS = {
 };
 const PREDICTED_RGB = [255, 48, 48];
 const REFERENCE_RGB = [0, 230, 255];
+const WITHHELD_RGB = [255, 255, 0];  // red equal to green: never counted as the predicted mask's red
 
 function outline(mask, rows, columns) {
   const edge = new Uint8Array(mask.length);
@@ -34,6 +36,7 @@ export function renderSlice(canvas, scan, index, view) {
   const hu = scan.hu.subarray(index * size, (index + 1) * size);
   const predicted = view.showMask ? scan.predicted?.[index] : null;
   const reference = view.showReference && scan.reference?.[index] ? outline(scan.reference[index], rows, columns) : null;
+  const withheld = view.showMask && scan.withheld?.[index] ? outline(scan.withheld[index], rows, columns) : null;
   const low = view.level - view.width / 2;
   const scale = 255 / Math.max(view.width, 1);
   const alpha = view.opacity;
@@ -48,6 +51,7 @@ export function renderSlice(canvas, scan, index, view) {
       g = grey + (PREDICTED_RGB[1] - grey) * alpha;
       b = grey + (PREDICTED_RGB[2] - grey) * alpha;
     }
+    if (withheld && withheld[p]) [r, g, b] = WITHHELD_RGB;
     if (reference && reference[p]) [r, g, b] = REFERENCE_RGB;
     const o = p * 4;
     out[o] = r;

@@ -7,7 +7,7 @@ export function base64Blob(text, type) {
 
 const SLICE_KEYS = [
   "probability", "assessed", "not_assessed_reason", "models_agree", "subtypes", "area_pixels", "area_mm2", "dice",
-  "mask_png_base64", "withheld_area_pixels",
+  "mask_png_base64", "withheld_area_pixels", "withheld_mask_png_base64",
 ];
 
 // A slice answer (POST /v1/predict) read as a one-slice scan; series and volume answers pass through.
@@ -52,11 +52,14 @@ export async function buildScan(kind, answer, pixels, references) {
     scan.reference = masks > 1 ? splitSlices(pixels.body, maskOffset + slices * size, slices, size) : null;
     return scan;
   }
-  scan.predicted = await Promise.all(
-    answer.slices.map((s, k) =>
-      s.mask_png_base64 ? decodeMask(base64Blob(s.mask_png_base64, "image/png"), rows, columns, `mask ${k}`) : null,
-    ),
-  );
+  const decodeField = (field, what) =>
+    Promise.all(
+      answer.slices.map((s, k) =>
+        s[field] ? decodeMask(base64Blob(s[field], "image/png"), rows, columns, `${what} ${k}`) : null,
+      ),
+    );
+  scan.predicted = await decodeField("mask_png_base64", "mask");
+  scan.withheld = await decodeField("withheld_mask_png_base64", "withheld outline");
   scan.reference = null;
   if (references.length) {
     // The answer says which uploaded file each slice is; references were sent in the same order as the files.

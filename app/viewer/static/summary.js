@@ -9,6 +9,7 @@ const SHOWN = new Set([
 const SLICE_SHOWN = new Set([
   "index", "upload_index", "sop_instance_uid", "position_mm", "probability", "flagged", "subtypes", "area_pixels",
   "area_mm2", "dice", "mask_png_base64", "assessed", "not_assessed_reason", "models_agree", "withheld_area_pixels",
+  "withheld_mask_png_base64",
 ]);
 const IDENTIFIER_KEYS = ["study_instance_uid", "series_instance_uid", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"];
 
@@ -128,7 +129,8 @@ export function sliceLine(slice, count) {
   }
   // The service gives a mask only on flagged slices; what the segmenter outlined elsewhere is said, not drawn.
   if (slice.withheld_area_pixels > 0) {
-    parts.push(`segmenter's outline withheld (not flagged): ${slice.withheld_area_pixels} px`);
+    const drawn = slice.withheld_mask_png_base64 ? ", drawn in yellow" : "";
+    parts.push(`segmenter's outline withheld (not flagged${drawn}): ${slice.withheld_area_pixels} px`);
   }
   if (slice.dice != null) parts.push(`Dice ${fixed(slice.dice)}`);
   for (const [key, value] of Object.entries(slice)) {

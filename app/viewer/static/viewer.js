@@ -8,7 +8,8 @@ import { renderIdentifiers, renderSummary, sliceLine } from "./summary.js";
 
 const $ = (id) => document.getElementById(id);
 const ENDPOINTS = {
-  series: { path: "/v1/series", file: "files", reference: "reference_masks" },
+  // The segmenter's outlines on slices that are not flagged come back too, to be drawn apart from the answer's masks.
+  series: { path: "/v1/series?withheld_masks=true", file: "files", reference: "reference_masks" },
   volume: { path: "/v1/volume", file: "volume", reference: "reference_mask" },
   image: { path: "/v1/predict", file: "image", reference: "reference_mask" },
 };
