@@ -210,16 +210,21 @@ def test_downloads_hold_the_answer_the_masks_and_the_overlay(chromium, live_url,
     assert (overlay[..., 2] > overlay[..., 1]).any(), "the overlay PNG should carry the red mask"
 
 
+def read_dropped(driver, live_url: str, image: Path) -> None:
+    """One image file dropped on a fresh page and read, as from the desktop."""
+    driver.get(f"{live_url}/viewer")
+    driver.execute_script(DROP_JS, base64.b64encode(image.read_bytes()).decode())
+    WebDriverWait(driver, 10).until(lambda d: text(d, "chosen").startswith("Scan: 1 file"))
+    driver.find_element(By.ID, "run").click()
+    wait_for_reply(driver)
+    assert not driver.find_element(By.ID, "error").is_displayed(), text(driver, "error")
+
+
 def test_one_png_slice_dropped_on_the_page_reads_as_a_one_slice_scan(chromium, live_url, phantoms, tmp_path):
     image = tmp_path / "slice.png"
     image.write_bytes(hu_png(phantoms[1].hu))
     answer = post_files(live_url, "/v1/predict", {"image": [image]})
-    chromium.get(f"{live_url}/viewer")
-    chromium.execute_script(DROP_JS, base64.b64encode(image.read_bytes()).decode())
-    WebDriverWait(chromium, 10).until(lambda d: text(d, "chosen").startswith("Scan: 1 file"))
-    chromium.find_element(By.ID, "run").click()
-    wait_for_reply(chromium)
-    assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
+    read_dropped(chromium, live_url, image)
     verdict = "Hemorrhage suspected" if answer["hemorrhage"] else "No hemorrhage found"
     assert text(chromium, "summary-answer") == verdict
     assert text(chromium, "summary-probability") == f"{answer['probability']:.3f}"
@@ -231,12 +236,7 @@ def test_a_withheld_outline_is_drawn_in_yellow_and_said(chromium, live_url):
     image = ROOT / "docs" / "examples" / "slice.png"
     answer = post_files(live_url, "/v1/predict", {"image": [image]})
     assert not answer["hemorrhage"] and answer["withheld_area_pixels"] > 0, "the example should be a missed bleed"
-    chromium.get(f"{live_url}/viewer")
-    chromium.execute_script(DROP_JS, base64.b64encode(image.read_bytes()).decode())
-    WebDriverWait(chromium, 10).until(lambda d: text(d, "chosen").startswith("Scan: 1 file"))
-    chromium.find_element(By.ID, "run").click()
-    wait_for_reply(chromium)
-    assert not chromium.find_element(By.ID, "error").is_displayed(), text(chromium, "error")
+    read_dropped(chromium, live_url, image)
     assert chromium.execute_script(OVERLAY_PIXELS_JS) == 0  # no answer mask: nothing red
     outline = cv2.imdecode(np.frombuffer(base64.b64decode(answer["withheld_mask_png_base64"]), np.uint8), 0) > 0
     assert 0 < chromium.execute_script(YELLOW_PIXELS_JS) <= outline.sum()  # its edge, drawn inside it
