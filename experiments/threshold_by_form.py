@@ -11,28 +11,16 @@ import json
 from pathlib import Path
 
 from core.model_store import paired_input, resolve
-from training.evaluate import choose_threshold, predict_in_batches
+from training.evaluate import choose_threshold
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
-from training.held_out import FORMS
+from training.held_out import FORMS, phantom_scores
 from training.metrics import sensitivity_specificity
-from training.phantom_data import TEST_SEED, VALIDATION_SEED, build_arrays
+from training.phantom_data import TEST_SEED, VALIDATION_SEED
 from training.shards import ShardSpec
 
 TARGET_SENSITIVITY = 0.95
-
-
-def scores(classify, seed: int, count: int, share: float, spec: ShardSpec):
-    arrays = build_arrays(
-        seed,
-        count,
-        size=spec.size,
-        slices=spec.slices,
-        brain_window_fraction=share,
-        workers=2,
-        mix={"procedural": 1.0},
-        confinement=spec.confinement,
-    )
-    return arrays.labels[:, 0] > 0.5, predict_in_batches(classify, arrays.images)[:, 0]
+MIX = {"procedural": 1.0}  # the served classifier's training phantoms
+WORKERS = 2
 
 
 def figures(labels, p, threshold: float) -> dict:
@@ -52,8 +40,9 @@ def main() -> None:
     classify = load_saved_model(classifier.path)
     report = {"classifier": classifier.version, "card_threshold": classifier.card.threshold}
     for form, share in FORMS:
-        own = choose_threshold(*scores(classify, VALIDATION_SEED, args.count, share, spec), TARGET_SENSITIVITY)
-        labels, p = scores(classify, TEST_SEED, args.count * 3 // 2, share, spec)
+        validation = phantom_scores(classify, VALIDATION_SEED, args.count, MIX, spec, WORKERS, share)
+        own = choose_threshold(*validation, TARGET_SENSITIVITY)
+        labels, p = phantom_scores(classify, TEST_SEED, args.count * 3 // 2, MIX, spec, WORKERS, share)
         report[form] = {
             "validation": own,
             "test_at_card_threshold": figures(labels, p, classifier.card.threshold),

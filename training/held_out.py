@@ -40,21 +40,28 @@ def phantom_evaluation_data(
     )
 
 
-def validation_operating_point(classify, count: int, mix: dict, spec: ShardSpec, workers: int, target: float) -> dict:
-    """The classifier's operating point for a stored or imported model, chosen as training chooses it: on
-    validation phantoms (seed VALIDATION_SEED, half 8-bit), the highest threshold reaching `target` sensitivity."""
+def phantom_scores(
+    classify, seed: int, count: int, mix: dict, spec: ShardSpec, workers: int, brain_window_fraction: float
+) -> tuple:
+    """(labels bool, P(any)) of the classifier on `count` fresh phantoms of `seed`, fed as `spec` says."""
     arrays = build_arrays(
-        VALIDATION_SEED,
+        seed,
         count,
         size=spec.size,
         slices=spec.slices,
-        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        brain_window_fraction=brain_window_fraction,
         workers=workers,
         mix=mix,
         confinement=spec.confinement,
     )
-    scores = predict_in_batches(classify, arrays.images)[:, 0]
-    return choose_threshold(arrays.labels[:, 0] > 0.5, scores, target)
+    return arrays.labels[:, 0] > 0.5, predict_in_batches(classify, arrays.images)[:, 0]
+
+
+def validation_operating_point(classify, count: int, mix: dict, spec: ShardSpec, workers: int, target: float) -> dict:
+    """The classifier's operating point for a stored or imported model, chosen as training chooses it: on
+    validation phantoms (seed VALIDATION_SEED, half 8-bit), the highest threshold reaching `target` sensitivity."""
+    labels, scores = phantom_scores(classify, VALIDATION_SEED, count, mix, spec, workers, BRAIN_WINDOW_FRACTION)
+    return choose_threshold(labels, scores, target)
 
 
 def phantom_held_out(data: DataConfig, classify, segment, threshold: float, spec: ShardSpec) -> tuple[dict, dict]:

@@ -2,8 +2,8 @@
 sensitivity and specificity at the served threshold, Dice at the input's own size; overall and per bleed type.
 
 Dice is the answer's, whose mask is empty where the classifier does not flag the slice, and the segmenter's alone
-(the same request at threshold 0, where every assessed slice keeps its mask), so a ResUNet can be compared apart from
-the classifier in front of it."""
+(the answer's mask with the outline it withheld, which the same request returns), so a ResUNet can be compared apart
+from the classifier in front of it."""
 
 import dataclasses
 
@@ -32,9 +32,11 @@ def _mean(values) -> float | None:
 def positive_answers(models, config, scan: RealScan, positives: list[PastedBleed], form: ExportForm) -> list[dict]:
     """Each pasted slice as the file `form` makes of it, decoded and scored by the service."""
     files = encode_slices(np.stack([p.hu for p in positives]), form)
-    answer, masks = answered(models, config, run_exports(models, config, files, scan.spacing_mm, scan.slice_spacing_mm))
-    ungated = dataclasses.replace(config, threshold=0.0)
-    painted = run_exports(models, ungated, files, scan.spacing_mm, scan.slice_spacing_mm).result.masks
+    config = dataclasses.replace(config, withheld_masks=True)
+    outcome = run_exports(models, config, files, scan.spacing_mm, scan.slice_spacing_mm)
+    answer, masks = answered(models, config, outcome)
+    withheld = [c.withheld_mask for c in outcome.result.checks]
+    painted = [mask if outline is None else mask | outline for mask, outline in zip(masks, withheld)]
     return [
         {
             "slice_index": bleed.slice_index,
