@@ -10,7 +10,9 @@ from app.main import create_app
 from tests.reliability.conftest import loaded_runtime, make_settings
 
 EXAMPLES_PER_OPERATION = 25
-APP = create_app(make_settings(tempfile.mkdtemp(prefix="fuzz-store-")), loaded_runtime())
+# The schema is read at import, so the app is built then; its empty store goes when the interpreter exits.
+STORE = tempfile.TemporaryDirectory(prefix="fuzz-store-")
+APP = create_app(make_settings(STORE.name), loaded_runtime())
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # Negative examples too: malformed bodies and parameters are what a hostile or broken client sends.
 schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])

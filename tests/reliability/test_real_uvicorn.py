@@ -55,9 +55,10 @@ def predict_ok(base_url: str) -> bool:
 
 
 def refused(base_url: str) -> bool:
+    # A connection the closing listener accepted and then reset was refused too: no answer came.
     try:
         httpx.get(f"{base_url}/health/live", timeout=1)
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         return True
     return False
 
