@@ -73,7 +73,7 @@ def overlay_caption(result: SliceResult, threshold: float) -> tuple[str, str | N
 
 
 def _withheld_png(outcome: ScanOutcome, index: int) -> str | None:
-    png = outcome.withheld_pngs[index] if outcome.withheld_pngs else None
+    png = outcome.withheld_mask_pngs[index] if outcome.withheld_mask_pngs else None
     return png_base64(png) if png else None
 
 
@@ -144,6 +144,7 @@ def series_response(outcome: ScanOutcome, threshold: float, models: LoadedModels
         dice=result.dice,
         slices=_series_slices(outcome, threshold, models.subtype_names),
         mask_nifti_base64=png_base64(outcome.mask_nifti) if outcome.mask_nifti else None,
+        withheld_mask_nifti_base64=png_base64(outcome.withheld_mask_nifti) if outcome.withheld_mask_nifti else None,
         montage_png_base64=png_base64(outcome.montage) if outcome.montage else None,
         models=model_refs(models),
         input=SeriesInput(

@@ -107,6 +107,11 @@ class SeriesResponse(BaseModel):
     mask_nifti_base64: str | None = Field(
         None, description="NIfTI input: the mask volume (.nii.gz, uint8 0/1) on the input's grid with its affine"
     )
+    withheld_mask_nifti_base64: str | None = Field(
+        None,
+        description="NIfTI input with withheld_masks=true: the segmenter's outlines withheld from slices that are not "
+        "flagged, a volume like mask_nifti_base64 (0 on flagged and not assessed slices)",
+    )
     montage_png_base64: str | None = Field(None, description="with ?montage=true: overlays of the flagged slices")
     models: list[ModelRef]
     input: SeriesInput

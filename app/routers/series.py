@@ -39,7 +39,10 @@ PixelSpacing = Annotated[
 ]
 WithheldMasks = Annotated[
     bool,
-    Query(description="also return, per slice, the segmenter's outline withheld from a slice that is not flagged"),
+    Query(
+        description="also return the segmenter's outlines withheld from slices that are not flagged: per slice as PNG "
+        "for a series, as one NIfTI volume for a volume"
+    ),
 ]
 SliceSpacing = Annotated[
     float | None, Query(gt=0, le=20, description="PNG/JPEG stacks only: the distance between slices in mm, for volumes")
@@ -90,11 +93,12 @@ async def predict_volume(
     volume: VolumeFile,
     reference_mask: VolumeMask = None,
     montage: Montage = False,
+    withheld_masks: WithheldMasks = False,
 ) -> SeriesResponse:
     """Per-slice and scan-level hemorrhage probability, bleed volume (mL), mask NIfTI and Dice for a NIfTI volume."""
     models = runtime.models
     data = await read_limited(volume, settings.max_upload_bytes, "volume")
     mask = await read_limited(reference_mask, settings.max_upload_bytes, "reference_mask") if reference_mask else None
-    config = volume_config(settings, models, montage)
+    config = volume_config(settings, models, montage, withheld_masks)
     outcome = await run_in_threadpool(run_nifti_volume, models, data, mask, config)
     return series_response(outcome, config.threshold, models)

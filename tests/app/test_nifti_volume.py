@@ -7,8 +7,10 @@ from io import BytesIO
 import nibabel as nib
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.main import create_app
 from tests.app.dicom_files import block_slice
 from tests.app.nifti_files import display_image, nifti_bytes, read_nifti_bytes, reoriented
 
@@ -81,6 +83,26 @@ def test_volume_in_any_orientation_gives_display_slices_and_a_mask_on_its_own_gr
 def test_volume_montage(client):
     body = post(client, nifti_bytes(display_image(volume(), SPACING)), query="?montage=true").json()
     assert base64.b64decode(body["montage_png_base64"]).startswith(b"\x89PNG")
+
+
+def test_the_withheld_outlines_come_back_as_a_volume_when_asked_for(settings, runtime):
+    # The fake classifier's P grows with the bleed's size: at 0.8 the small bleeds of slices 1-2 are not flagged.
+    scan = reoriented(display_image(volume(), SPACING), ("L", "P", "S"))
+    with TestClient(create_app(settings.model_copy(update={"threshold": 0.8}), runtime)) as client:
+        plain = post(client, nifti_bytes(scan, True)).json()
+        body = post(client, nifti_bytes(scan, True), query="?withheld_masks=true").json()
+    assert plain["withheld_mask_nifti_base64"] is None  # only when asked for
+    flagged = np.array([s["flagged"] for s in body["slices"]])
+    withheld_pixels = np.array([s["withheld_area_pixels"] for s in body["slices"]])
+    assert (~flagged & (withheld_pixels > 0)).any() and flagged.any()
+    answer = np.asarray(read_nifti_bytes(base64.b64decode(body["mask_nifti_base64"])).dataobj)
+    outlines = read_nifti_bytes(base64.b64decode(body["withheld_mask_nifti_base64"]))
+    np.testing.assert_allclose(outlines.affine, scan.affine)
+    withheld = np.asarray(outlines.dataobj)
+    assert withheld.shape == scan.shape and not (withheld & answer).any()
+    painted = reoriented(display_image(masks().astype(np.uint8), SPACING, np.uint8), ("L", "P", "S"))
+    np.testing.assert_array_equal(withheld | answer, np.asarray(painted.dataobj))  # together: all it painted
+    assert [int(withheld[..., k].sum()) for k in range(SLICES)] == list(withheld_pixels)
 
 
 def header_patched(image: nib.Nifti1Image, **dims: int) -> bytes:

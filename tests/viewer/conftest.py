@@ -17,6 +17,9 @@ SLICES, MATRIX, GAP_MM, SPACING_MM = 8, 256, 5.0, 0.9
 FRESH_SEED = 91  # outside training's seeds
 BLEED_SLICES = range(2, 6)  # neighbouring slices, as a real bleed spans them
 STORED_CODES = ("R", "A", "I")  # NIfTI voxel axes unlike the display's, so the page's masks must be turned
+# A fresh bleeding phantom that the served classifier misses as HU (P 0.03) and the segmenter outlines: its outline
+# is withheld. Found by trying fresh phantoms; a test that needs it says so if the shipped models stop missing it.
+MISSED_BLEED = 21
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +88,12 @@ def phantom_volume(tmp_path_factory, phantoms) -> tuple[Path, Path]:
     }
     volume, reference = _write(tmp_path_factory.mktemp("volume"), named)
     return volume, reference
+
+
+@pytest.fixture(scope="session")
+def missed_bleed_volume(tmp_path_factory, phantoms) -> Path:
+    """A NIfTI volume of three slices, the middle one holding MISSED_BLEED, stored like phantom_volume."""
+    missed = generate_phantom(phantom_seeds(FRESH_SEED, MISSED_BLEED + 1)[MISSED_BLEED], matrix=MATRIX, positive=True)
+    hu = np.stack([phantoms[0].hu, missed.hu, phantoms[1].hu])
+    data = nifti_bytes(reoriented(display_image(hu, (SPACING_MM, SPACING_MM, GAP_MM)), STORED_CODES))
+    return _write(tmp_path_factory.mktemp("missed"), {"missed.nii.gz": data})[0]

@@ -69,6 +69,12 @@ def answer(live_url, phantom_series, phantom_references) -> dict:
     return post_files(live_url, "/v1/series", {"files": phantom_series, "reference_masks": phantom_references})
 
 
+@pytest.fixture
+def series_on_page(chromium, live_url, phantom_series, phantom_references) -> None:
+    """The phantom series read on a fresh page, so a test does not lean on the page an earlier test left."""
+    read_scan(chromium, live_url, phantom_series, phantom_references)
+
+
 def test_series_summary_equals_the_json_answer(
     chromium, live_url, phantom_series, phantom_references, answer, tmp_path
 ):
@@ -96,7 +102,7 @@ def test_series_summary_equals_the_json_answer(
     assert screenshot(chromium, tmp_path, "reading_page.png").stat().st_size > 10_000
 
 
-def test_the_notice_stays_in_view_and_text_is_readable(chromium, live_url, phantom_series):
+def test_the_notice_stays_in_view_and_text_is_readable(chromium, series_on_page):
     chromium.execute_script("window.scrollTo(0, document.body.scrollHeight);")
     top, bottom = chromium.execute_script(
         "const r = document.getElementById('notice').getBoundingClientRect(); return [r.top, r.bottom];"
@@ -110,7 +116,7 @@ def test_the_notice_stays_in_view_and_text_is_readable(chromium, live_url, phant
     assert all(ratio >= 7 for ratio in ratios.values()), ratios
 
 
-def test_wheel_keys_and_chart_move_through_slices(chromium, live_url, phantom_series, answer):
+def test_wheel_keys_and_chart_move_through_slices(chromium, series_on_page, answer):
     canvas = chromium.find_element(By.ID, "image")
     chromium.find_element(By.CSS_SELECTOR, '#chart g.slice[data-index="0"]').click()
     assert slice_index(chromium) == 0
@@ -127,7 +133,7 @@ def test_wheel_keys_and_chart_move_through_slices(chromium, live_url, phantom_se
     assert slice_index(chromium) == answer["most_suspicious_slice"]
 
 
-def test_overlay_toggles_on_the_most_suspicious_slice(chromium, live_url, phantom_series, answer):
+def test_overlay_toggles_on_the_most_suspicious_slice(chromium, series_on_page, answer):
     suspicious = answer["slices"][answer["most_suspicious_slice"]]
     assert suspicious["area_pixels"] > 0, "the phantom's most suspicious slice should carry a mask"
     chromium.find_element(By.ID, "go-suspicious").click()
@@ -142,7 +148,7 @@ def test_overlay_toggles_on_the_most_suspicious_slice(chromium, live_url, phanto
     assert chromium.execute_script(OVERLAY_PIXELS_JS) == shown
 
 
-def test_window_presets_change_the_image(chromium, live_url, phantom_series):
+def test_window_presets_change_the_image(chromium, series_on_page):
     canvas_png = "return document.getElementById('image').toDataURL();"
     brain = chromium.execute_script(canvas_png)
     chromium.find_element(By.CSS_SELECTOR, '[data-window="bone"]').click()
@@ -152,7 +158,7 @@ def test_window_presets_change_the_image(chromium, live_url, phantom_series):
     assert chromium.execute_script(canvas_png) == brain
 
 
-def test_identifiers_hidden_until_asked(chromium, live_url, phantom_series, answer):
+def test_identifiers_hidden_until_asked(chromium, series_on_page, phantom_series, answer):
     study = answer["input"]["study_instance_uid"]
     page = chromium.find_element(By.TAG_NAME, "body").text
     assert study not in page
@@ -188,6 +194,18 @@ def test_a_nifti_volume_reads_with_its_masks_turned(chromium, live_url, phantom_
     for index, slice_answer in enumerate(answer["slices"]):
         chromium.find_element(By.CSS_SELECTOR, f'#chart g.slice[data-index="{index}"]').click()
         assert chromium.execute_script(OVERLAY_PIXELS_JS) == slice_answer["area_pixels"], index
+
+
+def test_a_nifti_volumes_withheld_outlines_are_drawn_in_yellow(chromium, live_url, missed_bleed_volume):
+    answer = post_files(live_url, "/v1/volume?withheld_masks=true", {"volume": [missed_bleed_volume]})
+    withheld = [s["withheld_area_pixels"] for s in answer["slices"]]
+    assert any(withheld), "the volume should hold a bleed the classifier misses and the segmenter outlines"
+    read_scan(chromium, live_url, [missed_bleed_volume])
+    for index, pixels in enumerate(withheld):
+        chromium.find_element(By.CSS_SELECTOR, f'#chart g.slice[data-index="{index}"]').click()
+        drawn = chromium.execute_script(YELLOW_PIXELS_JS)
+        assert (0 < drawn <= pixels) if pixels else drawn == 0, index  # its edge, drawn inside it
+        assert ("drawn in yellow" in text(chromium, "slice-info")) == (pixels > 0), index
 
 
 def test_downloads_hold_the_answer_the_masks_and_the_overlay(chromium, live_url, phantom_volume, downloads):

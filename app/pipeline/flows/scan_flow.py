@@ -41,7 +41,7 @@ class VolumeConfig:
     threshold: float  # the operating point: slice flags, the scan rule, the montage's choice of slices
     montage: bool = False
     prefetch: int = 2  # chunks decoded and prepared ahead of the models (memory: that many chunks' inputs); 0: none
-    withheld_masks: bool = False  # DICOM and image stacks: also encode each slice's withheld outline
+    withheld_masks: bool = False  # also encode the withheld outlines, in the format the answer's masks take
 
 
 @dataclass
@@ -55,10 +55,11 @@ class ScanOutcome:
     timings_ms: dict[str, float]
     refs: list[SliceRef] | None = None  # DICOM and image stacks, in answer order
     mask_pngs: list[bytes] | None = None  # DICOM and image stacks: one per slice, answer order
-    withheld_pngs: list[bytes | None] | None = (
+    withheld_mask_pngs: list[bytes | None] | None = (
         None  # when asked: each slice's withheld outline, None where there is none
     )
     mask_nifti: bytes | None = None  # NIfTI: .nii.gz on the input grid
+    withheld_mask_nifti: bytes | None = None  # NIfTI, when asked: the withheld outlines on the same grid
     montage: bytes | None = None
     uids: dict[str, str] = field(default_factory=dict)
     lossy: bool = False
@@ -67,6 +68,20 @@ class ScanOutcome:
     @cached_property
     def warnings(self) -> list[Caveat]:
         return collect_caveats(self.facts, self.result.checks)
+
+
+def _encode_withheld(inference: Inference, encode_masks: Callable[[np.ndarray], dict]) -> dict:
+    """The segmenter's withheld outlines, encoded as the answer's masks are and named `withheld_<field>`; in a
+    per-slice list, a slice with nothing withheld is None."""
+    kept = [c.withheld_mask for c in inference.checks]
+    volume = np.zeros_like(inference.masks)
+    for index, outline in enumerate(kept):
+        if outline is not None:
+            volume[index] = outline
+    encoded = encode_masks(volume)
+    if "mask_pngs" in encoded:
+        encoded["mask_pngs"] = [png if k is not None else None for png, k in zip(encoded["mask_pngs"], kept)]
+    return {f"withheld_{name}": value for name, value in encoded.items()}
 
 
 def _reference_pngs(masks: list[bytes], refs: list[SliceRef], shape: tuple[int, int]) -> np.ndarray:
@@ -112,9 +127,8 @@ def _scan(
         )
     with after.stage("encode"):
         encoded = encode_masks(inference.masks)
-        if config.withheld_masks and "mask_pngs" in encoded:
-            withheld = [c.withheld_mask for c in inference.checks]
-            encoded["withheld_pngs"] = [mask_to_png(m) if m is not None else None for m in withheld]
+        if config.withheld_masks:
+            encoded.update(_encode_withheld(inference, encode_masks))
     montage = None
     if config.montage:
         with after.stage("montage"):
@@ -217,7 +231,15 @@ def run_nifti_volume(
         reference = None
         if reference_mask is not None:
             reference = reference_slices(read_nifti(reference_mask, config.max_voxels, "reference_mask"), slices)
-    inference = infer(models, slices.hu, slices.spacing_mm, config.threshold, reference, chunk=config.chunk)
+    inference = infer(
+        models,
+        slices.hu,
+        slices.spacing_mm,
+        config.threshold,
+        reference,
+        chunk=config.chunk,
+        keep_withheld=config.withheld_masks,
+    )
     return _scan(
         inference,
         slices.hu,

@@ -36,8 +36,9 @@ function splitSlices(buffer, offset, slices, size) {
   return Array.from({ length: slices }, (_, k) => new Uint8Array(buffer, offset + k * size, size));
 }
 
-// pixels: the /viewer/pixels reply; references: the reference PNG files in upload order (series and image only).
-export async function buildScan(kind, answer, pixels, references) {
+// pixels: the /viewer/pixels reply; sent: for a series or an image, the reference PNG files in upload order; for a
+// volume, the names of the mask volumes sent with it ("predicted", "withheld", "reference"), in the order sent.
+export async function buildScan(kind, answer, pixels, sent) {
   const [slices, rows, columns] = pixels.header("X-Viewer-Shape").split(",").map(Number);
   const masks = Number(pixels.header("X-Viewer-Masks") || 0);
   const spacing = pixels.header("X-Viewer-Spacing")?.split(",").map(Number) ?? null;
@@ -48,8 +49,11 @@ export async function buildScan(kind, answer, pixels, references) {
   const scan = { slices, rows, columns, spacing, hu: new Int16Array(pixels.body, 0, slices * size) };
   const maskOffset = slices * size * 2;
   if (kind === "volume") {
-    scan.predicted = masks > 0 ? splitSlices(pixels.body, maskOffset, slices, size) : null;
-    scan.reference = masks > 1 ? splitSlices(pixels.body, maskOffset + slices * size, slices, size) : null;
+    if (masks !== sent.length) throw new Error(`${sent.length} mask volumes were sent but ${masks} came back`);
+    scan.predicted = scan.withheld = scan.reference = null;
+    sent.forEach((name, k) => {
+      scan[name] = splitSlices(pixels.body, maskOffset + k * slices * size, slices, size);
+    });
     return scan;
   }
   const decodeField = (field, what) =>
@@ -61,12 +65,12 @@ export async function buildScan(kind, answer, pixels, references) {
   scan.predicted = await decodeField("mask_png_base64", "mask");
   scan.withheld = await decodeField("withheld_mask_png_base64", "withheld outline");
   scan.reference = null;
-  if (references.length) {
+  if (sent.length) {
     // The answer says which uploaded file each slice is; references were sent in the same order as the files.
     scan.reference = await Promise.all(
       answer.slices.map((s) => {
         const upload = s.upload_index ?? s.index;
-        return references[upload] ? decodeMask(references[upload], rows, columns, `reference mask ${upload}`) : null;
+        return sent[upload] ? decodeMask(sent[upload], rows, columns, `reference mask ${upload}`) : null;
       }),
     );
   }

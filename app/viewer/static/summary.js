@@ -115,7 +115,8 @@ export function renderSummary(list, answer, goTo) {
   if (answer.notice) row(list, "Notice", answer.notice, "summary-notice");
 }
 
-export function sliceLine(slice, count) {
+// withheldDrawn: whether the page has the withheld outline of this slice to draw.
+export function sliceLine(slice, count, withheldDrawn = false) {
   const parts = [`index ${slice.index} (${slice.index + 1} of ${count})`];
   if (isAssessed(slice)) {
     parts.push(`P(any) ${fixed(slice.probability)}${slice.flagged ? " — flagged" : ""}`);
@@ -127,9 +128,9 @@ export function sliceLine(slice, count) {
     const mm2 = slice.area_mm2 != null ? `, ${fixed(slice.area_mm2, 1)} mm²` : "";
     parts.push(`mask ${slice.area_pixels} px${mm2}`);
   }
-  // The service gives a mask only on flagged slices; what the segmenter outlined elsewhere is said, not drawn.
+  // The service gives a mask only on flagged slices; what the segmenter outlined elsewhere is said, and drawn apart.
   if (slice.withheld_area_pixels > 0) {
-    const drawn = slice.withheld_mask_png_base64 ? ", drawn in yellow" : "";
+    const drawn = withheldDrawn ? ", drawn in yellow" : "";
     parts.push(`segmenter's outline withheld (not flagged${drawn}): ${slice.withheld_area_pixels} px`);
   }
   if (slice.dice != null) parts.push(`Dice ${fixed(slice.dice)}`);

@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 const ENDPOINTS = {
   // The segmenter's outlines on slices that are not flagged come back too, to be drawn apart from the answer's masks.
   series: { path: "/v1/series?withheld_masks=true", file: "files", reference: "reference_masks" },
-  volume: { path: "/v1/volume", file: "volume", reference: "reference_mask" },
+  volume: { path: "/v1/volume?withheld_masks=true", file: "volume", reference: "reference_mask" },
   image: { path: "/v1/predict", file: "image", reference: "reference_mask" },
 };
 const state = { files: [], answer: null, scan: null, kind: null, index: 0 };
@@ -107,16 +107,25 @@ async function read(event) {
   try {
     const answer = asScan(await post(endpoint.path, form, progress("Uploading the scan", "Running the models")));
     const pixelsForm = new FormData();
+    const volumeMasks = []; // the mask volumes sent with a NIfTI volume, which come back turned in this order
     if (kind === "volume") {
       pixelsForm.append("volume", state.files[0]);
-      if (answer.mask_nifti_base64) pixelsForm.append("masks", base64Blob(answer.mask_nifti_base64), "mask.nii.gz");
-      if (references.length && answer.mask_nifti_base64) pixelsForm.append("masks", references[0]);
+      const returned = { predicted: answer.mask_nifti_base64, withheld: answer.withheld_mask_nifti_base64 };
+      for (const [name, text] of Object.entries(returned)) {
+        if (!text) continue;
+        pixelsForm.append("masks", base64Blob(text), `${name}.nii.gz`);
+        volumeMasks.push(name);
+      }
+      if (references.length) {
+        pixelsForm.append("masks", references[0]);
+        volumeMasks.push("reference");
+      }
     } else {
       for (const file of state.files) pixelsForm.append("files", file);
     }
     const options = { responseType: "arraybuffer", ...progress("Loading the images", "Decoding the images") };
     const pixels = await post("/viewer/pixels", pixelsForm, options);
-    state.scan = await buildScan(kind, answer, pixels, kind === "volume" ? [] : references);
+    state.scan = await buildScan(kind, answer, pixels, kind === "volume" ? volumeMasks : references);
     state.answer = answer;
     state.kind = kind;
     show();
@@ -152,7 +161,7 @@ function goTo(index) {
   renderSlice($("image"), scan, state.index, view);
   $("slice-slider").value = String(state.index);
   $("slice-label").textContent = `${state.index + 1} / ${scan.slices}`;
-  $("slice-info").textContent = sliceLine(slice, scan.slices);
+  $("slice-info").textContent = sliceLine(slice, scan.slices, Boolean(scan.withheld?.[state.index]));
   markCurrent($("chart"), state.index);
   if (!$("identifiers").hidden) renderIdentifiers($("identifiers"), answer, slice);
 }
