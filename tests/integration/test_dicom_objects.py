@@ -11,7 +11,9 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.sr.codedict import codes
 
 from app.integration.analysis import analyse
+from app.integration.sr import CAVEAT, CAVEATS
 from app.pipeline.flows.scan_flow import VolumeConfig
+from app.pipeline.postprocess import caveats
 from tests.app.conftest import fake_models
 from tests.integration.study_files import as_files, study
 
@@ -58,6 +60,49 @@ def sr_items(sr) -> tuple[dict[str, float], list[str]]:
 
     walk(sr.ContentSequence)
     return numbers, texts
+
+
+def sr_slice_findings(sr) -> dict[str, tuple[str, str]]:
+    """Per measurement group citing one image (each slice's): its tracking identifier -> (the finding's value, the
+    SOP instance it cites)."""
+    findings = {}
+
+    def walk(items):
+        for item in items:
+            children = item.get("ContentSequence", [])
+            if item.ValueType == "CONTAINER" and item.ConceptNameCodeSequence[0].CodeMeaning == "Measurement Group":
+                texts = [c.TextValue for c in children if c.ValueType == "TEXT"]
+                codes_ = [c.ConceptCodeSequence[0].CodeMeaning for c in children if c.ValueType == "CODE"]
+                images = [
+                    c.ReferencedSOPSequence[0].ReferencedSOPInstanceUID for c in children if c.ValueType == "IMAGE"
+                ]
+                if images:
+                    findings[texts[0]] = (codes_[-1], images[0])
+            walk(children)
+
+    walk(sr.ContentSequence)
+    return findings
+
+
+def sr_caveats(sr) -> list[str]:
+    """The code values of the SR's answer caveats."""
+    found = []
+
+    def walk(items):
+        for item in items:
+            if item.ValueType == "CODE" and item.ConceptNameCodeSequence[0].CodeValue == CAVEAT.value:
+                found.append(item.ConceptCodeSequence[0].CodeValue)
+            walk(item.get("ContentSequence", []))
+
+    walk(sr.ContentSequence)
+    return found
+
+
+def test_every_warning_an_answer_can_carry_has_a_caveat_code_in_the_sr():
+    warnings = {value for name, value in vars(caveats).items() if name.isupper() and isinstance(value, str)}
+    assert set(CAVEATS) == warnings - {caveats.NO_SKULL}  # imported there: a reason a slice is not assessed
+    assert len({code.value for code in CAVEATS.values()}) == len(CAVEATS)
+    assert all(len(code.value) <= 16 and len(code.meaning) <= 64 for code in CAVEATS.values())  # SH and LO
 
 
 def by_kind(produced) -> dict:
@@ -113,3 +158,16 @@ def test_real_ct_objects_validate(tmp_path):
         assert set(dciodvfy_errors(item.data, tmp_path, item.kind)) - inherited == set(), item.kind
     seg = dcmread(DicomBytesIO(next(i.data for i in analysis.produced if i.kind == "seg")))
     assert int(seg.NumberOfFrames) == len(files)
+    # A reader of the SR alone learns which levels the scan's answer does not cover, and why.
+    findings = sr_slice_findings(by_kind(analysis.produced)["sr"])
+    not_assessed = [s for s in analysis.answer["slices"] if not s["assessed"]]
+    assert not_assessed, "the real scan has levels the models do not assess"
+    for item in not_assessed:
+        reason = item["not_assessed_reason"].replace("_", " ")
+        assert findings[f"slice {item['index']} not assessed: {reason}"] == ("Indeterminate", item["sop_instance_uid"])
+    flagged = [s for s in analysis.answer["slices"] if s["flagged"]]
+    assert len([name for name in findings if name.startswith("slice ")]) == len(not_assessed) + len(flagged)
+    # and every caveat the JSON answer carries
+    warnings = [w["code"] for w in analysis.answer["warnings"]]
+    assert "level_not_assessed" in warnings
+    assert sr_caveats(by_kind(analysis.produced)["sr"]) == [CAVEATS[w].value for w in warnings]
