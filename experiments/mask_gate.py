@@ -7,22 +7,18 @@ training.held_out measures the cards' figures: the segmenter's mask as it paints
 every slice whose P(any) is under the classifier card's threshold. About 5 minutes per mix for 600 per form on 2 cores.
 """
 
-import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
 from core.dice import dice_score
-from core.model_store import paired_input, resolve
 from core.resize import resize_mask
+from experiments.served_pair import served_pair, study_arguments
 from training.cards import MASK_THRESHOLD
 from training.datasets.atlas_phantoms import parse_source_mix
 from training.evaluate import predict_in_batches
-from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.held_out import FORMS
-from training.phantom_data import TEST_SEED, build_arrays
-from training.shards import ShardSpec
+from training.phantom_data import TEST_SEED
 
 
 def figures(native_masks, predicted, positive) -> dict:
@@ -51,34 +47,18 @@ def measure(arrays, classify, segment, threshold: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_arguments(__doc__, 600, "phantoms per input form")
     parser.add_argument(
         "--mixes", type=parse_source_mix, nargs="+", default=[{"procedural": 1.0}, {"procedural_ct": 1.0}]
     )
-    parser.add_argument("--store", type=Path, default=Path("model_store"))
-    parser.add_argument("--count", type=int, default=600, help="phantoms per input form")
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    classifier, segmenter = resolve(args.store, CLASSIFIER, None), resolve(args.store, SEGMENTER, None)
-    classify, segment = load_saved_model(classifier.path), load_saved_model(segmenter.path)
-    feed, threshold = paired_input(classifier.card, segmenter.card), classifier.card.threshold
-    spec = ShardSpec(feed.size, feed.context_slices, feed.confinement)
-    report = {"pair": {"classifier": classifier.version, "segmenter": segmenter.version, "threshold": threshold}}
+    pair = served_pair(args.store)
+    report = {"pair": pair.describe()}
     for mix in args.mixes:
         name = ",".join(f"{source}={share}" for source, share in mix.items())
         for form, share in FORMS:
-            arrays = build_arrays(
-                TEST_SEED,
-                args.count,
-                size=spec.size,
-                brain_window_fraction=share,
-                workers=2,
-                keep_native=True,
-                slices=spec.slices,
-                confinement=spec.confinement,
-                mix=mix,
-            )
-            report[f"{name} {form}"] = measure(arrays, classify, segment, threshold)
+            arrays = pair.phantoms(TEST_SEED, args.count, share, mix)
+            report[f"{name} {form}"] = measure(arrays, pair.classify, pair.segment, pair.threshold)
             print(name, form, json.dumps(report[f"{name} {form}"]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")

@@ -6,21 +6,16 @@ The served classifier on validation phantoms (seed 2) of each form alone, then o
 card's threshold and at the form's own. About 5 minutes on 2 cores.
 """
 
-import argparse
 import json
-from pathlib import Path
 
-from core.model_store import paired_input, resolve
+from experiments.served_pair import WORKERS, served_pair, study_arguments
 from training.evaluate import choose_threshold
-from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.held_out import FORMS, phantom_scores
 from training.metrics import sensitivity_specificity
 from training.phantom_data import TEST_SEED, VALIDATION_SEED
-from training.shards import ShardSpec
 
 TARGET_SENSITIVITY = 0.95
 MIX = {"procedural": 1.0}  # the served classifier's training phantoms
-WORKERS = 2
 
 
 def figures(labels, p, threshold: float) -> dict:
@@ -29,23 +24,18 @@ def figures(labels, p, threshold: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=Path("model_store"))
-    parser.add_argument("--count", type=int, default=400, help="validation phantoms per form; test: 1.5 times as many")
-    parser.add_argument("--json", type=Path)
+    parser = study_arguments(__doc__, 400, "validation phantoms per form; test: 1.5 times as many")
     args = parser.parse_args()
-    classifier, segmenter = resolve(args.store, CLASSIFIER, None), resolve(args.store, SEGMENTER, None)
-    feed = paired_input(classifier.card, segmenter.card)
-    spec = ShardSpec(feed.size, feed.context_slices, feed.confinement)
-    classify = load_saved_model(classifier.path)
-    report = {"classifier": classifier.version, "card_threshold": classifier.card.threshold}
+    pair = served_pair(args.store)
+    classify, spec = pair.classify, pair.spec
+    report = {"classifier": pair.classifier.version, "card_threshold": pair.threshold}
     for form, share in FORMS:
         validation = phantom_scores(classify, VALIDATION_SEED, args.count, MIX, spec, WORKERS, share)
         own = choose_threshold(*validation, TARGET_SENSITIVITY)
         labels, p = phantom_scores(classify, TEST_SEED, args.count * 3 // 2, MIX, spec, WORKERS, share)
         report[form] = {
             "validation": own,
-            "test_at_card_threshold": figures(labels, p, classifier.card.threshold),
+            "test_at_card_threshold": figures(labels, p, pair.threshold),
             "test_at_own_threshold": figures(labels, p, own["threshold"]),
         }
         print(form, json.dumps(report[form]), flush=True)

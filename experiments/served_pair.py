@@ -1,0 +1,68 @@
+"""The served pair as the phantom studies load it: each SavedModel, the input both are fed, the classifier's
+threshold; and fresh phantoms drawn for that input."""
+
+import argparse
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from core.model_store import ModelVersion, paired_input, resolve
+from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
+from training.phantom_data import build_arrays
+from training.shards import ShardSpec
+
+WORKERS = 2
+
+
+@dataclass
+class ServedPair:
+    classifier: ModelVersion
+    segmenter: ModelVersion
+
+    @cached_property
+    def classify(self):
+        return load_saved_model(self.classifier.path)
+
+    @cached_property
+    def segment(self):
+        return load_saved_model(self.segmenter.path)
+
+    @property
+    def threshold(self) -> float:
+        return self.classifier.card.threshold
+
+    @property
+    def spec(self) -> ShardSpec:
+        feed = paired_input(self.classifier.card, self.segmenter.card)
+        return ShardSpec(feed.size, feed.context_slices, feed.confinement)
+
+    def describe(self) -> dict:
+        return {"classifier": self.classifier.version, "segmenter": self.segmenter.version, "threshold": self.threshold}
+
+    def phantoms(self, seed: int, count: int, brain_window_fraction: float, mix: dict):
+        """Fresh phantoms fed as this pair is fed, with their masks at each slice's own matrix."""
+        spec = self.spec
+        return build_arrays(
+            seed,
+            count,
+            size=spec.size,
+            brain_window_fraction=brain_window_fraction,
+            workers=WORKERS,
+            keep_native=True,
+            slices=spec.slices,
+            confinement=spec.confinement,
+            mix=mix,
+        )
+
+
+def served_pair(store: Path) -> ServedPair:
+    return ServedPair(resolve(store, CLASSIFIER, None), resolve(store, SEGMENTER, None))
+
+
+def study_arguments(doc: str, count: int, count_help: str) -> argparse.ArgumentParser:
+    """The options every phantom study of the served pair takes: the store, how many phantoms, where the JSON goes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("model_store"))
+    parser.add_argument("--count", type=int, default=count, help=count_help)
+    parser.add_argument("--json", type=Path)
+    return parser
