@@ -1,7 +1,8 @@
 """Where a predicted mask lies, and which level of the head a slice is, from the real slice's own HU.
 
-Locations use core.intracranial (the service's own masks): each connected mask component goes to the place most of
-its pixels lie. Levels run skull base -> vertex and come from the intracranial area along the stack.
+Locations use core.intracranial (the service's own masks), cut across the stack to the cranium as a series answer cuts
+them (core.stack_assessment.within_cranium): each connected mask component goes to the place most of its pixels lie.
+Levels run skull base -> vertex and come from that intracranial area along the stack.
 """
 
 from dataclasses import dataclass
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from core.intracranial import bone_mask, head_mask, inner_table_distance_mm, intracranial_mask
+from core.intracranial import TYPICAL_HEAD_FOV_MM, bone_mask, head_mask, inner_table_distance_mm, intracranial_mask
 from core.resize import resize_image
+from core.stack_assessment import continuations, within_cranium
 
 # A bleed within this distance of the inner table is extra-axial in form (subdural, epidural); deeper is brain.
 INNER_TABLE_BAND_MM = 5.0
@@ -38,8 +40,8 @@ class SliceAnatomy:
     intracranial_mm2: float
 
 
-def slice_anatomy(hu: np.ndarray, spacing_mm: tuple[float, float] | None) -> SliceAnatomy:
-    inside = intracranial_mask(hu, spacing_mm)
+def slice_anatomy(hu: np.ndarray, spacing_mm: tuple[float, float] | None, inside: np.ndarray) -> SliceAnatomy:
+    """`inside`: the slice's intracranial space."""
     code = np.full(hu.shape, OUTSIDE, np.uint8)
     code[head_mask(hu)] = EXTRACRANIAL
     code[bone_mask(hu)] = BONE
@@ -49,12 +51,21 @@ def slice_anatomy(hu: np.ndarray, spacing_mm: tuple[float, float] | None) -> Sli
     return SliceAnatomy(code, float(inside.sum()) * pixel_mm2)
 
 
+def stack_spaces(hu: np.ndarray, spacing_mm: tuple[float, float] | None) -> list[np.ndarray]:
+    """Each slice's intracranial space, cut to the part that continues the cranium of its neighbours."""
+    spaces = [intracranial_mask(h, spacing_mm) for h in hu]
+    pixel_mm = float(np.mean(spacing_mm)) if spacing_mm is not None else TYPICAL_HEAD_FOV_MM / max(hu.shape[1:])
+    areas = [float(space.sum()) * pixel_mm**2 for space in spaces]
+    return [within_cranium(s, c) for s, c in zip(spaces, continuations(spaces, areas, pixel_mm))]
+
+
 def scan_anatomy(hu: np.ndarray, spacing_mm, shape: tuple[int, int] | None = None) -> list[SliceAnatomy]:
     """Anatomy of every slice, from the true HU, at `shape` (a resampled form's matrix) when given."""
-    if shape is None or shape == hu.shape[1:]:
-        return [slice_anatomy(h, spacing_mm) for h in hu]
-    scaled = (spacing_mm[0] * hu.shape[1] / shape[0], spacing_mm[1] * hu.shape[2] / shape[1]) if spacing_mm else None
-    return [slice_anatomy(resize_image(h, shape), scaled) for h in hu]
+    if shape is not None and shape != hu.shape[1:]:
+        if spacing_mm:
+            spacing_mm = (spacing_mm[0] * hu.shape[1] / shape[0], spacing_mm[1] * hu.shape[2] / shape[1])
+        hu = np.stack([resize_image(h, shape) for h in hu])
+    return [slice_anatomy(h, spacing_mm, inside) for h, inside in zip(hu, stack_spaces(hu, spacing_mm))]
 
 
 def locate_components(mask: np.ndarray, anatomy: SliceAnatomy, pixel_mm2: float) -> list[dict]:

@@ -16,7 +16,7 @@ SEGMENTER_NORMAL = (
     "share_with_component_over_10mm2",
     "component_mm2_by_location",
 )
-CLASSIFIER_SEMI = ("auc", "sensitivity", "specificity", "positives", "negatives")
+CLASSIFIER_SEMI = ("auc", "sensitivity", "specificity", "positives", "negatives", "against_whole_scan")
 SEGMENTER_SEMI = ("dice", "segmenter_dice", "positives")
 
 

@@ -66,7 +66,8 @@ def evaluate(models, config, scan: RealScan, forms: tuple[ExportForm, ...], posi
         for form in semi_forms:
             start = time.perf_counter()
             rows = positive_answers(models, config, scan, pasted, form)
-            figures = semi_real_figures(rows, [result.rows[form.name][i] for i in negatives], config.threshold)
+            scan_rows = result.rows[form.name]
+            figures = semi_real_figures(rows, [scan_rows[i] for i in negatives], scan_rows, config.threshold)
             figures |= {"negative_slices": negatives, "positives_detail": rows}
             figures["seconds"] = round(time.perf_counter() - start, 2)
             result.report["semi_real"][form.name] = figures

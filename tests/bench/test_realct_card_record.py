@@ -31,6 +31,7 @@ REPORT = {
             "positives": 5,
             "negatives": 5,
             "by_type": {"subdural": {"sensitivity": 1.0, "dice": 0.95}},
+            "against_whole_scan": {"negatives": 12, "auc": 0.912345, "specificity_at_90_sensitivity": 0.5},
         }
     },
 }
@@ -56,6 +57,7 @@ def test_each_card_gets_its_models_figures_and_keeps_the_rest(tmp_path):
         "semi_real_positives": 5,
         "semi_real_negatives": 5,
         "semi_real_sensitivity_by_type": {"subdural": 1.0},
+        "semi_real_against_whole_scan": {"negatives": 12, "auc": 0.9123, "specificity_at_90_sensitivity": 0.5},
     }
     assert segmenter["real_ct"]["forms"]["hu"]["real_normal_bleed_volume_ml"] == 2.5
     assert segmenter["real_ct"]["forms"]["hu"]["semi_real_dice_by_type"] == {"subdural": 0.95}

@@ -21,7 +21,7 @@ RATES = ("sensitivity", "specificity")  # one slice of ten either side of the th
 
 def _close(key: str, recorded, now) -> bool:
     if isinstance(recorded, dict):
-        return set(recorded) == set(now) and all(_close(key, recorded[k], now[k]) for k in recorded)
+        return set(recorded) == set(now) and all(_close(f"{key}.{k}", recorded[k], now[k]) for k in recorded)
     if recorded is None or now is None:
         return recorded is now
     if any(key.endswith(name) for name in EXACT):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bench.realct.semi_real import BLOOD_HU, SUBDURAL_MM, make_bleed, make_positives, slice_maps
-from bench.realct.semi_real_eval import semi_real_figures
+from bench.realct.semi_real_eval import semi_real_figures, specificity_at
 from training.phantoms.generator import generate_phantom
 from training.phantoms.lesions import MIN_AREA_MM2, SUBTYPES
 
@@ -67,8 +67,22 @@ def test_figures_count_flags_and_rank_probabilities():
         {"subtype": "epidural", "probability": 0.3, "flagged": False, "dice": 0.0, "segmenter_dice": 0.6},
     ]
     negatives = [{"probability": 0.2, "flagged": False}, {"probability": 0.5, "flagged": True}]
-    figures = semi_real_figures(positives, negatives, 0.45)
+    scan = [{"probability": p, "assessed": True} for p in (0.1, 0.2, 0.5, 0.95)] + [
+        {"probability": None, "assessed": False}  # not assessed: no negative at all
+    ]
+    figures = semi_real_figures(positives, negatives, scan, 0.45)
     assert figures["auc"] == 0.75  # 0.9 beats both negatives, 0.3 beats one
     assert figures["sensitivity"] == 0.5 and figures["specificity"] == 0.5
     assert figures["dice"] == pytest.approx(0.4) and figures["segmenter_dice"] == pytest.approx(0.7)
     assert figures["by_type"]["subdural"]["auc"] == 1.0 and figures["by_type"]["subarachnoid"]["auc"] is None
+    # Against the whole scan: 0.9 beats three of four, 0.3 two; 90 % of two positives needs both, so the cut is 0.3.
+    assert figures["against_whole_scan"] == {"negatives": 4, "auc": 0.625, "specificity_at_90_sensitivity": 0.5}
+
+
+def test_specificity_at_a_sensitivity_takes_the_highest_threshold_that_reaches_it():
+    positives = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    negatives = [0.0, 0.1, 0.35, 0.6, 0.99]
+    assert specificity_at(positives, negatives, 0.9) == 0.2  # the cut 0.1 flags 9 of 10, and the negative at 0.1
+    assert specificity_at(positives, negatives, 0.5) == 0.6  # the cut 0.5
+    assert specificity_at(positives, negatives, 1.0) == 0.2  # the cut 0.05
+    assert specificity_at([], negatives, 0.9) is None
