@@ -53,7 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--brain-window-fraction",
         type=float,
         default=BRAIN_WINDOW_FRACTION,
-        help="phantoms sent through an export, so the models learn the forms images arrive in: procedural ones through the 8-bit brain window, atlas and procedural_ct ones through training.scanner's file exports (8-bit in 60 %%)",
+        help="phantoms sent through an export, so the models learn the forms images arrive in: procedural ones "
+        "through the 8-bit brain window, atlas and procedural_ct ones through training.scanner's file exports "
+        "(8-bit in 60 %%)",
     )
     data.add_argument(
         "--source-mix",
