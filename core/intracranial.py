@@ -241,7 +241,9 @@ def intracranial_mask(hu: np.ndarray, spacing_mm: tuple[float, float] | None = N
     coarse_bone = _pool(bone, factor) & head
     if not coarse_bone.any():
         return np.zeros(hu.shape, dtype=bool)
-    depth_mm = cv2.distanceTransform(head.astype(np.uint8), cv2.DIST_L2, 3) * coarse_mm
+    # A head filling the frame has no outside to measure from, and OpenCV then gives float32's maximum: cap it.
+    depth_px = np.minimum(cv2.distanceTransform(head.astype(np.uint8), cv2.DIST_L2, 3), float(sum(head.shape)))
+    depth_mm = depth_px * coarse_mm
     share = bone_share_of_rays(coarse_bone & (depth_mm > SKIN_BONE_MM), head)
     soft = ~coarse_bone & _pool(allowed, factor)
     opened = cv2.morphologyEx(

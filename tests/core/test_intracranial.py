@@ -16,7 +16,7 @@ from core.intracranial import (
     is_brain_window_export,
 )
 from core.windowing import as_brain_window_export
-from tests.core.head_phantom import BONE_HU, REAL_SCAN, brain_region, head_slice, real_scan_slices
+from tests.core.head_phantom import AIR_HU, BONE_HU, REAL_SCAN, SCALP_HU, brain_region, head_slice, real_scan_slices
 
 ONE_MM = (1.0, 1.0)
 
@@ -50,6 +50,13 @@ def test_brain_window_export_uses_the_saturated_top_as_bone():
     mask = intracranial_mask(exported)
     assert mask[120:140, 120:140].all()
     assert iou(mask, brain_region()) > 0.95
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_head_filling_the_frame_is_found_without_an_overflow():
+    hu = head_slice()
+    hu[hu == AIR_HU] = SCALP_HU  # a tight crop: no air around the head to measure depth from
+    assert iou(intracranial_mask(hu, ONE_MM), brain_region()) > 0.97
 
 
 def test_no_skull_ring_gives_an_empty_mask():
