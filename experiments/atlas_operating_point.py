@@ -17,12 +17,11 @@ import numpy as np
 from core.calibration import apply_temperature
 from core.model_input import stack_inputs
 from core.raster import BRAIN_WINDOW_FORM, HU_FORM
-from core.slice_assessment import assess_slice
-from core.stack_assessment import assess_stack
 from experiments.served_pair import served_pair
 from training.choose_scan_rule import DEFAULT_SEED, EXPORT_STREAM, as_8bit_export, atlas_volumes
 from training.evaluate import predict_in_batches
 from training.metrics import roc_auc, sensitivity_specificity, threshold_for_sensitivity
+from training.site_scoring import assess_records
 
 SENSITIVITIES = (0.95, 0.90)
 
@@ -33,10 +32,7 @@ def assessed_scores(pair, records) -> tuple[np.ndarray, np.ndarray]:
     inputs = stack_inputs([r.hu for r in records], spec.context, spec.size, spec.confinement)
     raw = predict_in_batches(pair.classify, inputs)[:, 0].astype(np.float64)
     temperature = card.calibration_map.temperature if card.calibration_map else 1.0
-    assessments = assess_stack(
-        [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None, card.assessment_limits) for r in records]
-    )
-    assessed = np.array([a.assessed for a in assessments], bool)
+    assessed = np.array([a.assessed for a in assess_records(records, card.assessment_limits)], bool)
     labels = np.array([r.positive for r in records], bool)
     return labels[assessed], apply_temperature(raw, temperature)[assessed]
 

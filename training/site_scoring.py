@@ -11,7 +11,7 @@ import numpy as np
 
 from core.model_input import NO_CONFINEMENT, Confinement, stack_inputs
 from core.resize import resize_image
-from core.slice_assessment import AssessmentLimits, assess_slice
+from core.slice_assessment import AssessmentLimits, SliceAssessment, assess_slice
 from core.stack_assessment import assess_stack
 from training.datasets.records import SliceRecord
 from training.evaluate import Predict, predict_in_batches
@@ -40,6 +40,11 @@ def slice_volume_ml(record: SliceRecord, probability: np.ndarray, mask_threshold
     return float(mask.sum()) * rows_mm * columns_mm * thickness_mm * ML_PER_MM3
 
 
+def assess_records(records: list[SliceRecord], limits: AssessmentLimits) -> list[SliceAssessment]:
+    """Each slice's assessment, as the service makes it across a series (records in stack order)."""
+    return assess_stack([assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None, limits) for r in records])
+
+
 def score_volume(
     records: list[SliceRecord],
     classify: Predict,
@@ -53,9 +58,7 @@ def score_volume(
     inputs = stack_inputs([r.hu for r in records], context, confinement=confinement)
     raw = predict_in_batches(classify, inputs)[:, 0].astype(np.float64)
     probabilities = predict_in_batches(segment, inputs)[..., 0]
-    assessments = assess_stack(
-        [assess_slice(r.hu, r.spacing_mm[:2] if r.spacing_mm else None, limits) for r in records]
-    )
+    assessments = assess_records(records, limits)
     volumes = [slice_volume_ml(r, p, mask_threshold, a) for r, p, a in zip(records, probabilities, assessments)]
     return ScoredVolume(
         records[0].patient_id,
