@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.calibration import apply_temperature
+from core.calibration import calibrate
 from core.model_input import stack_inputs
 from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 from experiments.served_pair import served_pair
-from training.choose_scan_rule import DEFAULT_SEED, EXPORT_STREAM, as_8bit_export, atlas_volumes
+from training.choose_scan_rule import DEFAULT_SEED, EXPORT_STREAM, MATRIX, as_8bit_export, atlas_volumes
 from training.evaluate import predict_in_batches
 from training.metrics import roc_auc, sensitivity_specificity, threshold_for_sensitivity
 from training.site_scoring import assess_records
@@ -30,11 +30,10 @@ def assessed_scores(pair, records) -> tuple[np.ndarray, np.ndarray]:
     """(labels, served P(any)) of the volume's assessed slices, scored as the service scores them."""
     card, spec = pair.classifier.card, pair.spec
     inputs = stack_inputs([r.hu for r in records], spec.context, spec.size, spec.confinement)
-    raw = predict_in_batches(pair.classify, inputs)[:, 0].astype(np.float64)
-    temperature = card.calibration_map.temperature if card.calibration_map else 1.0
+    served = calibrate(predict_in_batches(pair.classify, inputs)[:, 0], card.calibration_map)
     assessed = np.array([a.assessed for a in assess_records(records, card.assessment_limits)], bool)
     labels = np.array([r.positive for r in records], bool)
-    return labels[assessed], apply_temperature(raw, temperature)[assessed]
+    return labels[assessed], served[assessed]
 
 
 def figures(labels: np.ndarray, p: np.ndarray, threshold: float) -> dict:
@@ -63,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     pair = served_pair(args.store)
     scores = {HU_FORM: ([], []), BRAIN_WINDOW_FORM: ([], [])}
-    for index, records in enumerate(atlas_volumes(DEFAULT_SEED, args.volumes, 256, args.slice_mm)):
+    for index, records in enumerate(atlas_volumes(DEFAULT_SEED, args.volumes, MATRIX, args.slice_mm)):
         exported = as_8bit_export(records, np.random.default_rng([DEFAULT_SEED, index, EXPORT_STREAM]))
         for form, series in ((HU_FORM, records), (BRAIN_WINDOW_FORM, exported)):
             labels, p = assessed_scores(pair, series)
