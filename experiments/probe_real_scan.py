@@ -2,9 +2,10 @@
 
 Diagnosis only: the real scan (../shared/realct/invesalius_0051, GPL-2) is evaluation-only, so nothing here feeds
 training. Every 4th slice between 20 and 96 is sent as HU through core.model_input, as serving does, and again with
-one property changed (and confined, when the card says so): blurred, noisier, brighter brain, zoomed; extracranial soft tissue, the band within 3/6/10 mm
-of the inner table, or the brain deeper than 10 mm replaced; the 45-300 HU rim within 2/4 px of bone (partial
-volume) set to brain or bone; bone made uniform; all intracranial soft tissue, or only its pixels over 45 HU, set to brain.
+one property changed (and confined, when the card says so): blurred, noisier, brighter brain, zoomed; extracranial
+soft tissue, the band within 3/6/10 mm of the inner table, the brain deeper than 10 mm, or the ventricles replaced;
+the 45-300 HU rim within 2/4 px of bone (partial volume) set to brain or bone; bone made uniform; all intracranial
+soft tissue, or only its pixels over 45 HU, set to brain.
 
 python -m experiments.probe_real_scan --store model_store --version 3 --out experiments/results/probe_real_scan_v3.json
 """
@@ -55,6 +56,7 @@ def variants(hu: np.ndarray, spacing_mm: tuple[float, float]) -> dict[str, np.nd
         "bone -> uniform 1000 HU": _replaced(hu, hu > 300, 1000.0),
         "all intracranial soft tissue -> 22 HU": _replaced(hu, inside & (hu > -50) & (hu < 100), BRAIN_HU),
         "intracranial pixels over 45 HU -> 22 HU": _replaced(hu, inside & (hu > 45), BRAIN_HU),
+        "ventricles (CSF > 14 mm deep) -> 22 HU": _replaced(hu, inside & (depth > 14) & (hu > -50) & (hu < 15), BRAIN_HU),
     }
     for mm in (3, 6, 10):
         out[f"band within {mm} mm of the inner table -> 22 HU"] = _replaced(hu, inside & (depth <= mm), BRAIN_HU)
