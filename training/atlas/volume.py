@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training.atlas.bleeds import INTRAPARENCHYMAL, Bleed, sample_bleeds
-from training.atlas.cache import variant
 from training.atlas.mimics import Calcification, Sinuses, sample_calcifications, sample_sinuses
 from training.atlas.pose import LOWEST_LEVEL_MNI_Z, Head, sample_head, template_points
 from training.atlas.sampling import sample
+from training.atlas.cache import variant
 from training.atlas.tissues import Label
-from training.atlas.ventricles import Ventricles, sample_ventricles
 from training.datasets.records import SliceRecord
 from training.outputs import OUTPUT_NAMES, SUBTYPES
 from training.scanner import simulate_scanner
@@ -51,15 +50,9 @@ class Case:
     sinuses: Sinuses
     brain_contrast: float = 1.0  # grey/white/CSF contrast about BRAIN_PIVOT_HU, differs by head and scanner
     brain_offset_hu: float = 0.0
-    ventricles: Ventricles | None = None  # enlarged, or the atlas's own
-
-    @property
-    def pushes(self) -> list:
-        """What displaces the brain: bleeds' mass effect and enlarged ventricles."""
-        return [b for b in self.bleeds if b.push_mm > 0] + ([self.ventricles] if self.ventricles else [])
 
     def push(self, points: np.ndarray) -> np.ndarray:
-        return sum(part.push(points) for part in self.pushes)
+        return sum(bleed.push(points) for bleed in self.bleeds if bleed.push_mm > 0)
 
     def describe(self) -> dict:
         return {
@@ -68,7 +61,6 @@ class Case:
             "head_scale": round(self.head.scale, 3),
             "mimics": sorted({c.name for c in self.calcifications} | ({"dense_sinus"} if self.sinuses.dense else set())),
             "bleeds": [b.subtype for b in self.bleeds],
-            "ventricle_stretch": round(self.ventricles.stretch, 3) if self.ventricles else 0.0,
         }
 
 
@@ -76,18 +68,17 @@ def sample_case(rng: np.random.Generator, positive: bool) -> Case:
     head = sample_head(rng)
     bleeds = sample_bleeds(head.variant, rng) if positive else []
     contrast, offset = rng.uniform(*BRAIN_CONTRAST), rng.uniform(-BRAIN_OFFSET_HU, BRAIN_OFFSET_HU)
-    calcifications, sinuses = sample_calcifications(rng), sample_sinuses(rng)
-    return Case(head, bleeds, calcifications, sinuses, contrast, offset, sample_ventricles(head.variant, rng))
+    return Case(head, bleeds, sample_calcifications(rng), sample_sinuses(rng), contrast, offset)
 
 
 def _subplane(case: Case, matrix: int, z_mm: float, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One plane: HU, a (len(SUBTYPES), H, W) bool stack of blood by subtype, and the intracranial mask."""
-    has_push = bool(case.pushes)
+    has_push = any(b.push_mm > 0 for b in case.bleeds)
     lesion_space, tissue_space = template_points(case.head, matrix, z_mm, case.push if has_push else None)
     hu, depth, label = (a.ravel() for a in sample(variant(case.head.variant), tissue_space))
     points = lesion_space.reshape(3, -1).T
     if has_push:
-        # Depth where a bleed sits, before the brain was pushed from there.
+        # Depth where the bleed sits, before the brain was pushed from there.
         depth = depth + np.sqrt(((lesion_space - tissue_space) ** 2).sum(axis=0)).ravel()
     soft_brain = (depth > 0) & (hu < 100.0)
     hu[soft_brain] = BRAIN_PIVOT_HU + (hu[soft_brain] - BRAIN_PIVOT_HU) * case.brain_contrast + case.brain_offset_hu

@@ -5,7 +5,6 @@ and training.scanner's CT physics (procedural_ct)."""
 import numpy as np
 
 from training.atlas import generate_slice
-from training.atlas.ventricles import ENLARGED_FRACTION, STRETCH
 from training.atlas.volume import LEVEL_DISTRIBUTION, POSITIVE_FRACTION, THICKNESS_MM
 from training.datasets.phantoms import phantom_record
 from training.datasets.records import SliceRecord
@@ -91,7 +90,6 @@ def describe_mix(mix: dict[str, float]) -> dict:
             "slice_thickness_mm": list(THICKNESS_MM),
             "levels": LEVEL_DISTRIBUTION,
             "positive_fraction": POSITIVE_FRACTION,
-            "enlarged_ventricles": {"fraction": ENLARGED_FRACTION, "stretch": list(STRETCH)},
             "export_forms": EXPORT_FORM_WEIGHTS,
         }
     return description
