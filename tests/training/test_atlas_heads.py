@@ -1,12 +1,14 @@
 """Atlas phantoms: slices and whole heads, poses, thickness, bleeds and their mimics."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from training.atlas import HeadVolume, generate_slice, generate_volume
 from training.atlas.bleeds import SUBDURAL, Bleed
 from training.atlas.mimics import Calcification, sample_sinuses
-from training.atlas.pose import ROLL_DEG, TILT_DEG, YAW_DEG, sample_head
+from training.atlas.pose import FOV_MM, ROLL_DEG, TILT_DEG, YAW_DEG, sample_head
 from training.atlas.tissues import mni_to_index
 from training.atlas.volume import Case, render_slice
 from training.outputs import OUTPUT_NAMES
@@ -49,6 +51,19 @@ def test_poses_stay_in_the_realistic_range():
     limits = np.array([TILT_DEG, ROLL_DEG, YAW_DEG])
     assert np.all(np.abs(angles) <= limits)
     assert np.all(np.abs(angles).max(axis=0) > 0.8 * limits)  # the extremes are reached
+
+
+def test_fields_of_view_span_the_range_and_zoom_the_head():
+    fovs = np.array([sample_head(np.random.default_rng(s)).fov_mm for s in range(300)])
+    assert FOV_MM[0] <= fovs.min() < FOV_MM[0] + 5 and FOV_MM[1] - 5 < fovs.max() <= FOV_MM[1]
+    case = _case(np.random.default_rng(9))
+    z = _table_height(case, (0, 0, 20))
+    brain_share = []
+    for fov in FOV_MM:
+        zoomed = dataclasses.replace(case, head=dataclasses.replace(case.head, fov_mm=fov))
+        brain_share.append(render_slice(zoomed, 128, z, 2.0, np.random.default_rng(0), physics=False)[3].mean())
+    # The same head fills (FOV ratio)^2 more of a smaller field of view.
+    assert brain_share[0] / brain_share[1] == pytest.approx((FOV_MM[1] / FOV_MM[0]) ** 2, rel=0.1)
 
 
 def test_brain_densities_without_scanner_physics():
