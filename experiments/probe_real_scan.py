@@ -21,6 +21,7 @@ from bench.realct.scan_input import read_scan
 from core.intracranial import bone_mask, inner_table_distance_mm, intracranial_mask
 from core.model_input import to_model_input
 from core.model_store import resolve
+from training.atlas.tissues import VENTRICLE_DEPTH_MM
 
 SCAN = Path(__file__).resolve().parents[1] / ".." / "shared" / "realct" / "invesalius_0051"
 BRAIN_HU = 22.0  # a plain brain value, a little under this scan's brain median
@@ -56,7 +57,9 @@ def variants(hu: np.ndarray, spacing_mm: tuple[float, float]) -> dict[str, np.nd
         "bone -> uniform 1000 HU": _replaced(hu, hu > 300, 1000.0),
         "all intracranial soft tissue -> 22 HU": _replaced(hu, inside & (hu > -50) & (hu < 100), BRAIN_HU),
         "intracranial pixels over 45 HU -> 22 HU": _replaced(hu, inside & (hu > 45), BRAIN_HU),
-        "ventricles (CSF > 14 mm deep) -> 22 HU": _replaced(hu, inside & (depth > 14) & (hu > -50) & (hu < 15), BRAIN_HU),
+        f"ventricles (CSF > {VENTRICLE_DEPTH_MM:g} mm deep) -> 22 HU": _replaced(
+            hu, inside & (depth > VENTRICLE_DEPTH_MM) & (hu > -50) & (hu < 15), BRAIN_HU
+        ),
     }
     for mm in (3, 6, 10):
         out[f"band within {mm} mm of the inner table -> 22 HU"] = _replaced(hu, inside & (depth <= mm), BRAIN_HU)
