@@ -21,7 +21,6 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.phantom_files import hu_png
-from tests.live_server import ROOT
 from tests.viewer.browser import downloaded, progress_seen, read_scan, text, wait_for_reply
 
 # Set to docs/viewer to refresh the README's screenshot; by default screenshots go to the test's tmp folder.
@@ -249,11 +248,10 @@ def test_one_png_slice_dropped_on_the_page_reads_as_a_one_slice_scan(chromium, l
     assert chromium.execute_script(OVERLAY_PIXELS_JS) == answer["area_pixels"]
 
 
-def test_a_withheld_outline_is_drawn_in_yellow_and_said(chromium, live_url):
-    # The README's example: a thin subdural the served classifier misses, which the segmenter outlines.
-    image = ROOT / "docs" / "examples" / "slice.png"
+def test_a_withheld_outline_is_drawn_in_yellow_and_said(chromium, live_url, missed_bleed_png):
+    image = missed_bleed_png
     answer = post_files(live_url, "/v1/predict", {"image": [image]})
-    assert not answer["hemorrhage"] and answer["withheld_area_pixels"] > 0, "the example should be a missed bleed"
+    assert not answer["hemorrhage"] and answer["withheld_area_pixels"] > 0, "the image should be a missed bleed"
     read_dropped(chromium, live_url, image)
     assert chromium.execute_script(OVERLAY_PIXELS_JS) == 0  # no answer mask: nothing red
     outline = cv2.imdecode(np.frombuffer(base64.b64decode(answer["withheld_mask_png_base64"]), np.uint8), 0) > 0
