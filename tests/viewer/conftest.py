@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.windowing import hu_to_brain_window_pixels
 from tests.app.dicom_files import series_bytes
 from tests.app.images import png
 from tests.app.nifti_files import display_image, nifti_bytes, reoriented
+from tests.e2e.phantom_files import brain_window_png
 from tests.live_server import ROOT, live_server
 from tests.viewer.browser import download_folder, start_chromium, stop_chromium
 from training.phantoms.generator import generate_phantom, phantom_seeds
@@ -108,5 +108,5 @@ def missed_bleed_volume(tmp_path_factory, phantoms, missed_bleed) -> Path:
 @pytest.fixture(scope="session")
 def missed_bleed_png(tmp_path_factory, missed_bleed) -> Path:
     """MISSED_BLEED exported as an 8-bit brain-window PNG, as a user's export arrives."""
-    data = png(hu_to_brain_window_pixels(missed_bleed.hu))
+    data = brain_window_png(missed_bleed.hu)
     return _write(tmp_path_factory.mktemp("missed_png"), {"missed.png": data})[0]
