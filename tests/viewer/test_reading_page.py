@@ -249,10 +249,9 @@ def test_one_png_slice_dropped_on_the_page_reads_as_a_one_slice_scan(chromium, l
 
 
 def test_a_withheld_outline_is_drawn_in_yellow_and_said(chromium, live_url, missed_bleed_png):
-    image = missed_bleed_png
-    answer = post_files(live_url, "/v1/predict", {"image": [image]})
+    answer = post_files(live_url, "/v1/predict", {"image": [missed_bleed_png]})
     assert not answer["hemorrhage"] and answer["withheld_area_pixels"] > 0, "the image should be a missed bleed"
-    read_dropped(chromium, live_url, image)
+    read_dropped(chromium, live_url, missed_bleed_png)
     assert chromium.execute_script(OVERLAY_PIXELS_JS) == 0  # no answer mask: nothing red
     outline = cv2.imdecode(np.frombuffer(base64.b64decode(answer["withheld_mask_png_base64"]), np.uint8), 0) > 0
     assert 0 < chromium.execute_script(YELLOW_PIXELS_JS) <= outline.sum()  # its edge, drawn inside it
