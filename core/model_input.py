@@ -39,12 +39,20 @@ def confine(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKU
     if np.ndim(hu) == 3:
         return np.stack([confine(hu[..., k], confinement, skull_band_mm) for k in range(hu.shape[-1])], axis=-1)
     hu = np.asarray(hu, np.float32)
+    floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
+    return np.where(confinement_mask(hu, confinement, skull_band_mm), hu, np.float32(floor))
+
+
+def confinement_mask(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKULL_BAND_MM) -> np.ndarray:
+    """bool (H, W): the pixels of one HU slice at model size that `confinement` keeps."""
+    hu = np.asarray(hu, np.float32)
+    if confinement == NO_CONFINEMENT:
+        return np.ones(hu.shape, bool)
     pixel_mm = estimate_spacing_mm(hu)  # a slice at model size no longer has the file's pixel spacing
     keep = intracranial_mask(hu, (pixel_mm, pixel_mm))
     if confinement == "cranium":
         keep |= _skull_band(keep, hu, pixel_mm, skull_band_mm)
-    floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
-    return np.where(keep, hu, np.float32(floor))
+    return keep
 
 
 def context_window_stack(hu, windows: tuple[Window, ...] = WINDOWS, xp=np):

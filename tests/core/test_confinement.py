@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.model_input import SKULL_BAND_MM, confine, stack_inputs, to_model_input
+from core.model_input import SKULL_BAND_MM, confine, confinement_mask, stack_inputs, to_model_input
 from core.windowing import AIR_HU, BRAIN, as_brain_window_export, brain_window_to_hu, hu_to_brain_window_pixels
 from tests.core.head_phantom import BONE_HU, BRAIN_HU, SCALP_HU, brain_region, head_slice
 
@@ -34,6 +34,17 @@ def test_a_brain_window_export_is_confined_to_its_own_floor():
     assert (confined[~inside] == BRAIN.low).all()
     np.testing.assert_array_equal(confined[inside], export[inside])
     assert (confined[100:110, 120:136] > 60).all()
+
+
+def test_the_confinement_mask_is_what_confine_keeps():
+    hu = _with_blood_and_a_face(head_slice())
+    assert confinement_mask(hu, "none").all()
+    for confinement in ("intracranial", "cranium"):
+        keep = confinement_mask(hu, confinement)
+        confined = confine(hu, confinement)
+        np.testing.assert_array_equal(confined[keep], hu[keep])
+        assert (confined[~keep] == AIR_HU).all() and (~keep).sum() > 1000
+    assert confinement_mask(hu, "cranium").sum() > confinement_mask(hu, "intracranial").sum()  # the skull band
 
 
 def test_stacks_of_neighbours_are_confined_slice_by_slice():

@@ -1,0 +1,82 @@
+"""The served classifier clears the real normal scan as HU and flags many of its slices as 8-bit exports. Is it the
+value an export's left-out pixels get (0 HU, the export's own floor, core.model_input.confine) rather than air, as in
+HU? Scores the served classifier, as a test-time edit, on the real normal scan and the bench's 40 semi-real positives,
+each sent as HU and through four 8-bit windows, with the pixels the cranium leaves out set to 0 HU (served) or to air.
+
+python -m experiments.export_floor [--store model_store] [--json experiments/results/export_floor_v36.json]
+Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. About 2 minutes.
+"""
+
+import json
+
+import numpy as np
+
+from bench.realct.scan_input import read_scan
+from core.model_input import MODEL_SIZE, confine, confinement_mask
+from core.resize import resize_image
+from core.slice_assessment import assess_slice
+from core.windowing import AIR_HU, BRAIN, Window, apply_window, window_stack
+from experiments.input_variants import SCAN, semi_real_sets
+from experiments.served_pair import served_pair, study_arguments
+from training.metrics import roc_auc
+
+# None: sent as HU; else the export's window, whose 8-bit pixels the service reads back as 0-80 HU.
+EXPORTS = (
+    None,
+    Window("40/80", 40, 80),
+    Window("40/120", 40, 120),
+    Window("50/150", 50, 150),
+    Window("35/100", 35, 100),
+)
+SENSITIVITY = 0.90  # the private set's operating point
+
+
+def sent_as(hu: np.ndarray, export: Window | None) -> np.ndarray:
+    """HU at model size -> what the service reads from it sent as HU, or as an 8-bit export through `export`."""
+    if export is None:
+        return hu
+    return np.round(apply_window(hu, export) * 255.0) * np.float32(BRAIN.width / 255.0) + np.float32(BRAIN.low)
+
+
+def model_input(hu: np.ndarray, export: Window | None, floor: str, confinement: str) -> np.ndarray:
+    seen = sent_as(resize_image(hu, MODEL_SIZE).astype(np.float32), export)
+    if floor == "served":
+        return window_stack(confine(seen, confinement))
+    return window_stack(np.where(confinement_mask(seen, confinement), seen, np.float32(AIR_HU)))
+
+
+def figures(positive: np.ndarray, normal: np.ndarray, threshold: float) -> dict:
+    labels = np.r_[np.ones(len(positive)), np.zeros(len(normal))]
+    cut = np.quantile(positive, 1 - SENSITIVITY)
+    return {
+        "normal_flagged": int((normal >= threshold).sum()),
+        "normal_assessed": len(normal),
+        "semi_real_sensitivity": round(float(np.mean(positive >= threshold)), 3),
+        "auc_against_whole_scan": round(roc_auc(labels, np.r_[positive, normal]), 3),
+        "specificity_at_90_sensitivity": round(float(np.mean(normal < cut)), 3),
+    }
+
+
+def main() -> None:
+    args = study_arguments(__doc__, 0, "unused").parse_args()
+    pair = served_pair(args.store)
+    confinement = pair.spec.confinement
+    scan = read_scan(SCAN)
+    assessed = [h for h in scan.hu if assess_slice(h, scan.spacing_mm).assessed]
+    positives = [p.hu for p in semi_real_sets(scan)[0]]
+    report = {**pair.describe(), "confinement": confinement}
+    for export in EXPORTS:
+        form = "hu" if export is None else f"png8_{export.name}"
+        for floor in ("served",) if export is None else ("served", "air"):
+            scores = [
+                pair.classify(np.stack([model_input(h, export, floor, confinement) for h in slices]))[:, 0]
+                for slices in (positives, assessed)
+            ]
+            report[f"{form}, floor {floor}"] = figures(*scores, pair.threshold)
+            print(form, floor, json.dumps(report[f"{form}, floor {floor}"]), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
