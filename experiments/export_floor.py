@@ -58,7 +58,7 @@ def figures(positive: np.ndarray, normal: np.ndarray, threshold: float) -> dict:
 
 
 def main() -> None:
-    args = study_arguments(__doc__, 0, "unused").parse_args()
+    args = study_arguments(__doc__).parse_args()
     pair = served_pair(args.store)
     confinement = pair.spec.confinement
     scan = read_scan(SCAN)

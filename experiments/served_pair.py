@@ -59,10 +59,12 @@ def served_pair(store: Path) -> ServedPair:
     return ServedPair(resolve(store, CLASSIFIER, None), resolve(store, SEGMENTER, None))
 
 
-def study_arguments(doc: str, count: int, count_help: str) -> argparse.ArgumentParser:
-    """The options every phantom study of the served pair takes: the store, how many phantoms, where the JSON goes."""
+def study_arguments(doc: str, count: int | None = None, count_help: str = "") -> argparse.ArgumentParser:
+    """The options every study of the served pair takes: the store, how many phantoms (for a phantom study), where
+    the JSON goes."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("model_store"))
-    parser.add_argument("--count", type=int, default=count, help=count_help)
+    if count is not None:
+        parser.add_argument("--count", type=int, default=count, help=count_help)
     parser.add_argument("--json", type=Path)
     return parser
