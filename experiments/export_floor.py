@@ -11,23 +11,19 @@ import json
 
 import numpy as np
 
+from bench.realct.forms import FORMS
 from bench.realct.scan_input import read_scan
 from core.model_input import MODEL_SIZE, confine, confinement_mask
 from core.resize import resize_image
 from core.slice_assessment import assess_slice
-from core.windowing import AIR_HU, BRAIN, Window, apply_window, window_stack
+from core.windowing import AIR_HU, Window, brain_window_to_hu, window_stack
 from experiments.input_variants import SCAN, semi_real_sets
 from experiments.served_pair import served_pair, study_arguments
 from training.metrics import roc_auc
+from training.scanner.export_render import window_pixels
 
-# None: sent as HU; else the export's window, whose 8-bit pixels the service reads back as 0-80 HU.
-EXPORTS = (
-    None,
-    Window("40/80", 40, 80),
-    Window("40/120", 40, 120),
-    Window("50/150", 50, 150),
-    Window("35/100", 35, 100),
-)
+# None: sent as HU; else the window of one of the bench's 8-bit PNG forms.
+EXPORTS = (None, *(form.window for form in FORMS if form.is_8bit and not form.jpeg))
 SENSITIVITY = 0.90  # the private set's operating point
 
 
@@ -35,7 +31,7 @@ def sent_as(hu: np.ndarray, export: Window | None) -> np.ndarray:
     """HU at model size -> what the service reads from it sent as HU, or as an 8-bit export through `export`."""
     if export is None:
         return hu
-    return np.round(apply_window(hu, export) * 255.0) * np.float32(BRAIN.width / 255.0) + np.float32(BRAIN.low)
+    return brain_window_to_hu(window_pixels(hu, export.center, export.width, gamma=1.0))
 
 
 def model_input(hu: np.ndarray, export: Window | None, floor: str, confinement: str) -> np.ndarray:
