@@ -1,0 +1,63 @@
+"""One classifier of a store, alone, on the real normal scan and the bench's 40 semi-real positives, each sent as HU
+and through the bench's four 8-bit PNG windows: slices flagged at its threshold, sensitivity, and the ranking against
+the whole scan (AUC, specificity at 90 % sensitivity). For a classifier the bench cannot run because no ResUNet of the
+store takes its input (core.model_store.paired_input); each form is fed as the card's input says.
+
+python -m experiments.classifier_by_form --version 40 [--store model_store] [--json FILE]
+Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. About 2 minutes.
+"""
+
+import json
+
+import numpy as np
+
+from bench.realct.scan_input import read_scan
+from core.model_input import MODEL_SIZE, confine
+from core.model_store import resolve
+from core.resize import resize_image
+from core.slice_assessment import assess_slice
+from core.windowing import window_stack
+from experiments.export_floor import EXPORTS, figures, sent_as
+from experiments.input_variants import SCAN, semi_real_sets
+from experiments.served_pair import study_arguments
+from training.evaluate_store import CLASSIFIER, load_saved_model
+
+
+def main() -> None:
+    parser = study_arguments(__doc__)
+    parser.add_argument("--version", type=int, help="the classifier's version (default: the store's highest)")
+    args = parser.parse_args()
+    classifier = resolve(args.store, CLASSIFIER, args.version)
+    card = classifier.card
+    if card.input.context_slices or card.input.size != MODEL_SIZE:
+        raise SystemExit("one-slice classifiers at the model size only")
+    classify = load_saved_model(classifier.path)
+    scan = read_scan(SCAN)
+    assessed = [h for h in scan.hu if assess_slice(h, scan.spacing_mm).assessed]
+    positives = [p.hu for p in semi_real_sets(scan)[0]]
+    report = {"classifier": card.version, "threshold": card.threshold, "confinement": card.input.confinement}
+    for export in EXPORTS:
+        form = "hu" if export is None else f"png8_{export.name}"
+        scores = [
+            classify(
+                np.stack(
+                    [
+                        window_stack(
+                            confine(
+                                sent_as(resize_image(h, MODEL_SIZE).astype(np.float32), export), card.input.confinement
+                            )
+                        )
+                        for h in slices
+                    ]
+                )
+            )[:, 0]
+            for slices in (positives, assessed)
+        ]
+        report[form] = figures(*scores, card.threshold)
+        print(form, json.dumps(report[form]), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
