@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.calibration import Calibration
-from core.model_input import EXPORT_SKULL_HU, NO_CONFINEMENT, SKULL_BAND_MM, Confinement
+from core.model_input import NO_CONFINEMENT, SKULL_BAND_MM, Confinement
 from core.scan_decision import ScanRule
 from core.slice_assessment import AssessmentLimits
 from core.windowing import WINDOWS
@@ -78,9 +78,6 @@ CONFINED = {
     "cranium": " Before windowing, everything but the intracranial space (core.intracranial, found on the resized slice)"
     f" and the bone within {SKULL_BAND_MM:g} mm of it (the skull) is set to air, or to 0 HU for an 8-bit brain-window export"
     " (core.model_input.confine).",
-    "cranium_as_hu": " Before windowing, everything but the intracranial space (core.intracranial, found on the resized"
-    f" slice) and the bone within {SKULL_BAND_MM:g} mm of it (the skull) is set to air; in an 8-bit brain-window export"
-    f" the saturated skull is set to {EXPORT_SKULL_HU:g} HU, as bone reads in HU (core.model_input.confine).",
 }
 BRAIN_WINDOW_INPUTS = "8-bit brain-window images are mapped back to 0..80 HU (core.windowing.brain_window_to_hu)"
 

@@ -6,7 +6,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from core.intracranial import bone_mask, estimate_spacing_mm, fill_holes, intracranial_mask, is_brain_window_export
+from core.intracranial import bone_mask, estimate_spacing_mm, intracranial_mask, is_brain_window_export
 from core.resize import resize_image
 from core.windowing import AIR_HU, BRAIN, WINDOWS, Window, window_stack
 
@@ -16,17 +16,11 @@ MODEL_SIZE = (256, 256)
 # skull base soft tissue of its training heads, and so cannot be misled by a real patient's, which phantoms render
 # least faithfully. The cranium keeps the inner table beside an extra-axial bleed: an epidural lens against bone is a
 # bleed, the same lens against air would be scalp.
-# "cranium_as_hu" is the cranium with an 8-bit export shown as a HU slice shows it outside the brain: what is left
-# out set to air rather than the window's floor, the saturated skull to bone HU rather than the window's top (80 HU,
-# where acute blood also lies). A model then sees one skull and one background whatever the file's form.
-Confinement = Literal["none", "intracranial", "cranium", "cranium_as_hu"]
+Confinement = Literal["none", "intracranial", "cranium"]
 CONFINEMENTS: tuple[Confinement, ...] = typing.get_args(Confinement)
 NO_CONFINEMENT: Confinement = "none"
-EXPORT_AS_HU: Confinement = "cranium_as_hu"
 # The skull kept around the intracranial space: the vault's tables and diploe are 4-8 mm thick in adults.
 SKULL_BAND_MM = 6.0
-# An export's saturated skull, shown as bone: between diploe (~600 HU) and cortical tables (~1500 HU).
-EXPORT_SKULL_HU = 800.0
 
 
 def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float, band_mm: float) -> np.ndarray:
@@ -38,30 +32,15 @@ def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float, band_mm: fl
 
 def confine(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKULL_BAND_MM) -> np.ndarray:
     """HU (H, W) or (H, W, K) at model size -> the same with everything a `confinement` leaves out of each slice set
-    to air (AIR_HU), or to the window's floor for an 8-bit brain-window export, whose air is 0 HU (EXPORT_AS_HU: air,
-    and its skull at bone HU). `skull_band_mm`: how far the cranium reaches past the intracranial space (studies only;
-    models are served with the default)."""
+    to air (AIR_HU), or to the window's floor for an 8-bit brain-window export, whose air is 0 HU. `skull_band_mm`:
+    how far the cranium reaches past the intracranial space (studies only; models are served with the default)."""
     if confinement == NO_CONFINEMENT:
         return hu
     if np.ndim(hu) == 3:
         return np.stack([confine(hu[..., k], confinement, skull_band_mm) for k in range(hu.shape[-1])], axis=-1)
     hu = np.asarray(hu, np.float32)
-    keep = confinement_mask(hu, confinement, skull_band_mm)
-    if not is_brain_window_export(hu):
-        return np.where(keep, hu, np.float32(AIR_HU))
-    if confinement != EXPORT_AS_HU:
-        return np.where(keep, hu, np.float32(BRAIN.low))
-    return _export_as_hu(hu, keep)
-
-
-def _export_as_hu(hu: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """An export's kept pixels with its skull (saturated, walling the brain) at EXPORT_SKULL_HU and the rest air.
-    Saturated pixels the brain encloses (a calcification, a dense clot) keep the window's top."""
-    bone = bone_mask(hu)
-    skull = keep & bone & ~fill_holes(keep & ~bone)
-    shown = np.where(keep, hu, np.float32(AIR_HU))
-    shown[skull] = np.float32(EXPORT_SKULL_HU)
-    return shown
+    floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
+    return np.where(confinement_mask(hu, confinement, skull_band_mm), hu, np.float32(floor))
 
 
 def confinement_mask(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKULL_BAND_MM) -> np.ndarray:
@@ -71,7 +50,7 @@ def confinement_mask(hu: np.ndarray, confinement: Confinement, skull_band_mm: fl
         return np.ones(hu.shape, bool)
     pixel_mm = estimate_spacing_mm(hu)  # a slice at model size no longer has the file's pixel spacing
     keep = intracranial_mask(hu, (pixel_mm, pixel_mm))
-    if confinement in ("cranium", EXPORT_AS_HU):
+    if confinement == "cranium":
         keep |= _skull_band(keep, hu, pixel_mm, skull_band_mm)
     return keep
 

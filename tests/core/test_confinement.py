@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.model_input import EXPORT_SKULL_HU, SKULL_BAND_MM, confine, confinement_mask, stack_inputs, to_model_input
+from core.model_input import SKULL_BAND_MM, confine, confinement_mask, stack_inputs, to_model_input
 from core.windowing import AIR_HU, BRAIN, as_brain_window_export, brain_window_to_hu, hu_to_brain_window_pixels
 from tests.core.head_phantom import BONE_HU, BRAIN_HU, SCALP_HU, brain_region, head_slice
 
@@ -93,20 +93,3 @@ def test_the_cranium_band_stops_at_its_width():
     assert 0.2 < kept.sum() / bone.sum() < 0.6  # the inner third or so of a skull three bands thick
     wide = confine(thick, "cranium", skull_band_mm=4 * SKULL_BAND_MM)
     assert ((wide == BONE_HU) & bone).sum() > 0.95 * bone.sum()  # a band wider than the skull keeps all of it
-
-
-def test_an_export_shown_as_hu_has_air_around_and_bone_for_its_saturated_skull():
-    hu = _with_blood_and_a_face(head_slice())
-    hu[96:99, 124:128] = 300.0  # a calcification the brain encloses, saturated in the export
-    export = brain_window_to_hu(hu_to_brain_window_pixels(hu))
-    shown, served = confine(export, "cranium_as_hu"), confine(export, "cranium")
-    keep = confinement_mask(export, "cranium_as_hu")
-    np.testing.assert_array_equal(keep, confinement_mask(export, "cranium"))
-    assert (shown[~keep] == AIR_HU).all() and (served[~keep] == BRAIN.low).all()
-    skull = keep & (hu >= BONE_HU) & ~brain_region()
-    assert skull.sum() > 500 and (shown[skull] == EXPORT_SKULL_HU).all()
-    assert (served[skull] == BRAIN.high).all()
-    assert (shown[96:99, 124:128] == BRAIN.high).all()  # enclosed by brain: not skull
-    inside = brain_region()
-    np.testing.assert_array_equal(shown[inside], export[inside])
-    np.testing.assert_array_equal(confine(hu, "cranium_as_hu"), confine(hu, "cranium"))  # HU is shown as it is
