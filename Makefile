@@ -29,6 +29,8 @@ serve: $(VENV)/.runtime
 	MALLOC_ARENA_MAX=2 ICH_HOST=$(HOST) ICH_PORT=$(PORT) $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # `make train VERSION=N` trains both models as version N into STORE. Without VERSION it reproduces the shipped ones

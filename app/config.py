@@ -92,7 +92,9 @@ class Settings(BaseSettings):
     dicom_host: str = Field("0.0.0.0", description="the C-STORE listener's bind address")
     dicom_port: int = Field(11112, ge=1, le=65535, description="the C-STORE listener's port")
     dicom_allowed_aes: list[str] = Field(default_factory=list, description="calling AE titles accepted; empty: any")
-    series_quiet_s: float = Field(10.0, gt=0, description="a C-STORE study is complete after this long with no new file")
+    series_quiet_s: float = Field(
+        10.0, gt=0, description="a C-STORE study is complete after this long with no new file"
+    )
     job_lease_s: float = Field(120.0, gt=0, description="a job whose worker stopped renewing is taken again after this")
     worker_poll_s: float = Field(1.0, gt=0, description="how often an idle worker looks for jobs")
     destinations: list[str] = Field(

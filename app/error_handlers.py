@@ -14,7 +14,9 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
 
 async def handle_service_error(request: Request, error: ServiceError) -> JSONResponse:
     headers = {"Retry-After": "5"} if isinstance(error, ModelNotReady) else None
-    return JSONResponse(error_body(error.code, error.message, error.field), status_code=error.status_code, headers=headers)
+    return JSONResponse(
+        error_body(error.code, error.message, error.field), status_code=error.status_code, headers=headers
+    )
 
 
 async def handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

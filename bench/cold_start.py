@@ -71,8 +71,10 @@ def summary(results: list[dict]) -> str:
     keys = ("cold_start_s", "cpu_s_to_ready", "peak_rss_ready_mib", "peak_rss_after_requests_mib")
     medians = {n: {k: statistics.median(r[k] for r in results if r["variant"] == n) for k in keys} for n in names}
     lines = [
-        "| variant | engine | TensorFlow | cold start s (median; runs) | CPU s to ready | peak RSS ready MiB"
-        " | after requests MiB |",
+        (
+            "| variant | engine | TensorFlow | cold start s (median; runs) | CPU s to ready | peak RSS ready MiB"
+            " | after requests MiB |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     for name in names:

@@ -12,8 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.equivalence import MAX_PROBABILITY_GAP, MIN_DICE, equivalence, held_out_inputs, is_equivalent
-from bench.equivalence import real_scan_inputs, served_input
+from bench.equivalence import (
+    MAX_PROBABILITY_GAP,
+    MIN_DICE,
+    equivalence,
+    held_out_inputs,
+    is_equivalent,
+    real_scan_inputs,
+    served_input,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION_SLICES = 128

@@ -14,8 +14,8 @@ from fastapi import FastAPI, File, UploadFile
 
 from app.pipeline.decode.slice_file import decode_slice
 from app.pipeline.encode.mask_png import mask_to_png, png_base64
-from core.model_store import paired_input, resolve
 from core.model_input import to_model_input
+from core.model_store import paired_input, resolve
 from core.resize import resize_mask
 
 STORE = Path(os.environ.get("ICH_MODEL_STORE", "model_store"))

@@ -97,7 +97,7 @@ def fill_holes(mask: np.ndarray) -> np.ndarray:
 
 
 def _disc(diameter_px: float) -> np.ndarray:
-    size = max(1, int(round(diameter_px)))
+    size = max(1, round(diameter_px))
     size += 1 - size % 2  # odd, so the kernel is centred
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
 

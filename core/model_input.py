@@ -25,7 +25,7 @@ SKULL_BAND_MM = 6.0
 
 def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float, band_mm: float) -> np.ndarray:
     """Bone within `band_mm` of the intracranial space `inside`."""
-    diameter = 2 * int(round(band_mm / pixel_mm)) + 1
+    diameter = 2 * round(band_mm / pixel_mm) + 1
     near = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter)))
     return near.astype(bool) & bone_mask(hu)
 

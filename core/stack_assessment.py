@@ -41,7 +41,7 @@ def _coarse(mask: np.ndarray, factor: int) -> np.ndarray:
 
 def grown(reference: np.ndarray, margin_px: float) -> np.ndarray:
     """bool: `reference` and everything within `margin_px` of it."""
-    size = 2 * int(round(margin_px)) + 1
+    size = 2 * round(margin_px) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return cv2.dilate(reference.astype(np.uint8), disc).astype(bool)
 

@@ -48,7 +48,9 @@ def figures(positive: np.ndarray, normal: np.ndarray, threshold: float) -> dict:
         "normal_assessed": len(normal),
         "semi_real_sensitivity": round(float(np.mean(positive >= threshold)), 3),
         "auc_against_whole_scan": round(roc_auc(labels, np.r_[positive, normal]), 3),
-        "specificity_at_90_sensitivity": round(specificity_at(positive.tolist(), normal.tolist(), PRIVATE_SET_SENSITIVITY), 3),
+        "specificity_at_90_sensitivity": round(
+            specificity_at(positive.tolist(), normal.tolist(), PRIVATE_SET_SENSITIVITY), 3
+        ),
     }
 
 

@@ -37,7 +37,7 @@ VARIANTS = ("whole", "intracranial", "band_3mm", "band_6mm", "synthetic_skull_5m
 
 
 def _band(inside: np.ndarray, mm: float, pixel_mm: float) -> np.ndarray:
-    size = 2 * int(round(mm / pixel_mm)) + 1
+    size = 2 * round(mm / pixel_mm) + 1
     grown = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     return grown.astype(bool) & ~inside
 

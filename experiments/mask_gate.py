@@ -38,7 +38,7 @@ def measure(arrays, classify, segment, threshold: float) -> dict:
     gated = [mask if flag else np.zeros_like(mask) for mask, flag in zip(painted, flagged)]
     positive = arrays.labels[:, 0] > 0
     return {
-        "slices": int(len(positive)),
+        "slices": len(positive),
         "positive_slices": int(positive.sum()),
         "classifier_sensitivity": float(flagged[positive].mean()),
         "painted": figures(arrays.native_masks, painted, positive),

@@ -13,7 +13,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.model_card import ModelCard
@@ -146,7 +146,7 @@ def run(config: CalibrationConfig) -> tuple[Path, dict]:
     site = {
         "data": data,
         "dataset_type": config.dataset_type,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "previous_version": classifier.version,
         "segmenter_version": segmenter.version,
         "target_sensitivity": config.sensitivity,

@@ -70,7 +70,7 @@ def site_figures(
     threshold = operating_point["threshold"]
     rule, rule_status = scan_rule(volumes, temperature, threshold, target, fitted_on)
     site = {
-        "slices": int(len(all_labels)),
+        "slices": len(all_labels),
         "positive_slices": int(all_labels.sum()),
         "slices_not_assessed": int((~assessed).sum()),
         "positive_slices_not_assessed": int((all_labels & ~assessed).sum()),

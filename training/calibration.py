@@ -67,7 +67,7 @@ def calibration_entry(labels: np.ndarray, p: np.ndarray, temperature: float, fit
         "method": METHOD,
         "temperature": float(temperature),
         "fitted_on": fitted_on,
-        "slices": int(len(labels)),
+        "slices": len(labels),
         "nll_before": nll(labels, p),
         "nll_after": nll(labels, after),
         "ece_before": ece(labels, p),

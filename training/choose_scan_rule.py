@@ -25,15 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from core.calibration import apply_temperature
-from core.raster import BRAIN_WINDOW_FORM, HU_FORM
-from core.scan_decision import BY_INPUT_KEY, decide
 from core.model_card import InputSpec
-from core.slice_assessment import AssessmentLimits
-from training.atlas import HeadVolume, generate_volume
-from training.atlas.volume import THICKNESS_MM
-from training.calibrate_figures import scan_rule
-from training.datasets.records import SliceRecord
-from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from core.model_store import (
     CARD_FILE,
     ModelVersion,
@@ -43,6 +35,14 @@ from core.model_store import (
     resolve,
     write_card,
 )
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM
+from core.scan_decision import BY_INPUT_KEY, decide
+from core.slice_assessment import AssessmentLimits
+from training.atlas import HeadVolume, generate_volume
+from training.atlas.volume import THICKNESS_MM
+from training.calibrate_figures import scan_rule
+from training.datasets.records import SliceRecord
+from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.models.classifier import OUTPUT_NAMES
 from training.phantom_data import TEST_SEED, TRAIN_SEED, VALIDATION_SEED
 from training.phantoms.generator import phantom_seeds

@@ -13,12 +13,12 @@ import keras
 
 from core.model_input import CONFINEMENTS, MODEL_SIZE, NO_CONFINEMENT
 from training.augment import Augmentation
+from training.cards import classifier_sections, data_sections, segmenter_sections, training_sections
 from training.config import LEARNING_RATE, DataConfig, ModelConfig, OutputConfig, TrainConfig
 from training.datasets import LOADERS
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.distributed import choose_strategy, cluster_size, is_chief
 from training.evaluate import choose_threshold, feed_scores
-from training.cards import classifier_sections, data_sections, segmenter_sections, training_sections
 from training.export import export_model
 from training.fit import FitPlan, fit_classifier, fit_segmenter
 from training.held_out import dataset_held_out, phantom_held_out

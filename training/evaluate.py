@@ -62,7 +62,7 @@ def classifier_metrics(classify: Predict, data: ArraySet, threshold: float) -> d
         "sensitivity": sensitivity,
         "specificity": specificity,
         **subtypes,
-        "slices": int(len(labels)),
+        "slices": len(labels),
         "positive_slices": int(labels[:, 0].sum()),
     }
 

@@ -1,7 +1,7 @@
 """Write a trained model as a TensorFlow SavedModel in model_store/NAME/VERSION/ with its model card."""
 
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import keras
@@ -24,7 +24,7 @@ def export_model(model: keras.Model, store: Path, name: str, version: int, card:
         {
             "name": name,
             "version": version,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "notice": NOTICE,
             "framework": {
                 "keras": keras.__version__,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from training.cards import MASK_THRESHOLD
 from training.config import DataConfig
-from training.shards import ShardSpec
 from training.evaluate import choose_threshold, classifier_metrics, predict_in_batches, segmenter_metrics
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, VALIDATION_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
 from training.reporting.writer import write_report
+from training.shards import ShardSpec
 from training.splits import PatientSplit
 from training.training_data import load_records
 

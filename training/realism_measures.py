@@ -42,7 +42,7 @@ def _detrended(roi: np.ndarray) -> np.ndarray:
 
 def flat_rois(hu: np.ndarray, depth_mm: np.ndarray, pixel_mm: float) -> list[np.ndarray]:
     """The flattest brain ROIs of the slice, detrended."""
-    n = int(round(NPS_ROI_MM / pixel_mm))
+    n = round(NPS_ROI_MM / pixel_mm)
     smooth = cv2.GaussianBlur(hu, (0, 0), 2.0 / pixel_mm)
     candidates = []
     for top in range(0, hu.shape[0] - n, n // 2):

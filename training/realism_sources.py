@@ -12,8 +12,8 @@ import pydicom
 
 from training.phantoms.anatomy import build_anatomy
 from training.phantoms.head_frame import sample_frame
-from training.phantoms.skull import skull_thickness_mm
 from training.phantoms.rendering import add_skull_and_scalp, add_skull_base, tissue_hu
+from training.phantoms.skull import skull_thickness_mm
 from training.scanner import simulate_scanner
 
 REAL_SCAN = Path(__file__).resolve().parents[1] / ".." / "shared" / "realct" / "invesalius_0051"

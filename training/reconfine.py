@@ -12,9 +12,8 @@ import argparse
 import json
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
 
 from core.model_card import ModelCard, input_spec
 from core.model_input import CONFINEMENTS
@@ -50,7 +49,7 @@ def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict
     updated = {key: value for key, value in card.items() if key != "real_ct"}  # the bench records it anew
     updated |= {
         "version": version,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "input": input_spec(tuple(feed["shape"][1:3]), feed.get("context_slices", 0), args.confine).model_dump(
             mode="json", exclude_unset=True
         ),

@@ -61,7 +61,7 @@ def store_parts(store: JobStore, parts: list[Part]) -> StoreOutcome:
                 raise InvalidDicomError(f"part of type {part.content_type}")
             ds = dcmread(DicomBytesIO(part.data), stop_before_pixels=True)
             uids = InstanceUids(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID, ds.SOPClassUID)
-        except Exception:  # whatever pydicom cannot read is a part this service cannot understand
+        except Exception:  # noqa: BLE001 - whatever pydicom cannot read is a part this service cannot understand
             outcome.failed.append(_item("", "", CANNOT_UNDERSTAND))
             metrics.REJECTED.labels("stow", "unreadable").inc()
             continue

@@ -57,7 +57,9 @@ async def read_scan_pixels(
 ) -> Response:
     """The scan decoded as the models saw it: int16 HU (slices, rows, columns) in answer order, then uint8 masks."""
     if (files is None) == (volume is None):
-        raise InvalidInput("send either files (DICOM slices, or PNG/JPEG exports in slice order) or volume (NIfTI)", "files")
+        raise InvalidInput(
+            "send either files (DICOM slices, or PNG/JPEG exports in slice order) or volume (NIfTI)", "files"
+        )
     limits = Limits(settings.max_series_slices, settings.max_image_pixels, settings.max_volume_voxels)
     if volume is None:
         data = [await read_limited(f, settings.max_upload_bytes, f"files[{i}]") for i, f in enumerate(files)]

@@ -8,8 +8,8 @@ from app.config import Settings
 from app.serving.device import detect_device, installed, nvidia_gpus
 from app.serving.openvino_engine import openvino_predictor
 from app.serving.runtime import LoadedModels, saved_model_predictor
-from core.model_store import ModelVersion, resolve
 from app.serving.tf_setup import configure_tensorflow, has_amx_bf16
+from core.model_store import ModelVersion, resolve
 
 log = logging.getLogger(__name__)
 

@@ -94,7 +94,7 @@ def slice_levels(intracranial_mm2: np.ndarray) -> list[str]:
         smallest = min(smallest, area[k])
     above = np.flatnonzero((np.arange(len(area)) > widest) & (area < VERTEX_SHARE * peak))
     vertex = int(above[0]) if above.size else len(area)
-    reach = widest + int(round(VENTRICLE_REACH * (vertex - widest)))
+    reach = widest + round(VENTRICLE_REACH * (vertex - widest))
     for k in range(len(area)):
         if k < bottom:
             levels[k] = "below_foramen_magnum"

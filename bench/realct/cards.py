@@ -6,7 +6,6 @@ from pathlib import Path
 
 from core.model_store import CARD_FILE, read_card, write_card
 
-
 CLASSIFIER_NORMAL = ("scan_positive", "scan_probability", "flagged_slices", "slices")
 SEGMENTER_NORMAL = (
     "bleed_volume_ml",

@@ -100,8 +100,10 @@ def summary_markdown(report: dict) -> str:
     lines = [
         f"# Real-scan bench: {meta['scan']}",
         "",
-        f"{meta['date']} · classifier v{meta['classifier_version']}, ResUNet v{meta['segmenter_version']} · "
-        f"{meta['engine']} · threshold {meta['threshold']:.3f} · {report['seconds']} s · `{meta['command']}`",
+        (
+            f"{meta['date']} · classifier v{meta['classifier_version']}, ResUNet v{meta['segmenter_version']} · "
+            f"{meta['engine']} · threshold {meta['threshold']:.3f} · {report['seconds']} s · `{meta['command']}`"
+        ),
         "",
         *scan_rule_lines(meta.get("scan_rule")),
         "",
@@ -109,8 +111,10 @@ def summary_markdown(report: dict) -> str:
         "",
         *normal_table(report["normal"]),
         "",
-        "Where the mask components lie (brain: inside the skull, > 5 mm from the inner table; inner_table: within "
-        "5 mm of it; extracranial: scalp, orbits, sinuses, face):",
+        (
+            "Where the mask components lie (brain: inside the skull, > 5 mm from the inner table; inner_table: within "
+            "5 mm of it; extracranial: scalp, orbits, sinuses, face):"
+        ),
         "",
         *location_table(report["normal"]),
         "",
@@ -119,12 +123,16 @@ def summary_markdown(report: dict) -> str:
     ]
     if any_semi:
         lines += [
-            f"## Semi-real positives ({any_semi['positives']} bleeds pasted into real slices, "
-            f"{any_semi['negatives']} untouched slices of the same levels)",
+            (
+                f"## Semi-real positives ({any_semi['positives']} bleeds pasted into real slices, "
+                f"{any_semi['negatives']} untouched slices of the same levels)"
+            ),
             "",
-            "The last two columns rank the positives against every assessed slice of the normal scan, skull base and "
-            "vertex included: the private real set is judged by its AUC and its specificity at 90 % sensitivity, "
-            "whatever threshold a model is served with. Figures on one scan, not targets.",
+            (
+                "The last two columns rank the positives against every assessed slice of the normal scan, skull base "
+                "and vertex included: the private real set is judged by its AUC and its specificity at 90 % "
+                "sensitivity, whatever threshold a model is served with. Figures on one scan, not targets."
+            ),
             "",
             *semi_real_table(semi),
             "",

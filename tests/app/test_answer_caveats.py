@@ -14,8 +14,8 @@ from core.calibration import apply_temperature
 from core.model_store import resolve
 from tests.app.conftest import fake_models
 from tests.app.dicom_files import block_slice, ct_bytes, ct_dataset, series_bytes, to_bytes, walled_in
-from tests.model_cards import make_version
 from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
+from tests.model_cards import make_version
 
 
 def predict(client, data: bytes) -> dict:

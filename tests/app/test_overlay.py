@@ -6,7 +6,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-
 from tests.app.dicom_files import block_mask, block_slice, ct_bytes
 from tests.app.images import BLEED, HEIGHT, WIDTH, brain_window_slice, png
 

@@ -93,7 +93,12 @@ def test_mask_endpoint_returns_png_bytes_and_headers(client):
         (b"", None, 400, "image is empty"),
         (b"this is not an image at all", None, 415, "unrecognised file format: expected PNG, JPEG or DICOM"),
         (png(brain_window_slice())[:60], None, 400, "PNG could not be decoded; the file is corrupt or truncated"),
-        (png(brain_window_slice()), png(np.zeros((10, 12), np.uint8)), 400, "reference_mask is 12x10 but the image is 128x96"),
+        (
+            png(brain_window_slice()),
+            png(np.zeros((10, 12), np.uint8)),
+            400,
+            "reference_mask is 12x10 but the image is 128x96",
+        ),
         (png(brain_window_slice()), b"", 400, "reference_mask is empty"),
         (png(brain_window_slice()), b"GIF89a....", 415, "reference_mask must be a PNG"),
     ],

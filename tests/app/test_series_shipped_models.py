@@ -48,11 +48,15 @@ def predict_file(base_url: str, name: str) -> dict:
 def test_cq500_uncompressed_and_jpeg2000_get_the_same_prediction(base_url):
     uncompressed, jpeg2000 = predict_file(base_url, "693_UNCR.dcm"), predict_file(base_url, "693_J2KR.dcm")
     # Both answers carry the files' UIDs, which callers use to match results to images.
-    assert set(uncompressed["input"].pop("uids")) == set(jpeg2000["input"].pop("uids")) == {
-        "StudyInstanceUID",
-        "SeriesInstanceUID",
-        "SOPInstanceUID",
-    }
+    assert (
+        set(uncompressed["input"].pop("uids"))
+        == set(jpeg2000["input"].pop("uids"))
+        == {
+            "StudyInstanceUID",
+            "SeriesInstanceUID",
+            "SOPInstanceUID",
+        }
+    )
     assert (
         uncompressed["input"]
         == jpeg2000["input"]

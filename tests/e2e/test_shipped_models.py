@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 
 from app.serving.device import nvidia_gpus
-from core.model_store import paired_input, resolve
 from core.dice import dice_score
 from core.model_input import to_model_input
+from core.model_store import paired_input, resolve
 from core.resize import resize_image
 from core.slice_assessment import assess_slice
 from tests.e2e.conftest import SHIPPED_STORE

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.main import create_app
 from app.integration import multipart
+from app.main import create_app
 from tests.app.conftest import runtime  # noqa: F401 (the fake-model runtime fixture)
 from tests.integration.replicas import postgres, postgres_available
 

@@ -57,9 +57,13 @@ def test_kill_9_mid_job_then_restart_analyses_and_delivers_each_study_once(tmp_p
             doomed.process.wait(timeout=30)
         with replica(tmp_path, log, **env) as restarted:
             jobs = wait(
-                lambda: (js := jobs_of(restarted.base_url))
-                and all(j["status"] == "done" and [d["status"] for d in j["deliveries"]] == ["delivered"] for j in js)
-                and js,
+                lambda: (
+                    (js := jobs_of(restarted.base_url))
+                    and all(
+                        j["status"] == "done" and [d["status"] for d in j["deliveries"]] == ["delivered"] for j in js
+                    )
+                    and js
+                ),
                 120,
                 "every job to be analysed and delivered",
             )

@@ -9,8 +9,8 @@ import pytest
 from app.config import Settings
 from app.serving import loading
 from app.serving.openvino_engine import one_slice_model, openvino_predictor
-from core.model_store import resolve
 from app.serving.tf_setup import TFSetup
+from core.model_store import resolve
 from tests.live_server import ROOT
 
 CPU = TFSetup("cpu", 0, cpu_bf16=False, gpu_mixed_precision=False, xla=False, intra_op_threads=2, inter_op_threads=2)

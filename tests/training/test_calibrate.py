@@ -9,17 +9,17 @@ import pytest
 
 from core.calibration import apply_temperature
 from core.model_input import to_model_input
+from core.model_store import CARD_FILE
 from core.scan_decision import ScanRule
 from core.windowing import PNG16_HU_OFFSET
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.training.layouts import SIZE, make_patients, write_folder, write_rsna
 from training.calibrate import main, new_card, phantom_set
-from training.datasets.records import BRAIN_WINDOW_FORM
-from training.phantom_data import VALIDATION_SEED, build_arrays
 from training.datasets import load_folder
+from training.datasets.records import BRAIN_WINDOW_FORM
 from training.evaluate_store import load_saved_model
-from core.model_store import CARD_FILE
 from training.metrics import roc_auc, sensitivity_specificity
+from training.phantom_data import VALIDATION_SEED, build_arrays
 
 T, F = True, False
 AIR = "055"

@@ -8,8 +8,8 @@ import pytest
 
 from core.model_card import ModelCard
 from core.scan_decision import ScanRule
-from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.model_cards import make_version
+from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from training.choose_scan_rule import as_8bit_export, atlas_volumes, main, paired_segmenter
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).

@@ -103,7 +103,9 @@ def test_rsna_labels_only_dataset_reports_detection_and_subtypes(store, tmp_path
 
 
 def test_a_store_without_the_model_is_an_error(tmp_path, ctich, capsys):
-    with pytest.raises(SystemExit, match=f"^error: no SavedModel versions of 'ich_classifier' in {tmp_path / 'empty'}$"):
+    with pytest.raises(
+        SystemExit, match=f"^error: no SavedModel versions of 'ich_classifier' in {tmp_path / 'empty'}$"
+    ):
         main(
             [
                 "--store",

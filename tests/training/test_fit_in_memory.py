@@ -88,8 +88,6 @@ def test_a_stored_version_becomes_keras_files_that_predict_as_it_does(tmp_path):
     assert read_card(resolve("model_store", "ich_classifier", 9).path).version == 9
 
 
-
-
 def test_the_gpu_machines_path_needs_no_tensorflow_pydantic_or_pydicom():
     """That machine has JAX but none of these. Here Keras's backend loads TensorFlow and nibabel tries pydicom, so
     the check is that no module of ours binds any of them when the trainer loads."""

@@ -6,10 +6,10 @@ import pytest
 from core.intracranial import head_mask, inner_table_distance_mm, intracranial_mask
 from tests.training.scanner_heads import BONE_HU, BRAIN_HU, PIXEL_MM, SPACING, flat_head
 from training.realism_measures import (
-    largest_bright_patch,
     EDGE_BINS_MM,
     edge_profile,
     flat_rois,
+    largest_bright_patch,
     radial_nps,
     signed_table_distance_mm,
     tissue_values,

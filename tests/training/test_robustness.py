@@ -12,7 +12,7 @@ def test_a_version_with_only_a_classifier_gets_detection_figures_only(tmp_path):
     store = export_tiny_store(tmp_path / "store")
     shutil.copytree(store / "ich_classifier" / "1", store / "ich_classifier" / "2")
     data = perturbed_test_set(8)
-    inputs, masks, labels, forms = data
+    inputs, _masks, labels, forms = data
     assert inputs.shape == (8, 256, 256, 3) and forms.any() and (~forms).any() and labels.any() and (~labels).any()
     both, classifier_only = measure(store, "1", data), measure(store, "2", data)
     for form in ("hu", "brain_window_8bit"):

@@ -77,7 +77,7 @@ def test_mask_follows_the_exported_geometry():
     mask = hu > 0
     shapes = set()
     for seed in range(40):
-        decoded, moved, form = simulate_export_with_mask(hu, mask, np.random.default_rng(seed))
+        decoded, moved, _form = simulate_export_with_mask(hu, mask, np.random.default_rng(seed))
         assert moved.shape == decoded.shape and moved.dtype == bool
         shapes.add(decoded.shape)
         if moved.any() and (~moved).any():

@@ -135,7 +135,7 @@ def test_streaks_run_between_dense_bone_pairs_only():
     )
     geometry = slice_geometry(paired, SPACING)
     streaked = add_bone_streaks(paired, geometry, np.random.default_rng(0))
-    (x0, y0), (x1, y1) = BLOCK_CENTRES
+    (x0, y0), (x1, _y1) = BLOCK_CENTRES
     between = streaked[y0 - 1 : y0 + 2, (x0 + x1) // 2 - 5 : (x0 + x1) // 2 + 5].mean()
     far = streaked[y0 - 40 : y0 - 30, (x0 + x1) // 2 - 5 : (x0 + x1) // 2 + 5].mean()
     assert between < BRAIN_HU - 5 and far == pytest.approx(BRAIN_HU)

@@ -51,7 +51,7 @@ def test_calibration_lowers_nll_and_ece_and_keeps_the_ranking():
 
 
 def test_the_converted_threshold_makes_the_same_decisions():
-    labels, p = overconfident(2000)
+    _labels, p = overconfident(2000)
     for threshold in (0.2, 0.5, 0.659, 0.9):
         converted = calibrated_threshold(threshold, TRUE_T)
         assert np.array_equal(p >= threshold, apply_temperature(p, TRUE_T) >= converted)

@@ -110,7 +110,10 @@ def test_a_volume_gets_each_slice_with_its_neighbours_as_in_training(trained, tm
     volume = np.stack([r.hu for r in records])
     classifier = tf.saved_model.load(str(store / "ich_classifier" / "1"))
     offline = [float(classifier.serve(stack_slice_input(volume, i, 1)[None]).numpy()[0, 0]) for i in range(len(volume))]
-    alone = [float(classifier.serve(stack_slice_input(volume[i : i + 1], 0, 1)[None]).numpy()[0, 0]) for i in range(len(volume))]
+    alone = [
+        float(classifier.serve(stack_slice_input(volume[i : i + 1], 0, 1)[None]).numpy()[0, 0])
+        for i in range(len(volume))
+    ]
 
     nifti = (data / "ct_scans" / f"{make_patients(PATTERN)[0].pid}.nii").read_bytes()
     with live_server(store) as base:

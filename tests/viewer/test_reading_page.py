@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 
 import cv2
-import numpy as np
-
 import httpx
+import numpy as np
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.wheel_input import ScrollOrigin

@@ -8,7 +8,7 @@ Epidural, subdural and intraparenchymal bleeds push the brain away (mass effect)
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -75,7 +75,7 @@ class Bleed:
         return self.push_mm * offset / distance * falloff
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sites(variant_index: int) -> dict[str, np.ndarray]:
     """Candidate centres (template voxels) for each subtype, from the variant's own anatomy."""
     _, depth_steps, label = (np.ascontiguousarray(a) for a in unpack(variant(variant_index)[::2, ::2, ::2]))

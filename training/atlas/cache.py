@@ -3,7 +3,7 @@ every generator process shares one copy and none waits for the build again."""
 
 import hashlib
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ def _key() -> str:
     return digest.hexdigest()[:12]
 
 
-@lru_cache(maxsize=None)
+@cache
 def variant(index: int, cache_dir: Path = CACHE_DIR) -> np.ndarray:
     """tissues.build_variant(index), from the disk cache when it is there."""
     path = Path(cache_dir) / f"variant{index}-{_key()}.npy"

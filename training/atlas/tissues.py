@@ -73,7 +73,9 @@ def _sulci(cortex: np.ndarray, depth: np.ndarray, width: float, rng) -> np.ndarr
     directions /= np.linalg.norm(directions, axis=1, keepdims=True) + 1e-6
     on_sphere = (SPHERE_GRID / 2 + SPHERE_RADIUS * directions).T
     sheet = np.abs(ndimage.map_coordinates(sphere_noise, on_sphere, order=1)) < width
-    reach = SULCUS_DEPTH_MM[0] + np.ptp(SULCUS_DEPTH_MM) * (ndimage.map_coordinates(depth_noise, on_sphere, order=1) > 0)
+    reach = SULCUS_DEPTH_MM[0] + np.ptp(SULCUS_DEPTH_MM) * (
+        ndimage.map_coordinates(depth_noise, on_sphere, order=1) > 0
+    )
     sulci = np.zeros(cortex.shape, bool)
     sulci[cortex] = sheet & (depth[cortex] < reach)
     return sulci
@@ -118,9 +120,7 @@ def _outside_brain(atlas: Atlas, rng) -> tuple[np.ndarray, np.ndarray]:
     label[atlas.bone] = Label.BONE
     compact = (atlas.bone_depth < SKULL_TABLE_MM) | (atlas.hu > 420.0)
     trabecular = _noise(shape, rng, 0.6)
-    hu[atlas.bone] = np.where(
-        compact, HU[Label.BONE] + 150.0 * fine, DIPLOE_HU + 220.0 * trabecular
-    )[atlas.bone]
+    hu[atlas.bone] = np.where(compact, HU[Label.BONE] + 150.0 * fine, DIPLOE_HU + 220.0 * trabecular)[atlas.bone]
     z, _, cols = np.ogrid[: shape[0], : shape[1], : shape[2]]
     mastoid_side = np.abs(cols - mni_to_index(0, 0, 0)[2]) > 35
     mastoid = atlas.bone & ~compact & (z < mni_to_index(0, 0, -18)[0]) & mastoid_side & (trabecular > 0.3)

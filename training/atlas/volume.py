@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training.atlas.bleeds import INTRAPARENCHYMAL, Bleed, sample_bleeds
+from training.atlas.cache import variant
 from training.atlas.mimics import Calcification, Sinuses, sample_calcifications, sample_sinuses
 from training.atlas.pose import LOWEST_LEVEL_MNI_Z, Head, sample_head, template_points
 from training.atlas.sampling import sample
-from training.atlas.cache import variant
 from training.atlas.tissues import Label
 from training.datasets.records import SliceRecord
 from training.outputs import OUTPUT_NAMES, SUBTYPES
@@ -59,7 +59,9 @@ class Case:
             "anatomy_variant": self.head.variant,
             "tilt_roll_yaw_deg": [round(a, 1) for a in self.head.angles_deg],
             "head_scale": round(self.head.scale, 3),
-            "mimics": sorted({c.name for c in self.calcifications} | ({"dense_sinus"} if self.sinuses.dense else set())),
+            "mimics": sorted(
+                {c.name for c in self.calcifications} | ({"dense_sinus"} if self.sinuses.dense else set())
+            ),
             "bleeds": [b.subtype for b in self.bleeds],
         }
 

@@ -47,7 +47,7 @@ class HeadFrame:
         return np.stack([x, y], axis=-1).round().astype(np.int32)
 
     def mm_to_px(self, length_mm: float) -> int:
-        return max(1, int(round(length_mm / self.spacing_mm)))
+        return max(1, round(length_mm / self.spacing_mm))
 
 
 def sample_frame(rng: np.random.Generator, matrix: int, level: float) -> HeadFrame:

@@ -72,7 +72,9 @@ def subdural(frame: HeadFrame, labels: np.ndarray, rng) -> Lesion:
     side = rng.choice([-1.0, 1.0])
     theta0 = (0.0 if side > 0 else np.pi) + rng.normal(0.0, 0.35)
     peak = rng.uniform(3.0, 16.0)
-    lesion = _extra_axial(frame, rng, SUBDURAL, theta0, np.deg2rad(rng.uniform(40, 80)), lambda x: peak * (1 - x**2) ** 0.35)
+    lesion = _extra_axial(
+        frame, rng, SUBDURAL, theta0, np.deg2rad(rng.uniform(40, 80)), lambda x: peak * (1 - x**2) ** 0.35
+    )
     lesion.mask &= frame.u * side > 1.5  # the falx stops a subdural at the midline
     lesion.blood_hu = rng.uniform(55.0, 85.0)
     return lesion
@@ -82,7 +84,9 @@ def epidural(frame: HeadFrame, labels: np.ndarray, rng) -> Lesion:
     """Biconvex lens against the skull, short and thick."""
     theta0 = rng.uniform(-np.pi, np.pi)
     peak = rng.uniform(5.0, 20.0)
-    lesion = _extra_axial(frame, rng, EPIDURAL, theta0, np.deg2rad(rng.uniform(15, 35)), lambda x: peak * np.sqrt(1 - x**2))
+    lesion = _extra_axial(
+        frame, rng, EPIDURAL, theta0, np.deg2rad(rng.uniform(15, 35)), lambda x: peak * np.sqrt(1 - x**2)
+    )
     lesion.blood_hu = rng.uniform(60.0, 88.0)
     return lesion
 

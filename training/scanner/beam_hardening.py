@@ -42,7 +42,7 @@ def dense_bone_centres(hu: np.ndarray, geometry: SliceGeometry) -> list[tuple[fl
     min_area = DENSE_BONE_MIN_AREA_MM2 / geometry.pixel_mm**2
     if np.count_nonzero(inner_dense) < min_area:  # most slices above the skull base: nothing to pair
         return []
-    diameter = max(3, int(round(DENSE_BONE_THICKNESS_MM / geometry.pixel_mm)))
+    diameter = max(3, round(DENSE_BONE_THICKNESS_MM / geometry.pixel_mm))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
     dense = cv2.morphologyEx((hu >= DENSE_BONE_HU).astype(np.uint8), cv2.MORPH_OPEN, disc)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(dense, connectivity=8)
@@ -68,7 +68,7 @@ def add_bone_streaks(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Gen
         return hu
     canvas = np.zeros(hu.shape, np.float32)
     for a, b in pairs:
-        start, end = (tuple(int(round(v)) for v in point) for point in (a, b))
+        start, end = (tuple(round(v) for v in point) for point in (a, b))
         cv2.line(canvas, start, end, rng.uniform(*STREAK_HU), 1, cv2.LINE_AA)
     # A one-pixel line blurred by a Gaussian of s pixels peaks at 1 / (sqrt(2 pi) s): rescale to the drawn HU.
     sigma_px = max(rng.uniform(*STREAK_WIDTH_MM) / geometry.pixel_mm / 2.0, 0.7)

@@ -36,7 +36,7 @@ TABLE_GAP_MM = (10.0, 40.0)
 
 
 def _point(xy) -> tuple[int, int]:
-    return int(round(xy[0])), int(round(xy[1]))
+    return round(xy[0]), round(xy[1])
 
 
 def add_motion(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator) -> np.ndarray:
@@ -86,7 +86,7 @@ def add_metal(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator)
     distance_mm = np.sqrt((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) * geometry.pixel_mm
     canvas *= np.exp(-distance_mm / rng.uniform(*METAL_STREAK_FADE_MM))
     out = hu + np.where(geometry.head, cv2.GaussianBlur(canvas, (0, 0), 0.7), 0.0).astype(np.float32)
-    radius_px = max(1, int(round(rng.uniform(*METAL_RADIUS_MM) / geometry.pixel_mm)))
+    radius_px = max(1, round(rng.uniform(*METAL_RADIUS_MM) / geometry.pixel_mm))
     cv2.circle(out, _point(centre), radius_px, METAL_HU, -1, cv2.LINE_AA)
     return out
 
@@ -94,7 +94,7 @@ def add_metal(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator)
 def add_head_holder(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator) -> np.ndarray:
     """A U-shaped shell behind the head, foam between; drawn only over air."""
     gap = rng.uniform(*HOLDER_GAP_MM) / geometry.pixel_mm
-    thickness = max(1, int(round(rng.uniform(*HOLDER_THICKNESS_MM) / geometry.pixel_mm)))
+    thickness = max(1, round(rng.uniform(*HOLDER_THICKNESS_MM) / geometry.pixel_mm))
     axes = (int(geometry.radius_px[0] + gap), int(geometry.radius_px[1] + gap))
     start, end = rng.uniform(-10.0, 30.0), rng.uniform(150.0, 190.0)  # degrees; 90 points down (posterior)
     drawing = np.zeros(hu.shape, np.float32)
@@ -114,7 +114,7 @@ def add_table(hu: np.ndarray, geometry: SliceGeometry, rng: np.random.Generator)
         geometry.centre[1] + geometry.radius_px[1] + (HOLDER_GAP_MM[1] + rng.uniform(*TABLE_GAP_MM)) / geometry.pixel_mm
     )
     bottom = top + rng.uniform(*TABLE_THICKNESS_MM) / geometry.pixel_mm
-    first, last = int(round(top)), int(round(bottom))
+    first, last = round(top), round(bottom)
     if first >= hu.shape[0]:
         return hu
     out = hu.copy()

@@ -73,5 +73,5 @@ def jpeg_quality(data: bytes) -> int | None:
                 return None
             scale = 100.0 * table.sum() / IJG_LUMINANCE.sum()
             quality = (200.0 - scale) / 2.0 if scale <= 100.0 else 5000.0 / scale
-            return int(round(min(max(quality, 1.0), 100.0)))
+            return round(min(max(quality, 1.0), 100.0))
     return None
