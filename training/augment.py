@@ -1,8 +1,8 @@
 """Training-time augmentation, as TensorFlow ops that run inside the tf.data pipeline.
 
 Each function takes one example (HU (H, W, K) at model size and its mask (H, W, 1)). Geometry, the
-reconstruction kernel and noise act on HU, before windowing, because that is where scanners differ; the window jitter then
-goes through core.windowing's own formula. Serving never sees any of it.
+reconstruction kernel and noise act on HU, before windowing, because that is where scanners differ;
+the window jitter then goes through core.windowing's own formula. Serving never sees any of it.
 """
 
 import math
