@@ -12,12 +12,10 @@ import json
 import numpy as np
 
 from bench.realct.scan_input import read_scan
-from core.model_input import MODEL_SIZE, confine
+from core.model_input import MODEL_SIZE
 from core.model_store import resolve
-from core.resize import resize_image
 from core.slice_assessment import assess_slice
-from core.windowing import window_stack
-from experiments.export_floor import EXPORTS, figures, sent_as
+from experiments.export_floor import EXPORTS, figures, model_input
 from experiments.input_variants import SCAN, semi_real_sets
 from experiments.served_pair import study_arguments
 from training.evaluate_store import CLASSIFIER, load_saved_model
@@ -39,18 +37,7 @@ def main() -> None:
     for export in EXPORTS:
         form = "hu" if export is None else f"png8_{export.name}"
         scores = [
-            classify(
-                np.stack(
-                    [
-                        window_stack(
-                            confine(
-                                sent_as(resize_image(h, MODEL_SIZE).astype(np.float32), export), card.input.confinement
-                            )
-                        )
-                        for h in slices
-                    ]
-                )
-            )[:, 0]
+            classify(np.stack([model_input(h, export, "served", card.input.confinement) for h in slices]))[:, 0]
             for slices in (positives, assessed)
         ]
         report[form] = figures(*scores, card.threshold)

@@ -14,7 +14,7 @@ import numpy as np
 from bench.realct.forms import FORMS
 from bench.realct.scan_input import read_scan
 from bench.realct.semi_real_eval import PRIVATE_SET_SENSITIVITY, specificity_at
-from core.model_input import MODEL_SIZE, confine, confinement_mask
+from core.model_input import MODEL_SIZE, confinement_mask, to_model_input
 from core.resize import resize_image
 from core.slice_assessment import assess_slice
 from core.windowing import AIR_HU, Window, brain_window_to_hu, window_stack
@@ -37,7 +37,7 @@ def sent_as(hu: np.ndarray, export: Window | None) -> np.ndarray:
 def model_input(hu: np.ndarray, export: Window | None, floor: str, confinement: str) -> np.ndarray:
     seen = sent_as(resize_image(hu, MODEL_SIZE).astype(np.float32), export)
     if floor == "served":
-        return window_stack(confine(seen, confinement))
+        return to_model_input(seen, confinement=confinement)
     return window_stack(np.where(confinement_mask(seen, confinement), seen, np.float32(AIR_HU)))
 
 
