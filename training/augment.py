@@ -1,8 +1,8 @@
 """Training-time augmentation, as TensorFlow ops that run inside the tf.data pipeline.
 
-Each function takes one example (HU (H, W, K) at model size and its mask (H, W, 1)). Geometry, the
-reconstruction kernel and noise act on HU, before windowing, because that is where scanners differ;
-the window jitter then goes through core.windowing's own formula. Serving never sees any of it.
+Each function takes one example (HU (H, W, K) at model size and its mask (H, W, 1)). Geometry and
+noise act on HU, before windowing, because that is where scanners differ; the window jitter then
+goes through core.windowing's own formula. Serving never sees any of it.
 """
 
 import math
@@ -23,14 +23,6 @@ class Augmentation:
     window_center_jitter: float = 3.0  # HU, per window
     window_width_jitter: float = 0.06  # fraction of the width, per window
     max_noise_sigma: float = 6.0  # HU: dose and kernel differ between protocols
-    # Reconstruction kernels differ between scanners and sites; phantoms are rendered at one sharpness. Blur or
-    # unsharp-mask by a Gaussian of sigma up to this (pixels at model size); 0 leaves the rendering as it is.
-    max_kernel_sigma_px: float = 0.0
-
-
-# How far the kernel moves a slice from its rendering: -1 is the Gaussian blur itself, +0.5 adds half the detail the
-# blur removes (brain kernels are soft; sharper ones overshoot at bone more than brain CT is read with).
-KERNEL_AMOUNT = (-1.0, 0.5)
 
 
 def _affine(tf, height: int, width: int, augmentation: Augmentation):
@@ -82,29 +74,6 @@ def intensity(hu, brain_window, augmentation: Augmentation):
     return tf.where(brain_window, exported, changed)
 
 
-def reconstruction_kernel(hu, sigma_px, amount, radius: int):
-    """HU (H, W, K) + `amount` times its detail above a Gaussian blur of `sigma_px` (taps out to `radius` pixels,
-    at least 3 sigma): softer for amount < 0 (-1 is the blur), sharper for amount > 0. Edges reflect, so a slice's
-    border keeps its own values."""
-    import tensorflow as tf
-
-    taps = tf.exp(-0.5 * (tf.range(-radius, radius + 1, dtype=tf.float32) / sigma_px) ** 2)
-    taps /= tf.reduce_sum(taps)
-    planes = tf.pad(tf.transpose(hu, [2, 0, 1])[..., None], [[0, 0], [radius] * 2, [radius] * 2, [0, 0]], "REFLECT")
-    blurred = tf.nn.conv2d(planes, tf.reshape(taps, [-1, 1, 1, 1]), 1, "VALID")
-    blurred = tf.nn.conv2d(blurred, tf.reshape(taps, [1, -1, 1, 1]), 1, "VALID")
-    return hu + amount * (hu - tf.transpose(blurred[..., 0], [1, 2, 0]))
-
-
-def kernel(hu, augmentation: Augmentation):
-    """A random reconstruction kernel: sigma from half to all of the maximum, amount within KERNEL_AMOUNT."""
-    import tensorflow as tf
-
-    sigma = tf.random.uniform((), 0.5, 1.0) * augmentation.max_kernel_sigma_px
-    amount = tf.random.uniform((), *KERNEL_AMOUNT)
-    return reconstruction_kernel(hu, sigma, amount, math.ceil(3 * augmentation.max_kernel_sigma_px))
-
-
 def jittered_windows(augmentation: Augmentation) -> tuple[Window, ...]:
     import tensorflow as tf
 
@@ -129,7 +98,5 @@ def augment_hu(example: dict, augmentation: Augmentation | None):
     hu, mask = example["hu"], example["mask"]
     if augmentation is not None:
         hu, mask = geometric(hu, mask, augmentation)
-        if augmentation.max_kernel_sigma_px > 0:
-            hu = kernel(hu, augmentation)
         hu = intensity(hu, example["brain_window"], augmentation)
     return hu, mask

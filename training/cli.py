@@ -72,13 +72,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         " (core.model_input)",
     )
     data.add_argument("--no-augment", action="store_true", help="train without augmentation (for comparison)")
-    data.add_argument(
-        "--kernel-augment",
-        type=float,
-        default=0.0,
-        metavar="SIGMA_PX",
-        help="augment with softer and sharper reconstruction kernels, Gaussian sigma up to SIGMA_PX (0: off)",
-    )
     data.add_argument("--workers", type=int, default=2, help="processes generating phantoms")
     model = parser.add_argument_group("models")
     model.add_argument(
@@ -147,7 +140,6 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         context_slices=args.context_slices,
         confinement=args.confine,
         augment=not args.no_augment,
-        kernel_sigma_px=args.kernel_augment,
         workers=args.workers,
     )
     models = ModelConfig(
@@ -177,7 +169,7 @@ def run(config: TrainConfig) -> dict | None:
     strategy = choose_strategy(tf_config)
     keras.utils.set_random_seed(0)
     spec = ShardSpec(MODEL_SIZE, data_config.context_slices, data_config.confinement)
-    augmentation = Augmentation(max_kernel_sigma_px=data_config.kernel_sigma_px) if data_config.augment else None
+    augmentation = Augmentation() if data_config.augment else None
     log(f"writing {data_config.dataset} shards to {output.shards}")
     data = prepare_training_data(data_config, spec, output.shards)
     inits = {"classifier": models.init_classifier, "segmenter": models.init_segmenter}

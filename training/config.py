@@ -27,7 +27,6 @@ class DataConfig:
     augment: bool
     workers: int  # processes generating phantoms
     confinement: Confinement = NO_CONFINEMENT  # what of each slice the models see (core.model_input)
-    kernel_sigma_px: float = 0.0  # augmentation: random reconstruction kernels up to this Gaussian sigma; 0 off
 
 
 @dataclass(frozen=True)

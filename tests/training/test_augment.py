@@ -10,15 +10,7 @@ from core.dice import dice_score
 from core.model_input import to_model_input
 from core.resize import resize_image, resize_mask
 from core.windowing import BRAIN, WINDOWS, as_brain_window_export
-from training.augment import (
-    Augmentation,
-    augment_hu,
-    geometric,
-    intensity,
-    jittered_windows,
-    model_input,
-    reconstruction_kernel,
-)
+from training.augment import Augmentation, geometric, intensity, jittered_windows, model_input
 from training.datasets import load_phantoms
 
 STILL = Augmentation(flip=False, max_rotation_degrees=0.0, scale_range=(1.0, 1.0), max_shift_fraction=0.0)
@@ -89,34 +81,3 @@ def test_window_jitter_stays_within_its_bounds():
         for jittered, window in zip(jittered_windows(augmentation), WINDOWS):
             assert abs(float(jittered.center) - window.center) <= augmentation.window_center_jitter + 1e-4
             assert abs(float(jittered.width) / window.width - 1.0) <= augmentation.window_width_jitter + 1e-6
-
-
-def _noise_slice() -> tf.Tensor:
-    rng = np.random.default_rng(5)
-    return tf.constant((30.0 + rng.normal(0, 10.0, (64, 64, 1))).astype(np.float32))
-
-
-def test_a_softer_kernel_smooths_a_sharper_one_sharpens_and_neither_moves_the_mean():
-    hu = _noise_slice()
-    soft = reconstruction_kernel(hu, 1.5, -1.0, 5).numpy()
-    sharp = reconstruction_kernel(hu, 1.5, 0.5, 5).numpy()
-    assert soft.std() < 0.5 * hu.numpy().std() < 0.5 * sharp.std()
-    for changed in (soft, sharp):
-        assert abs(changed.mean() - hu.numpy().mean()) < 0.5
-
-
-def test_the_kernel_leaves_a_uniform_slice_and_its_border_as_they_are():
-    flat = tf.fill((32, 32, 2), 40.0)
-    np.testing.assert_allclose(reconstruction_kernel(flat, 1.0, 0.5, 3).numpy(), 40.0, atol=1e-4)
-
-
-def test_kernel_augmentation_is_off_unless_asked_and_never_moves_the_mask(phantom):
-    hu, mask = _hu_mask(phantom)
-    example = {"hu": hu, "mask": mask, "brain_window": tf.constant(False)}
-    quiet = dataclasses.replace(STILL, hu_scale_sigma=0.0, max_hu_offset=0.0, max_noise_sigma=0.0)
-    tf.random.set_seed(1)
-    plain, plain_mask = augment_hu(example, quiet)
-    np.testing.assert_allclose(plain.numpy(), hu.numpy(), atol=1e-2)
-    changed, changed_mask = augment_hu(example, dataclasses.replace(quiet, max_kernel_sigma_px=1.5))
-    assert np.abs(changed.numpy() - hu.numpy()).max() > 1.0
-    np.testing.assert_array_equal(changed_mask.numpy(), plain_mask.numpy())
