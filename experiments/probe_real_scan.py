@@ -5,9 +5,13 @@ training. Every 4th slice between 20 and 96 is sent as HU through core.model_inp
 one property changed (and confined, when the card says so): blurred, noisier, brighter brain, zoomed; extracranial
 soft tissue, the band within 3/6/10 mm of the inner table, the brain deeper than 10 mm, or the ventricles replaced;
 the 45-300 HU rim within 2/4 px of bone (partial volume) set to brain or bone; bone made uniform; all intracranial
-soft tissue, or only its pixels over 45 HU, set to brain.
+soft tissue, or only its pixels over 45 HU, set to brain. `--export C/W` sends every variant as an 8-bit export at
+that window, read back as the service reads one. `--atlas N` probes N normal atlas phantoms (the kind of slice the
+classifier was trained on) instead of the real scan, to tell a phantom-real gap from the classifier's own habits.
 
 python -m experiments.probe_real_scan --store model_store --version 3 --out experiments/results/probe_real_scan_v3.json
+python -m experiments.probe_real_scan --version 36 --export 40/80 --out experiments/results/probe_real_scan_v36_40_80.json
+python -m experiments.probe_real_scan --version 36 --atlas 40 --export 40/80 --out experiments/results/probe_atlas_v36_40_80.json
 """
 
 import argparse
@@ -21,10 +25,15 @@ from bench.realct.scan_input import read_scan
 from core.intracranial import bone_mask, inner_table_distance_mm, intracranial_mask
 from core.model_input import to_model_input
 from core.model_store import resolve
+from core.resize import resize_image
+from core.windowing import Window
+from experiments.export_floor import sent_as
+from training.atlas import generate_slice
 from training.atlas.tissues import VENTRICLE_DEPTH_MM
 
 SCAN = Path(__file__).resolve().parents[1] / ".." / "shared" / "realct" / "invesalius_0051"
 BRAIN_HU = 22.0  # a plain brain value, a little under this scan's brain median
+ATLAS_SEED, ATLAS_LEVELS = 4242, (0.2, 0.9)  # levels: 0 foramen magnum, 1 vertex; about the real rows' span
 
 
 def _zoom(hu: np.ndarray, factor: float) -> np.ndarray:
@@ -70,29 +79,58 @@ def variants(hu: np.ndarray, spacing_mm: tuple[float, float]) -> dict[str, np.nd
     return out
 
 
+def atlas_normals(count: int) -> tuple[list[float], list[tuple[np.ndarray, tuple[float, float]]]]:
+    """`count` normal atlas slices at levels spread over the real rows' range: the same probe on training's kind of
+    slice tells a phantom-real gap from what the classifier does on phantoms too."""
+    levels = np.linspace(*ATLAS_LEVELS, count).round(3).tolist()
+    slices = []
+    for index, level in enumerate(levels):
+        record = generate_slice(np.random.SeedSequence([ATLAS_SEED, index]), positive=False, level=level)
+        slices.append((record.hu.astype(np.float32), record.spacing_mm[:2]))
+    return levels, slices
+
+
+def _window(text: str) -> Window:
+    center, width = (float(part) for part in text.split("/"))
+    return Window(text, center, width)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("model_store"))
     parser.add_argument("--version", type=int, help="classifier version (default: the newest)")
+    parser.add_argument("--export", type=_window, help="send each variant as an 8-bit export at window C/W, e.g. 40/80")
+    parser.add_argument(
+        "--atlas", type=int, default=0, help="probe this many normal atlas phantoms (training's kind) instead"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     import tensorflow as tf  # SavedModels need TensorFlow
 
     classifier = resolve(args.store, "ich_classifier", args.version)
     model = tf.saved_model.load(str(classifier.path))
-    scan = read_scan(SCAN)
-    rows = list(range(20, min(100, len(scan.hu)), 4))
+    if args.atlas:
+        rows, slices = atlas_normals(args.atlas)
+    else:
+        scan = read_scan(SCAN)
+        rows = list(range(20, min(100, len(scan.hu)), 4))
+        slices = [(scan.hu[row].astype(np.float32), scan.spacing_mm) for row in rows]
     scores: dict[str, list[float]] = {}
-    for row in rows:
-        for name, hu in variants(scan.hu[row].astype(np.float32), scan.spacing_mm).items():
-            batch = to_model_input(hu, classifier.card.input.size, classifier.card.input.confinement)[None]
+    for slice_hu, spacing_mm in slices:
+        for name, hu in variants(slice_hu, spacing_mm).items():
+            seen = hu if args.export is None else sent_as(resize_image(hu, classifier.card.input.size), args.export)
+            batch = to_model_input(seen, classifier.card.input.size, classifier.card.input.confinement)[None]
             scores.setdefault(name, []).append(round(float(model.serve(tf.constant(batch)).numpy()[0, 0]), 3))
     threshold = classifier.card.threshold
     summary = {
         name: {"flagged": sum(p >= threshold for p in ps), "mean": round(float(np.mean(ps)), 3), "p": ps}
         for name, ps in scores.items()
     }
-    result = {"classifier": f"v{classifier.version}", "threshold": threshold, "slices": rows, "variants": summary}
+    export = None if args.export is None else f"{args.export.center:g}/{args.export.width:g}"
+    scan_name = f"{args.atlas} atlas normal slices (seed {ATLAS_SEED}), levels" if args.atlas else "invesalius_0051"
+    result = {"classifier": f"v{classifier.version}", "threshold": threshold, "export": export, "scan": scan_name}
+    result["slices"] = rows
+    result["variants"] = summary
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     for name, row in summary.items():
         print(f"{name:48s} flagged {row['flagged']:2d}/{len(rows)}  mean P {row['mean']:.3f}")
