@@ -1,0 +1,46 @@
+"""`python -m training` with one setting the product does not offer, for a one-off candidate: the simulated file
+exports restricted to some forms, or other classifier widths. Every other argument goes to training.cli unchanged.
+
+python -m experiments.train_variant [--export-forms png8,jpeg8] [--classifier-widths 24,48,96,192,288] -- TRAINING ARGS
+Classifier v42: --export-forms png8,jpeg8 with v36's command (so every training slice an 8-bit export).
+Classifier v43: --classifier-widths 24,48,96,192,288 with v36's command (1.5 times v36's widths).
+"""
+
+import argparse
+import functools
+
+from training import fit
+from training.cli import main as train
+from training.models.classifier import get_classifier
+from training.scanner import export
+
+
+def _restrict_exports(forms: list[str]) -> None:
+    """Keep only `forms` among the simulated exports, in their shipped proportion. Edited in place, so the phantom
+    workers (forked) and the card (training.scanner.card) see the same weights."""
+    unknown = set(forms) - set(export.EXPORT_FORM_WEIGHTS)
+    if unknown:
+        raise SystemExit(f"unknown export forms {sorted(unknown)}; known: {sorted(export.EXPORT_FORM_WEIGHTS)}")
+    kept = {form: export.EXPORT_FORM_WEIGHTS[form] for form in forms}
+    total = sum(kept.values())
+    export.EXPORT_FORM_WEIGHTS.clear()
+    export.EXPORT_FORM_WEIGHTS.update({form: weight / total for form, weight in kept.items()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--export-forms", help="comma-separated forms of training.scanner.export to keep")
+    parser.add_argument("--classifier-widths", help="comma-separated widths of training.models.classifier's blocks")
+    args, training_args = parser.parse_known_args()
+    if args.export_forms:
+        _restrict_exports(args.export_forms.split(","))
+        print("export forms:", export.EXPORT_FORM_WEIGHTS, flush=True)
+    if args.classifier_widths:
+        widths = tuple(int(w) for w in args.classifier_widths.split(","))
+        fit.get_classifier = functools.partial(get_classifier, widths=widths)
+        print("classifier widths:", widths, flush=True)
+    train([a for a in training_args if a != "--"])
+
+
+if __name__ == "__main__":
+    main()
