@@ -1,11 +1,13 @@
 """JSON log lines on stderr, each with the request id of the request that wrote it.
 
-Log calls pass structured `extra` fields; nothing here inspects messages, so callers must never log patient data
-or upload file names (the access log writes route templates, not raw paths).
+Log calls pass structured `extra` fields; nothing here inspects the service's own messages, so callers must never log
+patient data or upload file names (the access log writes route templates, not raw paths). Only the DICOM libraries'
+lines are cut: pydicom's quoted values and pynetdicom's message dumps.
 """
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -16,8 +18,11 @@ from app.middleware.request_id import current_request_id
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written as a field.
 # uvicorn's color_message repeats the message with terminal colour codes.
 STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
-# uvicorn's own access line duplicates ours and carries the raw path and query string.
-SILENCED = {"uvicorn.access": logging.WARNING}
+# uvicorn's own access line duplicates ours and carries the raw path and query string. pynetdicom's DEBUG lines dump
+# each DIMSE message, SOP Instance UIDs included; its INFO lines name no instance.
+SILENCED = {"uvicorn.access": logging.WARNING, "pynetdicom": logging.INFO}
+# pydicom warns of a malformed value by quoting it, and the value may be a patient's UID, name or birth date.
+QUOTED_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -26,6 +31,17 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
+        return True
+
+
+class RedactDicomValues(logging.Filter):
+    """Keeps pydicom's warnings (from its logger, or as Python warnings raised in its code) without the values they
+    quote."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.name.startswith("pydicom") or (record.name == "py.warnings" and "pydicom" in message):
+            record.msg, record.args = QUOTED_VALUE.sub("<redacted>", message), ()
         return True
 
 
@@ -49,6 +65,7 @@ def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactDicomValues())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -59,4 +76,6 @@ def configure_logging(level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-        logger.setLevel(SILENCED.get(name, logging.NOTSET))
+        logger.setLevel(logging.NOTSET)
+    for name, quieter in SILENCED.items():
+        logging.getLogger(name).setLevel(quieter)

@@ -1,6 +1,7 @@
 """A DICOM's patient tags and the upload's file name appear nowhere in the logs, in-process or from real uvicorn."""
 
 import logging
+import warnings
 
 import httpx
 import numpy as np
@@ -9,7 +10,8 @@ from pydicom import uid
 from pydicom.dataelem import RawDataElement
 from pydicom.tag import Tag
 
-from app.logging_config import RequestIdFilter
+from app.logging_config import SILENCED, RequestIdFilter, configure_logging
+from app.pipeline.decode.dicom import read_dicom_header
 from loadtest.server import uvicorn_server
 from tests.app.dicom_files import block_slice, ct_dataset, save
 from tests.reliability.fake_app import DELAY_ENV
@@ -86,6 +88,33 @@ def test_real_server_log_holds_no_patient_data(tmp_path):
     assert statuses[:4] == [200, 200, 200, 200]
     log = log_path.read_text()
     assert log.count('"logger": "app.access"') >= len(statuses)
+    assert_no_secrets(log)
+
+
+@pytest.fixture
+def service_logging():
+    """The service's logging set up for one test (configure_logging changes process-wide state), then undone."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        yield configure_logging
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)
+    for name in SILENCED:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def test_dicom_library_lines_are_logged_without_identifiers(service_logging, capsys):
+    # The service reads UIDs, and pydicom quotes a malformed one in its warning.
+    data = identified(SeriesInstanceUID=f"1.2.{ACCESSION}")
+    service_logging("DEBUG")
+    header = read_dicom_header(data, 10**6)
+    logging.getLogger("pynetdicom._handlers").debug(f"Affected SOP Instance UID     : 1.2.{ACCESSION}")
+    log = capsys.readouterr().err
+    assert header.uids["SeriesInstanceUID"] == f"1.2.{ACCESSION}"  # the answer still carries the caller's own UID
+    assert '"logger": "pydicom", "message": "Invalid value for VR UI: <redacted>.' in log  # the warning is kept
     assert_no_secrets(log)
 
 
