@@ -2,6 +2,8 @@
 deliveries with backoff, purge."""
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.integration.database import make_engine, migrate, session_factory, sqlite_url
 from app.integration.deliveries import DeliveryQueue
@@ -25,6 +27,14 @@ def sessions(request, tmp_path):
 @pytest.fixture
 def store(sessions, tmp_path):
     return JobStore(sessions, tmp_path)
+
+
+def test_a_failed_statement_does_not_name_its_parameters(sessions):
+    uid = "1.2.826.0.1.3680043.55501"
+    with sessions() as session, pytest.raises(DBAPIError) as failed:
+        session.execute(text("INSERT INTO no_such_table (sop_uid) VALUES (:uid)"), {"uid": uid})
+    assert "no_such_table" in str(failed.value)  # the statement is still named, for the operator
+    assert uid not in str(failed.value)
 
 
 def test_one_claim_per_job(store):
