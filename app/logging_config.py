@@ -2,13 +2,14 @@
 
 Log calls pass structured `extra` fields; nothing here inspects the service's own messages, so callers must never log
 patient data or upload file names (the access log writes route templates, not raw paths). Only the DICOM libraries'
-lines are cut: pydicom's quoted values and pynetdicom's message dumps.
+lines and exception messages are cut: quoted values (pydicom's warnings, tracebacks) and pynetdicom's message dumps.
 """
 
 import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
 
 import cv2
@@ -58,6 +59,12 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
+
+    def formatException(self, exc_info) -> str:
+        """The traceback with quoted values cut from its exception messages, since a library's message may quote a
+        DICOM value ("could not convert string to float: '…'"); its frames and source lines stay whole."""
+        parts = traceback.format_exception(*exc_info)
+        return "".join(part if part.startswith("  ") else QUOTED_VALUE.sub("<redacted>", part) for part in parts)
 
 
 def configure_logging(level: str = "INFO") -> None:

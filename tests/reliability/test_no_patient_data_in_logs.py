@@ -118,6 +118,21 @@ def test_dicom_library_lines_are_logged_without_identifiers(service_logging, cap
     assert_no_secrets(log)
 
 
+def test_a_logged_traceback_keeps_its_frames_but_not_the_values_its_messages_quote(service_logging, capsys):
+    service_logging("INFO")
+    try:
+        try:
+            float(PATIENT_NAME)  # as a malformed DICOM number would be converted
+        except ValueError as e:
+            raise RuntimeError("analysis failed") from e
+    except RuntimeError:
+        logging.getLogger("app.integration.worker").exception("job %s failed", 7)
+    log = capsys.readouterr().err
+    assert "job 7 failed" in log and "ValueError: could not convert string to float: <redacted>" in log
+    assert "float(PATIENT_NAME)" in log  # source lines are kept
+    assert_no_secrets(log)
+
+
 @pytest.mark.parametrize("header", ["X-Request-ID", "User-Agent", "Referer"])
 def test_identifying_headers_are_not_logged(client_with, caplog, header):
     caplog.set_level(logging.DEBUG)
