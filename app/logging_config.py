@@ -22,7 +22,7 @@ STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "as
 # uvicorn's own access line duplicates ours and carries the raw path and query string. pynetdicom's DEBUG lines dump
 # each DIMSE message, SOP Instance UIDs included; its INFO lines name no instance.
 SILENCED = {"uvicorn.access": logging.WARNING, "pynetdicom": logging.INFO}
-# pydicom warns of a malformed value by quoting it, and the value may be a patient's UID, name or birth date.
+# The DICOM libraries quote a malformed value in their warnings and errors: a patient's UID, name or birth date.
 QUOTED_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
