@@ -49,8 +49,15 @@ def data_sections(
         "training_data": description | {"augmentation": augmentation},
         "credits": credits(description),
         "input": input_spec(size, context, confinement).model_dump(mode="json", exclude_unset=True),
-        "reproduce": "python -m training " + shlex.join(sys.argv[1:]),
+        "reproduce": f"python -m {_entry_module()} " + shlex.join(sys.argv[1:]),
     }
+
+
+def _entry_module() -> str:
+    """The module the run was started as (`python -m training`, or a study such as experiments.train_variant that
+    wraps it), so that the card's command is the one that was run."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return spec.name.removesuffix(".__main__") if spec else "training"
 
 
 def training_sections(result, epochs: int, strategy) -> dict:

@@ -1,6 +1,8 @@
 """The card sections training writes (training.cards) make a card that core.model_card accepts."""
 
-from types import SimpleNamespace
+import sys
+from importlib.machinery import ModuleSpec
+from types import ModuleType, SimpleNamespace
 
 from core.model_card import ModelCard
 from training.cards import MASK_THRESHOLD, classifier_sections, credits, data_sections, segmenter_sections
@@ -43,3 +45,14 @@ def test_segmenter_sections_take_the_model_config():
         target_sensitivity=0.95,
     )
     assert segmenter_sections({}, models)["architecture"]["name"] == "Attention ResUNet"
+
+
+def test_the_card_names_the_module_the_run_was_started_as(monkeypatch):
+    study = ModuleType("__main__")
+    study.__spec__ = ModuleSpec("experiments.train_variant", None)
+    monkeypatch.setitem(sys.modules, "__main__", study)
+    monkeypatch.setattr(sys, "argv", ["train_variant.py", "--classifier-widths", "24,48", "--", "--version", "43"])
+    reproduce = data_sections(ATLAS_DESCRIPTION, None, (256, 256), 0)["reproduce"]
+    assert reproduce == "python -m experiments.train_variant --classifier-widths 24,48 -- --version 43"
+    study.__spec__ = ModuleSpec("training.__main__", None)
+    assert data_sections(ATLAS_DESCRIPTION, None, (256, 256), 0)["reproduce"].startswith("python -m training --")
