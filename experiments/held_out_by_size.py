@@ -12,12 +12,12 @@ import itertools
 import json
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from core.model_store import resolve
 from experiments.served_pair import study_arguments
 from training.evaluate import predict_in_batches
 from training.evaluate_store import CLASSIFIER, load_saved_model
+from training.metrics import roc_auc
 from training.outputs import SUBTYPES
 from training.phantom_data import TEST_SEED, build_arrays
 
@@ -26,7 +26,7 @@ FORMS = {"hu": 0.0, "brain_window_8bit": 1.0}  # the share of the set sent as 8-
 
 def _against_negatives(scores: np.ndarray, group: np.ndarray, negatives: np.ndarray) -> dict:
     labels = np.r_[np.ones(group.sum()), np.zeros(negatives.sum())]
-    return {"n": int(group.sum()), "auc": round(roc_auc_score(labels, np.r_[scores[group], scores[negatives]]), 3)}
+    return {"n": int(group.sum()), "auc": round(roc_auc(labels, np.r_[scores[group], scores[negatives]]), 3)}
 
 
 def breakdown(scores: np.ndarray, labels: np.ndarray, areas: np.ndarray) -> dict:
