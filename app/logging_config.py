@@ -35,24 +35,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class RedactDicomValues(logging.Filter):
-    """Keeps pydicom's warnings (from its logger, or as Python warnings raised in its code) without the values they
-    quote."""
+def _cut_values(text: str) -> str:
+    return QUOTED_VALUE.sub("<redacted>", text)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.name.startswith("pydicom") or (record.name == "py.warnings" and "pydicom" in message):
-            record.msg, record.args = QUOTED_VALUE.sub("<redacted>", message), ()
-        return True
+
+def _from_pydicom(record: logging.LogRecord, message: str) -> bool:
+    """pydicom's own logger, or a Python warning raised in its code (captureWarnings names the file)."""
+    return record.name.startswith("pydicom") or (record.name == "py.warnings" and "pydicom" in message)
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
         line = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _cut_values(message) if _from_pydicom(record, message) else message,
             "request_id": getattr(record, "request_id", None),
         }
         line.update({key: value for key, value in record.__dict__.items() if key not in STANDARD_ATTRS})
@@ -64,7 +63,7 @@ class JsonFormatter(logging.Formatter):
         """The traceback with quoted values cut from its exception messages, since a library's message may quote a
         DICOM value ("could not convert string to float: '…'"); its frames and source lines stay whole."""
         parts = traceback.format_exception(*exc_info)
-        return "".join(part if part.startswith("  ") else QUOTED_VALUE.sub("<redacted>", part) for part in parts)
+        return "".join(part if part.startswith("  ") else _cut_values(part) for part in parts)
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -72,7 +71,6 @@ def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
-    handler.addFilter(RedactDicomValues())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
