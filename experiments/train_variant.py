@@ -1,9 +1,13 @@
 """`python -m training` with one setting the product does not offer, for a one-off candidate: the simulated file
-exports restricted to some forms, or other classifier widths. Every other argument goes to training.cli unchanged.
+exports restricted to some forms, 8-bit exports at one display window, or other classifier widths. Every other
+argument goes to training.cli unchanged.
 
-python -m experiments.train_variant [--export-forms png8,jpeg8] [--classifier-widths 24,48,96,192,288] -- TRAINING ARGS
+python -m experiments.train_variant [--export-forms png8,jpeg8] [--export-window 40/80]
+    [--classifier-widths 24,48,96,192,288] -- TRAINING ARGS
 Classifier v42: --export-forms png8,jpeg8 with v36's command (so every training slice an 8-bit export).
 Classifier v43: --classifier-widths 24,48,96,192,288 with v36's command (1.5 times v36's widths).
+Classifier v44: --export-window 40/80 with v36's command (every 8-bit export at 40/80: what a service that found
+each export's window and re-read it as 40/80 would show, were it never wrong).
 """
 
 import argparse
@@ -12,7 +16,7 @@ import functools
 from training import fit
 from training.cli import main as train
 from training.models.classifier import get_classifier
-from training.scanner import export
+from training.scanner import export, export_render
 
 
 def _restrict_exports(forms: list[str]) -> None:
@@ -27,14 +31,27 @@ def _restrict_exports(forms: list[str]) -> None:
     export.EXPORT_FORM_WEIGHTS.update({form: weight / total for form, weight in kept.items()})
 
 
+def fix_export_window(window: str) -> None:
+    """Every 8-bit export at one brain window `window` ("C/W"), gamma and all else as shipped. Edited in place, as
+    `_restrict_exports` is, so the workers and the card see it."""
+    centre, width = (float(v) for v in window.split("/"))
+    export_render.WINDOW_WEIGHTS.clear()
+    export_render.WINDOW_WEIGHTS["brain"] = 1.0
+    export_render.WINDOW_RANGES["brain"] = ((centre, centre), (width, width))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--export-forms", help="comma-separated forms of training.scanner.export to keep")
+    parser.add_argument("--export-window", help="one brain window C/W for every 8-bit export, e.g. 40/80")
     parser.add_argument("--classifier-widths", help="comma-separated widths of training.models.classifier's blocks")
     args, training_args = parser.parse_known_args()
     if args.export_forms:
         _restrict_exports(args.export_forms.split(","))
         print("export forms:", export.EXPORT_FORM_WEIGHTS, flush=True)
+    if args.export_window:
+        fix_export_window(args.export_window)
+        print("export windows:", export_render.WINDOW_WEIGHTS, export_render.WINDOW_RANGES["brain"], flush=True)
     if args.classifier_widths:
         widths = tuple(int(w) for w in args.classifier_widths.split(","))
         fit.get_classifier = functools.partial(get_classifier, widths=widths)
