@@ -4,9 +4,7 @@ Fresh atlas phantoms of the test seed (3), fed as the card's input says, as HU a
 positives are split into thirds by bleed area (pixels of the mask at model size; 0.5-1 mm² each at the atlas heads'
 185-260 mm fields of view) and by subtype, and each group is ranked against all the negatives.
 
-python -m experiments.held_out_by_size --versions 36 43 [--store model_store] [--count 600] [--export-window 40/80]
-    [--json FILE]
---export-window: every 8-bit export at that one brain window (as classifier v44 was trained), not the shipped range.
+python -m experiments.held_out_by_size --versions 36 43 [--store model_store] [--count 600] [--json FILE]
 Phantoms only; about 1.5 minutes per classifier on 2 cores.
 """
 
@@ -17,7 +15,6 @@ import numpy as np
 
 from core.model_store import resolve
 from experiments.served_pair import study_arguments
-from experiments.train_variant import fix_export_window
 from training.evaluate import predict_in_batches
 from training.evaluate_store import CLASSIFIER, load_saved_model
 from training.metrics import roc_auc
@@ -51,11 +48,8 @@ def breakdown(scores: np.ndarray, labels: np.ndarray, areas: np.ndarray) -> dict
 def main() -> None:
     parser = study_arguments(__doc__, count=600, count_help="atlas phantoms per form, about half bleeding")
     parser.add_argument("--versions", type=int, nargs="+", required=True, help="classifier versions in the store")
-    parser.add_argument("--export-window", help="one brain window C/W for every 8-bit export, e.g. 40/80")
     args = parser.parse_args()
-    if args.export_window:
-        fix_export_window(args.export_window)
-    report = {"export_window": args.export_window or "the shipped range"}
+    report = {}
     for version in args.versions:
         model = resolve(args.store, CLASSIFIER, version)
         classify = load_saved_model(model.path)
