@@ -74,3 +74,14 @@ def test_mixed_sets_hold_both_sources(tmp_path):
     assert arrays.images.shape[0] == 8 and arrays.labels.shape == (8, 6)
     # Both sources really were drawn for this seed.
     assert set(choose_sources(4, 8, mix)) == {ATLAS, PROCEDURAL}
+
+
+def test_card_description_records_the_scanner_mix_as_the_run_used_it(monkeypatch):
+    from training.scanner import export_render
+
+    assert "scanner" not in describe_mix({PROCEDURAL: 1.0})
+    shipped = describe_mix({ATLAS: 0.5, PROCEDURAL: 0.5})["scanner"]
+    assert shipped["export_window_centre_width_ranges"]["brain"] == [[20.0, 60.0], [60.0, 200.0]]
+    monkeypatch.setitem(export_render.WINDOW_RANGES, "brain", ((40.0, 40.0), (80.0, 80.0)))
+    edited = describe_mix({ATLAS: 0.5, PROCEDURAL: 0.5})["scanner"]
+    assert edited["export_window_centre_width_ranges"]["brain"] == [[40.0, 40.0], [80.0, 80.0]]

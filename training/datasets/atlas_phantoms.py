@@ -9,7 +9,7 @@ from training.atlas.volume import LEVEL_DISTRIBUTION, POSITIVE_FRACTION, THICKNE
 from training.datasets.phantoms import phantom_record
 from training.datasets.records import SliceRecord
 from training.phantoms.skull import VAULT_MM
-from training.scanner import EXPORT_FORM_WEIGHTS, simulate_export_with_mask
+from training.scanner import scanner_mix, simulate_export_with_mask
 
 ATLAS, PROCEDURAL, PROCEDURAL_CT = "atlas", "procedural", "procedural_ct"
 SOURCES = (ATLAS, PROCEDURAL, PROCEDURAL_CT)
@@ -74,14 +74,15 @@ def source_record(source: str, seed: np.random.SeedSequence, patient_id: str, ex
 
 
 def describe_mix(mix: dict[str, float]) -> dict:
-    """The mix and what the atlas and procedural_ct sources draw from, for the model card."""
+    """The mix and what the atlas and procedural_ct sources draw from, for the model card. Both pass through
+    training.scanner, whose physics and export mix (read when the card is written, so a run that edits it is
+    recorded as it ran) is given once."""
     description = {"source_mix": mix}
     if mix.get(PROCEDURAL_CT, 0.0) > 0:
         description["procedural_ct"] = {
             "source": "procedural phantoms (training.phantoms) with a varying skull (training.phantoms.skull) and "
             "CT physics (training.scanner.simulate_scanner)",
             "skull_vault_mm": list(VAULT_MM),
-            "export_forms": EXPORT_FORM_WEIGHTS,
         }
     if mix.get(ATLAS, 0.0) > 0:
         description["atlas"] = {
@@ -90,6 +91,7 @@ def describe_mix(mix: dict[str, float]) -> dict:
             "slice_thickness_mm": list(THICKNESS_MM),
             "levels": LEVEL_DISTRIBUTION,
             "positive_fraction": POSITIVE_FRACTION,
-            "export_forms": EXPORT_FORM_WEIGHTS,
         }
+    if mix.get(PROCEDURAL_CT, 0.0) > 0 or mix.get(ATLAS, 0.0) > 0:
+        description["scanner"] = scanner_mix()
     return description
