@@ -1,13 +1,15 @@
 """`python -m training` with one setting the product does not offer, for a one-off candidate: the simulated file
-exports restricted to some forms, 8-bit exports at one display window, or other classifier widths. Every other
-argument goes to training.cli unchanged.
+exports restricted to some forms, 8-bit exports at one brain window or from other ranges of them, or other classifier
+widths. Every other argument goes to training.cli unchanged.
 
-python -m experiments.train_variant [--export-forms png8,jpeg8] [--export-window 40/80]
+python -m experiments.train_variant [--export-forms png8,jpeg8] [--export-window 40/80] [--brain-windows 15-65/50-250]
     [--classifier-widths 24,48,96,192,288] -- TRAINING ARGS
 Classifier v42: --export-forms png8,jpeg8 with v36's command (so every training slice an 8-bit export).
 Classifier v43: --classifier-widths 24,48,96,192,288 with v36's command (1.5 times v36's widths).
 Classifier v44: --export-window 40/80 with v36's command (every 8-bit export at 40/80: what a service that found
 each export's window and re-read it as 40/80 would show, were it never wrong).
+Classifier v45: --brain-windows 15-65/50-250 with v36's command (8-bit exports' brain windows from a wider range than
+the shipped 20-60/60-200; subdural and bone windows as shipped).
 """
 
 import argparse
@@ -31,19 +33,30 @@ def _restrict_exports(forms: list[str]) -> None:
     export.EXPORT_FORM_WEIGHTS.update({form: weight / total for form, weight in kept.items()})
 
 
+def _span(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    return float(low), float(high or low)
+
+
+def set_brain_windows(windows: str) -> None:
+    """8-bit exports' brain windows drawn from `windows`, "C1-C2/W1-W2" (centres and widths uniform in those
+    ranges). Edited in place, as `_restrict_exports` is, so the workers and the card see it."""
+    centre, width = windows.split("/")
+    export_render.WINDOW_RANGES["brain"] = (_span(centre), _span(width))
+
+
 def fix_export_window(window: str) -> None:
-    """Every 8-bit export at one brain window `window` ("C/W"), gamma and all else as shipped. Edited in place, as
-    `_restrict_exports` is, so the workers and the card see it."""
-    centre, width = (float(v) for v in window.split("/"))
+    """Every 8-bit export at the one brain window `window` ("C/W"): no subdural or bone windows."""
+    set_brain_windows(window)
     export_render.WINDOW_WEIGHTS.clear()
     export_render.WINDOW_WEIGHTS["brain"] = 1.0
-    export_render.WINDOW_RANGES["brain"] = ((centre, centre), (width, width))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--export-forms", help="comma-separated forms of training.scanner.export to keep")
     parser.add_argument("--export-window", help="one brain window C/W for every 8-bit export, e.g. 40/80")
+    parser.add_argument("--brain-windows", help="8-bit exports' brain-window ranges C1-C2/W1-W2, e.g. 15-65/50-250")
     parser.add_argument("--classifier-widths", help="comma-separated widths of training.models.classifier's blocks")
     args, training_args = parser.parse_known_args()
     if args.export_forms:
@@ -51,6 +64,9 @@ def main() -> None:
         print("export forms:", export.EXPORT_FORM_WEIGHTS, flush=True)
     if args.export_window:
         fix_export_window(args.export_window)
+    if args.brain_windows:
+        set_brain_windows(args.brain_windows)
+    if args.export_window or args.brain_windows:
         print("export windows:", export_render.WINDOW_WEIGHTS, export_render.WINDOW_RANGES["brain"], flush=True)
     if args.classifier_widths:
         widths = tuple(int(w) for w in args.classifier_widths.split(","))
