@@ -14,6 +14,7 @@ from training.datasets.atlas_phantoms import (
 )
 from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
 from training.phantom_data import build_arrays, write_phantom_shards
+from training.scanner import export_render
 from training.shards import ShardSpec
 
 
@@ -77,11 +78,10 @@ def test_mixed_sets_hold_both_sources(tmp_path):
 
 
 def test_card_description_records_the_scanner_mix_as_the_run_used_it(monkeypatch):
-    from training.scanner import export_render
-
     assert "scanner" not in describe_mix({PROCEDURAL: 1.0})
     shipped = describe_mix({ATLAS: 0.5, PROCEDURAL: 0.5})["scanner"]
-    assert shipped["export_window_centre_width_ranges"]["brain"] == [[20.0, 60.0], [60.0, 200.0]]
+    centres, widths = export_render.WINDOW_RANGES["brain"]
+    assert shipped["export_window_centre_width_ranges"]["brain"] == [list(centres), list(widths)]
     monkeypatch.setitem(export_render.WINDOW_RANGES, "brain", ((40.0, 40.0), (80.0, 80.0)))
     edited = describe_mix({ATLAS: 0.5, PROCEDURAL: 0.5})["scanner"]
     assert edited["export_window_centre_width_ranges"]["brain"] == [[40.0, 40.0], [80.0, 80.0]]
