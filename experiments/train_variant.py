@@ -40,21 +40,21 @@ def _span(text: str) -> tuple[float, float]:
     return float(low), float(high or low)
 
 
-def set_brain_windows(windows: str) -> None:
+def _set_brain_windows(windows: str) -> None:
     """8-bit exports' brain windows drawn from `windows`, "C1-C2/W1-W2" (centres and widths uniform in those
     ranges). Edited in place, as `_restrict_exports` is, so the workers and the card see it."""
     centre, width = windows.split("/")
     export_render.WINDOW_RANGES["brain"] = (_span(centre), _span(width))
 
 
-def fix_export_window(window: str) -> None:
+def _fix_export_window(window: str) -> None:
     """Every 8-bit export at the one brain window `window` ("C/W"): no subdural or bone windows."""
-    set_brain_windows(window)
+    _set_brain_windows(window)
     export_render.WINDOW_WEIGHTS.clear()
     export_render.WINDOW_WEIGHTS["brain"] = 1.0
 
 
-def set_augmentation(settings: str) -> None:
+def _set_augmentation(settings: str) -> None:
     """training.augment.Augmentation's numeric fields set from "name=value,...", the rest as shipped; the card records
     the augmentation the run used."""
     values = {name: float(value) for name, value in (item.split("=") for item in settings.split(","))}
@@ -73,9 +73,9 @@ def main() -> None:
         _restrict_exports(args.export_forms.split(","))
         print("export forms:", export.EXPORT_FORM_WEIGHTS, flush=True)
     if args.export_window:
-        fix_export_window(args.export_window)
+        _fix_export_window(args.export_window)
     if args.brain_windows:
-        set_brain_windows(args.brain_windows)
+        _set_brain_windows(args.brain_windows)
     if args.export_window or args.brain_windows:
         print("export windows:", export_render.WINDOW_WEIGHTS, export_render.WINDOW_RANGES["brain"], flush=True)
     if args.classifier_widths:
@@ -83,7 +83,7 @@ def main() -> None:
         fit.get_classifier = functools.partial(get_classifier, widths=widths)
         print("classifier widths:", widths, flush=True)
     if args.augment:
-        set_augmentation(args.augment)
+        _set_augmentation(args.augment)
         print("augmentation:", cli.Augmentation(), flush=True)
     cli.main([a for a in training_args if a != "--"])
 
