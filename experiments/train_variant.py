@@ -55,9 +55,13 @@ def _fix_export_window(window: str) -> None:
 
 
 def _set_augmentation(settings: str) -> None:
-    """training.augment.Augmentation's numeric fields set from "name=value,...", the rest as shipped; the card records
-    the augmentation the run used."""
-    values = {name: float(value) for name, value in (item.split("=") for item in settings.split(","))}
+    """training.augment.Augmentation's numeric fields set from "name=value,..." (a range as low:high), the rest as
+    shipped; the card records the augmentation the run used."""
+
+    def number_or_range(value: str):
+        return tuple(float(x) for x in value.split(":")) if ":" in value else float(value)
+
+    values = {name: number_or_range(value) for name, value in (item.split("=") for item in settings.split(","))}
     cli.Augmentation = functools.partial(Augmentation, **values)
 
 
@@ -67,7 +71,9 @@ def main() -> None:
     parser.add_argument("--export-window", help="one brain window C/W for every 8-bit export, e.g. 40/80")
     parser.add_argument("--brain-windows", help="8-bit exports' brain-window ranges C1-C2/W1-W2, e.g. 15-65/50-250")
     parser.add_argument("--classifier-widths", help="comma-separated widths of training.models.classifier's blocks")
-    parser.add_argument("--augment", help="training.augment.Augmentation's numeric fields, name=value,...")
+    parser.add_argument(
+        "--augment", help="training.augment.Augmentation's numeric fields, name=value,... (range: low:high)"
+    )
     args, training_args = parser.parse_known_args()
     if args.export_forms:
         _restrict_exports(args.export_forms.split(","))

@@ -2,14 +2,17 @@
 the lent GPU machine, which has JAX but no TensorFlow (so no tf.data shards, no SavedModel export).
 
 KERAS_BACKEND=jax python -m training.fit_in_memory --out OUT [--models classifier,segmenter] [--train-count 3000]
-    [--val-count 400] [--source-mix procedural=1.0] [--confine cranium] [--classifier-epochs 16]
-    [--segmenter-epochs 8] [--init-classifier classifier.keras] [--init-segmenter segmenter.keras] [--workers 16]
+    [--val-count 400] [--source-mix procedural=1.0] [--brain-window-fraction 0.5] [--confine cranium]
+    [--classifier-epochs 16] [--segmenter-epochs 8] [--init-classifier classifier.keras]
+    [--init-segmenter segmenter.keras] [--seed 0] [--time-limit SECONDS] [--phantoms-cache DIR] [--workers 16]
 
 Phantoms are drawn as `python -m training` draws them (training.phantom_data.build_arrays: the same seeds, sources,
-input forms and confinement, preprocessed as serving does), the models are the same builders, losses and
-optimiser schedule (training.fit). Augmentation is left-right flips only (training.augment is TensorFlow code); the
+input forms, simulated exports and confinement, preprocessed as serving does), the models are the same builders,
+losses and optimiser schedule (training.fit). Augmentation is left-right flips only (training.augment is TensorFlow code); the
 ResUNet trains on random 128-pixel crops, as training.fit does. `--init-*` starts a whole model from a .keras file
-of the same architecture (fine-tuning). It writes OUT/classifier.keras, OUT/segmenter.keras and OUT/run.json (the
+of the same architecture (fine-tuning). `--time-limit` ends training after the epoch that would
+leave too little of it for another, so a time-boxed machine still returns the models. `--phantoms-cache` keeps the
+drawn phantoms as .npy files for the next run with the same phantom arguments (another seed, say). It writes OUT/classifier.keras, OUT/segmenter.keras and OUT/run.json (the
 arguments, the backend and its devices, the seconds, each epoch's figures). A .keras file loads under TensorFlow
 too, where `python -m training.import_keras` exports it to the store and measures it.
 """
@@ -37,6 +40,7 @@ from training.recipe import compile_args, optimizer
 MODELS = ("classifier", "segmenter")
 CROP = 128  # the ResUNet trains on crops and serves whole slices, as in training.fit
 BATCH = {"classifier": 32, "segmenter": 16}
+FEED_THREADS = 4  # batches assembled ahead of the accelerator, which would otherwise wait on numpy
 
 
 class FlippedBatches(keras.utils.PyDataset):
@@ -75,6 +79,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--train-count", type=int, default=3000)
     parser.add_argument("--val-count", type=int, default=400)
     parser.add_argument("--source-mix", type=parse_source_mix, default=parse_source_mix("procedural=1.0"))
+    parser.add_argument("--brain-window-fraction", type=float, default=BRAIN_WINDOW_FRACTION)
     parser.add_argument("--confine", choices=sorted(CONFINEMENTS), default="cranium")
     parser.add_argument("--classifier-epochs", type=int, default=16)
     parser.add_argument("--segmenter-epochs", type=int, default=8)
@@ -83,6 +88,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--init-classifier", type=Path, help="a .keras classifier to fine-tune")
     parser.add_argument("--init-segmenter", type=Path, help="a .keras ResUNet to fine-tune")
     parser.add_argument("--size", type=int, default=MODEL_SIZE[0], help="pixels across the model input")
+    parser.add_argument("--seed", type=int, default=0, help="weights' initialisation and batches' order")
+    parser.add_argument("--time-limit", type=float, help="seconds for the whole run, phantoms included")
+    parser.add_argument("--phantoms-cache", type=Path, help="a folder to keep the drawn phantoms in, and reuse")
     parser.add_argument("--workers", type=int, default=2, help="processes drawing phantoms")
     args = parser.parse_args(argv)
     args.command = f"{parser.prog} " + shlex.join(sys.argv[1:] if argv is None else argv)
@@ -92,15 +100,36 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+PHANTOM_ARGUMENTS = ("train_count", "val_count", "source_mix", "brain_window_fraction", "confine", "size")
+FIELDS = ("images", "masks", "labels", "brain_window")
+
+
 def phantoms(seed: int, count: int, args: argparse.Namespace) -> ArraySet:
+    """The set drawn from `seed`, from --phantoms-cache where an earlier run with the same phantom arguments left it."""
+    if args.phantoms_cache is None:
+        return draw(seed, count, args)
+    folder = args.phantoms_cache / f"seed{seed}"
+    key = json.dumps({name: getattr(args, name) for name in PHANTOM_ARGUMENTS}, sort_keys=True)
+    if (folder / "key.json").exists() and (folder / "key.json").read_text() == key:
+        return ArraySet(*(np.load(folder / f"{field}.npy", mmap_mode="r") for field in FIELDS))
+    drawn = draw(seed, count, args)
+    folder.mkdir(parents=True, exist_ok=True)
+    for field in FIELDS:
+        np.save(folder / f"{field}.npy", getattr(drawn, field))
+    (folder / "key.json").write_text(key)
+    return drawn
+
+
+def draw(seed: int, count: int, args: argparse.Namespace) -> ArraySet:
     return build_arrays(
         seed,
         count,
         size=(args.size, args.size),
-        brain_window_fraction=BRAIN_WINDOW_FRACTION,
+        brain_window_fraction=args.brain_window_fraction,
         workers=args.workers,
         mix=args.source_mix,
         confinement=args.confine,
+        simulated_exports=True,
     )
 
 
@@ -113,18 +142,42 @@ def build(name: str, args: argparse.Namespace) -> keras.Model:
     return get_resunet((None, None))
 
 
-def fit(name: str, train: ArraySet, validation: ArraySet, args: argparse.Namespace) -> tuple[keras.Model, dict]:
+class Deadline(keras.callbacks.Callback):
+    """Stops training after the epoch past which another of the same length would not end by `deadline`
+    (time.perf_counter() seconds)."""
+
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.deadline = deadline
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.began = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        if now + (now - self.began) > self.deadline:
+            self.model.stop_training = True
+
+
+def fit(
+    name: str, train: ArraySet, validation: ArraySet, args: argparse.Namespace, deadline: float = float("inf")
+) -> tuple[keras.Model, dict]:
     epochs = getattr(args, f"{name}_epochs")
+    keras.utils.set_random_seed(args.seed)
     model = build(name, args)
     if name == "classifier":
-        batches = FlippedBatches(train.images, train.labels, BATCH[name], seed=11)
+        batches = FlippedBatches(train.images, train.labels, BATCH[name], seed=11 + args.seed, workers=FEED_THREADS)
         held = (validation.images.astype(np.float32), validation.labels)
     else:
         crop = min(CROP, args.size)
-        batches = FlippedBatches(train.images, train.masks, BATCH[name], seed=12, crop=crop)
+        batches = FlippedBatches(
+            train.images, train.masks, BATCH[name], seed=12 + args.seed, crop=crop, workers=FEED_THREADS
+        )
         held = (validation.images.astype(np.float32), validation.masks.astype(np.float32))
     model.compile(optimizer=optimizer(args.learning_rate, epochs * len(batches)), **compile_args(name, args.loss))
-    history = model.fit(batches, validation_data=held, batch_size=BATCH[name], epochs=epochs, verbose=2)
+    history = model.fit(
+        batches, validation_data=held, batch_size=BATCH[name], epochs=epochs, verbose=2, callbacks=[Deadline(deadline)]
+    )
     return model, history.history
 
 
@@ -146,6 +199,7 @@ def device_names() -> list[str]:
 def run(args: argparse.Namespace) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    deadline = started + (args.time_limit or float("inf"))
     train, validation = phantoms(TRAIN_SEED, args.train_count, args), phantoms(VALIDATION_SEED, args.val_count, args)
     record = {
         "command": args.command,
@@ -158,13 +212,13 @@ def run(args: argparse.Namespace) -> dict:
     }
     for name in args.models:
         began = time.perf_counter()
-        model, history = fit(name, train, validation, args)
+        model, history = fit(name, train, validation, args, deadline)
         save_without_optimizer(model, args.out / f"{name}.keras")
         record["models"][name] = {
             "seconds": round(time.perf_counter() - began, 1),
             "history": {k: [float(x) for x in v] for k, v in history.items()},
         }
-    (args.out / "run.json").write_text(json.dumps(record, indent=1) + "\n")
+        (args.out / "run.json").write_text(json.dumps(record, indent=1) + "\n")  # each model's, should a later one fail
     return record
 
 

@@ -51,7 +51,8 @@ def shared_sections(run: dict, args: argparse.Namespace) -> tuple[dict, ShardSpe
     trained = run["arguments"]
     mix, size = trained["source_mix"], (trained["size"], trained["size"])
     spec = ShardSpec(size, 0, trained["confine"])
-    description = phantom_description(mix, trained["train_count"], trained["val_count"], BRAIN_WINDOW_FRACTION)
+    fraction = trained.get("brain_window_fraction", BRAIN_WINDOW_FRACTION)  # runs before the option had the default
+    description = phantom_description(mix, trained["train_count"], trained["val_count"], fraction)
     augmentation = {"flip": True, "note": "left-right flips only (training.fit_in_memory)"}
     common = data_sections(description, augmentation, size, 0, spec.confinement)
     common["reproduce"] = f"{run['command']}; then {args.command}"
@@ -61,7 +62,8 @@ def shared_sections(run: dict, args: argparse.Namespace) -> tuple[dict, ShardSpe
 def training_section(run: dict, name: str) -> dict:
     trained, fitted = run["arguments"], run["models"][name]
     record = {
-        "epochs": trained[f"{name}_epochs"],
+        "epochs": len(fitted["history"]["loss"]),  # fewer than asked for where --time-limit ended training
+        "epochs_asked": trained[f"{name}_epochs"],
         "seconds": round(fitted["seconds"]),
         "hardware": f"Keras {run['keras']} on {run['backend']}: {', '.join(run['devices'])}",
         "history": fitted["history"],

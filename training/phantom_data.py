@@ -37,9 +37,13 @@ class ArraySet:
 
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    seed, as_png, size, keep_native, slices, source, confinement = args
-    phantom = source_record(source, seed, "")
-    hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
+    seed, as_png, size, keep_native, slices, source, confinement, simulated = args
+    if simulated:  # as the training shards hold them: atlas and procedural_ct through training.scanner's exports
+        phantom = source_record(source, seed, "", as_png)
+        hu = phantom.hu
+    else:
+        phantom = source_record(source, seed, "")
+        hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
     # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
     image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size, confinement).astype(np.float16)
     mask = resize_mask(phantom.mask, size).astype(np.uint8)[..., None]
@@ -99,13 +103,15 @@ def build_arrays(
     slices: int = 1,
     mix: dict[str, float] = ALL_PROCEDURAL,
     confinement: Confinement = NO_CONFINEMENT,
+    simulated_exports: bool = False,
 ) -> ArraySet:
     """Generate `count` phantoms from `base_seed` (sources in the proportions of `mix`) and
-    preprocess them exactly as serving does."""
+    preprocess them exactly as serving does. The 8-bit form is a lossless 40/80 export unless
+    `simulated_exports`, which draws it as write_phantom_shards does (windows, gamma, JPEG)."""
     as_png = _forms(base_seed, count, brain_window_fraction)
     sources = choose_sources(base_seed, count, mix)
     jobs = [
-        (seed, bool(png), size, keep_native, slices, source, confinement)
+        (seed, bool(png), size, keep_native, slices, source, confinement, simulated_exports)
         for seed, png, source in zip(phantom_seeds(base_seed, count), as_png, sources)
     ]
     images, masks, labels, native = zip(*_map(_one, jobs, workers))

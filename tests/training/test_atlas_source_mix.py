@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from core.model_input import to_model_input
 from training.cli import parse_args
 from training.datasets.atlas_phantoms import (
     ATLAS,
@@ -15,7 +16,7 @@ from training.datasets.atlas_phantoms import (
 from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
 from training.phantom_data import build_arrays, write_phantom_shards
 from training.scanner import export_render
-from training.shards import ShardSpec
+from training.shards import ShardSpec, parser, read_shards
 
 
 def test_mix_is_parsed():
@@ -85,3 +86,15 @@ def test_card_description_records_the_scanner_mix_as_the_run_used_it(monkeypatch
     monkeypatch.setitem(export_render.WINDOW_RANGES, "brain", ((40.0, 40.0), (80.0, 80.0)))
     edited = describe_mix({ATLAS: 0.5, PROCEDURAL: 0.5})["scanner"]
     assert edited["export_window_centre_width_ranges"]["brain"] == [[40.0, 40.0], [80.0, 80.0]]
+
+
+def test_arrays_with_simulated_exports_are_what_the_training_shards_hold(tmp_path):
+    """training.fit_in_memory trains on arrays; `python -m training` on shards. Both must see the same exports."""
+    mix = {ATLAS: 1.0}
+    shards = write_phantom_shards(5, 6, tmp_path, "train", ShardSpec(), 1.0, workers=1, mix=mix)
+    parse = parser(ShardSpec())
+    held = np.stack([to_model_input(np.asarray(parse(s)["hu"])[..., 0]) for s in read_shards(list(shards.paths))])
+    simulated = build_arrays(5, 6, brain_window_fraction=1.0, workers=1, mix=mix, simulated_exports=True)
+    np.testing.assert_allclose(simulated.images.astype(np.float32), held, atol=2e-2)
+    lossless = build_arrays(5, 6, brain_window_fraction=1.0, workers=1, mix=mix)  # the held-out sets' 40/80 export
+    assert not np.allclose(lossless.images.astype(np.float32), held, atol=2e-2)

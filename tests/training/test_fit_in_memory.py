@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 import zipfile
 
 import h5py
@@ -14,12 +15,13 @@ import numpy as np
 import pytest
 
 from core.model_store import read_card, resolve
+from training import fit_in_memory
 from training.evaluate_store import load_saved_model
-from training.fit_in_memory import FlippedBatches
+from training.fit_in_memory import Deadline, FlippedBatches, parse_args, phantoms
 from training.fit_in_memory import main as fit_main
 from training.import_keras import main as import_main
 from training.keras_from_store import main as from_store_main
-from training.phantom_data import build_arrays
+from training.phantom_data import TRAIN_SEED, build_arrays
 
 TINY = ["--train-count", "16", "--val-count", "8", "--classifier-epochs", "1", "--segmenter-epochs", "1"]
 
@@ -36,6 +38,32 @@ def test_batches_mirror_images_and_masks_alike_and_crop_them_together():
     mirrored = [np.array_equal(w, images[i, :, ::-1]) for i, w in enumerate(whole)]
     kept = [np.array_equal(w, images[i]) for i, w in enumerate(whole)]
     assert all(m or k for m, k in zip(mirrored, kept)) and any(mirrored)
+
+
+def test_the_deadline_ends_training_after_the_epoch_that_leaves_too_little_time():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    x = np.zeros((8, 1), np.float32)
+    late = model.fit(x, x, epochs=5, verbose=0, callbacks=[Deadline(time.perf_counter())])
+    assert len(late.history["loss"]) == 1
+    early = model.fit(x, x, epochs=3, verbose=0, callbacks=[Deadline(time.perf_counter() + 3600)])
+    assert len(early.history["loss"]) == 3
+
+
+def test_phantoms_are_drawn_once_and_then_read_from_the_cache(tmp_path, monkeypatch):
+    args = parse_args(["--out", str(tmp_path), "--size", "64", *TINY, "--phantoms-cache", str(tmp_path / "cache")])
+    drawn = phantoms(TRAIN_SEED, args.train_count, args)
+
+    def draw_again(*_):
+        raise AssertionError("drew phantoms the cache holds")
+
+    monkeypatch.setattr(fit_in_memory, "draw", draw_again)
+    cached = phantoms(TRAIN_SEED, args.train_count, args)
+    for field in ("images", "masks", "labels", "brain_window"):
+        np.testing.assert_array_equal(getattr(cached, field), getattr(drawn, field))
+    args.source_mix = {"atlas": 1.0}  # other phantoms: the cache must not answer for them
+    with pytest.raises(AssertionError, match="drew phantoms"):
+        phantoms(TRAIN_SEED, args.train_count, args)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +97,7 @@ def test_imported_models_land_in_the_store_with_measured_cards(run, tmp_path):
     assert set(card.metrics["held_out"]) == {"hu", "brain_window_8bit"}
     assert card.operating_point["threshold"] == card.threshold
     assert f"on {keras.backend.backend()}" in card.training["hardware"]
+    assert card.training["epochs"] == card.training["epochs_asked"] == 1
     assert "training.fit_in_memory" in card.reproduce and "training.import_keras" in card.reproduce
     assert segmenter.card.mask_threshold == 0.5 and "brain_window_8bit" in segmenter.card.metrics["held_out"]
     x = np.random.default_rng(0).random((2, 64, 64, 3), np.float32)
