@@ -4,15 +4,18 @@ the lent GPU machine, which has JAX but no TensorFlow (so no tf.data shards, no 
 KERAS_BACKEND=jax python -m training.fit_in_memory --out OUT [--models classifier,segmenter] [--train-count 3000]
     [--val-count 400] [--source-mix procedural=1.0] [--brain-window-fraction 0.5] [--confine cranium]
     [--classifier-epochs 16] [--segmenter-epochs 8] [--init-classifier classifier.keras]
-    [--init-segmenter segmenter.keras] [--seed 0] [--time-limit SECONDS] [--phantoms-cache DIR] [--workers 16]
+    [--init-segmenter segmenter.keras] [--seed 0] [--time-limit SECONDS] [--snapshot-every N] [--phantoms-cache DIR]
+    [--workers 16]
 
 Phantoms are drawn as `python -m training` draws them (training.phantom_data.build_arrays: the same seeds, sources,
 input forms, simulated exports and confinement, preprocessed as serving does), the models are the same builders,
-losses and optimiser schedule (training.fit). Augmentation is left-right flips only (training.augment is TensorFlow code); the
-ResUNet trains on random 128-pixel crops, as training.fit does. `--init-*` starts a whole model from a .keras file
-of the same architecture (fine-tuning). `--time-limit` ends training after the epoch that would
-leave too little of it for another, so a time-boxed machine still returns the models. `--phantoms-cache` keeps the
-drawn phantoms as .npy files for the next run with the same phantom arguments (another seed, say). It writes OUT/classifier.keras, OUT/segmenter.keras and OUT/run.json (the
+losses and optimiser schedule (training.fit). Augmentation is left-right flips only (training.augment is TensorFlow
+code); the ResUNet trains on random 128-pixel crops (training.fit centres most of its crops near a bleed).
+`--init-*` starts a whole model from a .keras file of the same architecture (fine-tuning). `--time-limit` ends
+training after the epoch that would leave too little of it for another, so a time-boxed machine still returns the
+models. `--snapshot-every N` also keeps the model after every N-th epoch (OUT/snapshots), to compare epochs on the
+real-scan bench afterwards. `--phantoms-cache` keeps the drawn phantoms as .npy files for the next run with the same
+phantom arguments (another seed, say). It writes OUT/classifier.keras, OUT/segmenter.keras and OUT/run.json (the
 arguments, the backend and its devices, the seconds, each epoch's figures). A .keras file loads under TensorFlow
 too, where `python -m training.import_keras` exports it to the store and measures it.
 """
@@ -31,6 +34,7 @@ import numpy as np
 from core.model_input import CONFINEMENTS, MODEL_SIZE
 from training.config import LEARNING_RATE
 from training.datasets.atlas_phantoms import parse_source_mix
+from training.epoch_callbacks import Deadline, Snapshots, save_without_optimizer
 from training.losses import LOSSES
 from training.models.classifier import get_classifier
 from training.models.resunet import get_resunet
@@ -90,6 +94,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=MODEL_SIZE[0], help="pixels across the model input")
     parser.add_argument("--seed", type=int, default=0, help="weights' initialisation and batches' order")
     parser.add_argument("--time-limit", type=float, help="seconds for the whole run, phantoms included")
+    parser.add_argument("--snapshot-every", type=int, help="also keep the model after every N-th epoch")
     parser.add_argument("--phantoms-cache", type=Path, help="a folder to keep the drawn phantoms in, and reuse")
     parser.add_argument("--workers", type=int, default=2, help="processes drawing phantoms")
     args = parser.parse_args(argv)
@@ -142,23 +147,6 @@ def build(name: str, args: argparse.Namespace) -> keras.Model:
     return get_resunet((None, None))
 
 
-class Deadline(keras.callbacks.Callback):
-    """Stops training after the epoch past which another of the same length would not end by `deadline`
-    (time.perf_counter() seconds)."""
-
-    def __init__(self, deadline: float):
-        super().__init__()
-        self.deadline = deadline
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.began = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        if now + (now - self.began) > self.deadline:
-            self.model.stop_training = True
-
-
 def fit(
     name: str, train: ArraySet, validation: ArraySet, args: argparse.Namespace, deadline: float = float("inf")
 ) -> tuple[keras.Model, dict]:
@@ -175,17 +163,13 @@ def fit(
         )
         held = (validation.images.astype(np.float32), validation.masks.astype(np.float32))
     model.compile(optimizer=optimizer(args.learning_rate, epochs * len(batches)), **compile_args(name, args.loss))
+    callbacks = [Deadline(deadline)]
+    if args.snapshot_every:
+        callbacks.append(Snapshots(args.out / "snapshots", name, args.snapshot_every))
     history = model.fit(
-        batches, validation_data=held, batch_size=BATCH[name], epochs=epochs, verbose=2, callbacks=[Deadline(deadline)]
+        batches, validation_data=held, batch_size=BATCH[name], epochs=epochs, verbose=2, callbacks=callbacks
     )
     return model, history.history
-
-
-def save_without_optimizer(model: keras.Model, path: Path) -> None:
-    """The model alone: a .keras file of a compiled model also holds the optimiser's state, which triples the
-    ResUNet's file (about 25 MB against 9), over what one file may bring back from the GPU machine (16 MiB)."""
-    model.save(path)
-    keras.saving.load_model(path, compile=False).save(path)
 
 
 def device_names() -> list[str]:

@@ -16,8 +16,9 @@ import pytest
 
 from core.model_store import read_card, resolve
 from training import fit_in_memory
+from training.epoch_callbacks import Deadline
 from training.evaluate_store import load_saved_model
-from training.fit_in_memory import Deadline, FlippedBatches, parse_args, phantoms
+from training.fit_in_memory import FlippedBatches, parse_args, phantoms
 from training.fit_in_memory import main as fit_main
 from training.import_keras import main as import_main
 from training.keras_from_store import main as from_store_main
@@ -69,7 +70,7 @@ def test_phantoms_are_drawn_once_and_then_read_from_the_cache(tmp_path, monkeypa
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    fit_main(["--out", str(out), "--size", "64", *TINY])
+    fit_main(["--out", str(out), "--size", "64", *TINY, "--snapshot-every", "1"])
     return out
 
 
@@ -82,6 +83,8 @@ def test_a_run_writes_both_models_and_what_trained_them(run):
         assert len(history["loss"]) == 1 and np.isfinite(history["loss"][0]) and "val_loss" in history
         model = keras.saving.load_model(run / f"{name}.keras", compile=False)
         assert model(np.zeros((2, 64, 64, 3), np.float32)).shape == output
+        snapshot = keras.saving.load_model(run / "snapshots" / f"{name}_epoch01.keras", compile=False)
+        np.testing.assert_allclose(snapshot.get_weights()[0], model.get_weights()[0])  # after the only epoch
         with zipfile.ZipFile(run / f"{name}.keras") as archive:  # the model alone travels back from the GPU machine
             weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
             assert "optimizer" not in weights and "layers" in weights
