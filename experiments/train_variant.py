@@ -12,6 +12,8 @@ Classifier v45: --brain-windows 15-65/50-250 with v36's command (8-bit exports' 
 the shipped 20-60/60-200; subdural and bone windows as shipped).
 Classifier v46: --augment hu_scale_sigma=0.05,max_hu_offset=10,max_noise_sigma=10 with v36's command (stronger
 calibration and noise augmentation than training.augment's 0.02, 4 HU and 6 HU).
+Classifier v50: --augment max_rotation_degrees=0,scale_range=1:1,max_shift_fraction=0,hu_scale_sigma=0,max_hu_offset=0,
+window_center_jitter=0,window_width_jitter=0,max_noise_sigma=0 with v36's command (flips the only augmentation).
 """
 
 import argparse

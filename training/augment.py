@@ -25,17 +25,22 @@ class Augmentation:
     max_noise_sigma: float = 6.0  # HU: dose and kernel differ between protocols
 
 
+def inverse_affine(angle, scale, shift, height: int, width: int, xp=math) -> tuple:
+    """A rotation by `angle` (radians), a zoom by `scale` and a `shift` (x, y pixels) about the image centre, as the
+    map from output pixel to input pixel: (a0, a1, a2, b0, b1, b2) with x_in = a0 x + a1 y + a2 and
+    y_in = b0 x + b1 y + b2. One formula for both augmentations (this module's and training.augment_arrays)."""
+    cos, sin = xp.cos(angle) / scale, xp.sin(angle) / scale
+    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    return cos, -sin, cx - cos * cx + sin * cy + shift[0], sin, cos, cy - sin * cx - cos * cy + shift[1]
+
+
 def _affine(tf, height: int, width: int, augmentation: Augmentation):
     """A random rotation, scale and shift about the image centre, as the 8-vector that
     ImageProjectiveTransformV3 takes (output pixel -> input pixel)."""
     angle = tf.random.uniform((), -1.0, 1.0) * math.radians(augmentation.max_rotation_degrees)
     scale = tf.random.uniform((), *augmentation.scale_range)
     shift = tf.random.uniform((2,), -1.0, 1.0) * augmentation.max_shift_fraction * [width, height]
-    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    return tf.stack(
-        [cos, -sin, cx - cos * cx + sin * cy + shift[0], sin, cos, cy - sin * cx - cos * cy + shift[1], 0.0, 0.0]
-    )
+    return tf.stack([*inverse_affine(angle, scale, shift, height, width, tf.math), 0.0, 0.0])
 
 
 def geometric(hu, mask, augmentation: Augmentation):

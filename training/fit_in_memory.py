@@ -4,13 +4,14 @@ the lent GPU machine, which has JAX but no TensorFlow (so no tf.data shards, no 
 KERAS_BACKEND=jax python -m training.fit_in_memory --out OUT [--models classifier,segmenter] [--train-count 3000]
     [--val-count 400] [--source-mix procedural=1.0] [--brain-window-fraction 0.5] [--confine cranium]
     [--classifier-epochs 16] [--segmenter-epochs 8] [--init-classifier classifier.keras]
-    [--init-segmenter segmenter.keras] [--seed 0] [--time-limit SECONDS] [--snapshot-every N] [--phantoms-cache DIR]
+    [--init-segmenter segmenter.keras] [--augment full] [--seed 0] [--time-limit SECONDS] [--snapshot-every N] [--phantoms-cache DIR]
     [--workers 16]
 
 Phantoms are drawn as `python -m training` draws them (training.phantom_data.build_arrays: the same seeds, sources,
 input forms, simulated exports and confinement, preprocessed as serving does), the models are the same builders,
-losses and optimiser schedule (training.fit). Augmentation is left-right flips only (training.augment is TensorFlow
-code); the ResUNet trains on random 128-pixel crops (training.fit centres most of its crops near a bleed).
+losses and optimiser schedule (training.fit). Augmentation is training.augment's, in numpy (training.augment_arrays;
+`--augment flips` for left-right flips alone); the ResUNet trains on random 128-pixel crops (training.fit centres most
+of its crops near a bleed).
 `--init-*` starts a whole model from a .keras file of the same architecture (fine-tuning). `--time-limit` ends
 training after the epoch that would leave too little of it for another, so a time-boxed machine still returns the
 models. `--snapshot-every N` also keeps the model after every N-th epoch (OUT/snapshots), to compare epochs on the
@@ -32,6 +33,8 @@ import keras
 import numpy as np
 
 from core.model_input import CONFINEMENTS, MODEL_SIZE
+from training.augment import Augmentation
+from training.augment_arrays import augmented_input
 from training.config import LEARNING_RATE
 from training.datasets.atlas_phantoms import parse_source_mix
 from training.epoch_callbacks import Deadline, Snapshots, save_without_optimizer
@@ -44,36 +47,60 @@ from training.recipe import compile_args, optimizer
 MODELS = ("classifier", "segmenter")
 CROP = 128  # the ResUNet trains on crops and serves whole slices, as in training.fit
 BATCH = {"classifier": 32, "segmenter": 16}
-FEED_THREADS = 4  # batches assembled ahead of the accelerator, which would otherwise wait on numpy
+FEED_THREADS = 8  # batches assembled ahead of the accelerator, which would otherwise wait on numpy and OpenCV
+FLIPS_ONLY = Augmentation(
+    max_rotation_degrees=0.0,
+    scale_range=(1.0, 1.0),
+    max_shift_fraction=0.0,
+    hu_scale_sigma=0.0,
+    max_hu_offset=0.0,
+    window_center_jitter=0.0,
+    window_width_jitter=0.0,
+    max_noise_sigma=0.0,
+)
+AUGMENTATIONS = {"full": Augmentation(), "flips": FLIPS_ONLY}  # full: python -m training's
 
 
-class FlippedBatches(keras.utils.PyDataset):
-    """Shuffled batches of (images, targets), each sample mirrored left-right at random; with `crop`, a random
-    square crop of that size from images and masks alike."""
+class AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled batches of (model inputs, targets) from confined HU held in memory: each sample augmented as
+    training.augment augments it (training.augment_arrays), then windowed; with `crop`, a random square crop of
+    images and masks alike. A batch's draws come from (seed, epoch, index), so the threads that assemble batches
+    ahead of the accelerator draw, in any order, what one thread would."""
 
-    def __init__(self, images, targets, batch_size: int, seed: int, crop: int | None = None, **kwargs):
+    def __init__(self, data: ArraySet, batch_size: int, seed: int, augmentation, crop: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.images, self.targets, self.batch_size, self.crop = images, targets, batch_size, crop
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(images))
+        self.data, self.batch_size, self.seed, self.augmentation, self.crop = data, batch_size, seed, augmentation, crop
+        self.epoch = 0
+        self.order = self._shuffled()
+
+    def _shuffled(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.data))
 
     def __len__(self) -> int:
-        return max(1, len(self.images) // self.batch_size)  # the last partial batch waits for the next shuffle
+        return max(1, len(self.data) // self.batch_size)  # the last partial batch waits for the next shuffle
 
     def on_epoch_end(self) -> None:
-        self.order = self.rng.permutation(len(self.images))
+        self.epoch += 1
+        self.order = self._shuffled()
 
     def __getitem__(self, index: int):
+        rng = np.random.default_rng([self.seed, self.epoch, index])
         picked = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
-        images, targets = self.images[picked].astype(np.float32), self.targets[picked].astype(np.float32)
-        flip = self.rng.random(len(picked)) < 0.5
-        images[flip] = images[flip, :, ::-1]
-        if self.crop:
-            targets[flip] = targets[flip, :, ::-1]
-            top, left = (int(self.rng.integers(0, side - self.crop + 1)) for side in images.shape[1:3])
-            window = (slice(None), slice(top, top + self.crop), slice(left, left + self.crop))
-            images, targets = images[window], targets[window]
-        return images, targets
+        data = self.data
+        pairs = [
+            augmented_input(data.images[i], data.masks[i], data.brain_window[i], self.augmentation, rng) for i in picked
+        ]
+        images, masks = np.stack([image for image, _ in pairs]), np.stack([mask for _, mask in pairs])
+        if not self.crop:
+            return images, data.labels[picked]
+        top, left = (int(rng.integers(0, side - self.crop + 1)) for side in images.shape[1:3])
+        window = (slice(None), slice(top, top + self.crop), slice(left, left + self.crop))
+        return images[window], masks[window]
+
+
+def model_inputs(data: ArraySet) -> np.ndarray:
+    """The set's confined HU as unaugmented window stacks, as the model is served them."""
+    return np.stack([augmented_input(hu, mask, False, None, None)[0] for hu, mask in zip(data.images, data.masks)])
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -92,6 +119,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--init-classifier", type=Path, help="a .keras classifier to fine-tune")
     parser.add_argument("--init-segmenter", type=Path, help="a .keras ResUNet to fine-tune")
     parser.add_argument("--size", type=int, default=MODEL_SIZE[0], help="pixels across the model input")
+    parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default="full", help="training.augment's, or flips")
     parser.add_argument("--seed", type=int, default=0, help="weights' initialisation and batches' order")
     parser.add_argument("--time-limit", type=float, help="seconds for the whole run, phantoms included")
     parser.add_argument("--snapshot-every", type=int, help="also keep the model after every N-th epoch")
@@ -114,7 +142,9 @@ def phantoms(seed: int, count: int, args: argparse.Namespace) -> ArraySet:
     if args.phantoms_cache is None:
         return draw(seed, count, args)
     folder = args.phantoms_cache / f"seed{seed}"
-    key = json.dumps({name: getattr(args, name) for name in PHANTOM_ARGUMENTS}, sort_keys=True)
+    key = json.dumps(
+        {"arrays": "confined HU"} | {name: getattr(args, name) for name in PHANTOM_ARGUMENTS}, sort_keys=True
+    )
     if (folder / "key.json").exists() and (folder / "key.json").read_text() == key:
         return ArraySet(*(np.load(folder / f"{field}.npy", mmap_mode="r") for field in FIELDS))
     drawn = draw(seed, count, args)
@@ -135,6 +165,7 @@ def draw(seed: int, count: int, args: argparse.Namespace) -> ArraySet:
         mix=args.source_mix,
         confinement=args.confine,
         simulated_exports=True,
+        hu_only=True,
     )
 
 
@@ -153,15 +184,14 @@ def fit(
     epochs = getattr(args, f"{name}_epochs")
     keras.utils.set_random_seed(args.seed)
     model = build(name, args)
+    augmentation = AUGMENTATIONS[args.augment]
     if name == "classifier":
-        batches = FlippedBatches(train.images, train.labels, BATCH[name], seed=11 + args.seed, workers=FEED_THREADS)
-        held = (validation.images.astype(np.float32), validation.labels)
+        batches = AugmentedBatches(train, BATCH[name], 11 + args.seed, augmentation, workers=FEED_THREADS)
+        held = (model_inputs(validation), validation.labels)
     else:
         crop = min(CROP, args.size)
-        batches = FlippedBatches(
-            train.images, train.masks, BATCH[name], seed=12 + args.seed, crop=crop, workers=FEED_THREADS
-        )
-        held = (validation.images.astype(np.float32), validation.masks.astype(np.float32))
+        batches = AugmentedBatches(train, BATCH[name], 12 + args.seed, augmentation, crop, workers=FEED_THREADS)
+        held = (model_inputs(validation), validation.masks.astype(np.float32))
     model.compile(optimizer=optimizer(args.learning_rate, epochs * len(batches)), **compile_args(name, args.loss))
     callbacks = [Deadline(deadline)]
     if args.snapshot_every:

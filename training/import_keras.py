@@ -11,6 +11,7 @@ import argparse
 import json
 import shlex
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from core.model_store import StoreError
 from training.cards import classifier_sections, data_sections, segmenter_sections
 from training.evaluate_store import CLASSIFIER, SEGMENTER
 from training.export import export_model
+from training.fit_in_memory import AUGMENTATIONS
 from training.held_out import phantom_evaluation_data, phantom_held_out, validation_operating_point
 from training.phantom_data import BRAIN_WINDOW_FRACTION
 from training.shards import ShardSpec
@@ -53,7 +55,7 @@ def shared_sections(run: dict, args: argparse.Namespace) -> tuple[dict, ShardSpe
     spec = ShardSpec(size, 0, trained["confine"])
     fraction = trained.get("brain_window_fraction", BRAIN_WINDOW_FRACTION)  # runs before the option had the default
     description = phantom_description(mix, trained["train_count"], trained["val_count"], fraction)
-    augmentation = {"flip": True, "note": "left-right flips only (training.fit_in_memory)"}
+    augmentation = asdict(AUGMENTATIONS[trained.get("augment", "flips")])  # runs before --augment had flips only
     common = data_sections(description, augmentation, size, 0, spec.confinement)
     common["reproduce"] = f"{run['command']}; then {args.command}"
     return common, spec

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, slice_with_context, stack_slice_input
-from core.resize import resize_mask
+from core.model_input import MODEL_SIZE, NO_CONFINEMENT, Confinement, confine, slice_with_context, stack_slice_input
+from core.resize import resize_image, resize_mask
 from core.windowing import as_brain_window_export
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, choose_sources, source_record
+from training.datasets.records import BRAIN_WINDOW_FORM
 from training.outputs import SUBTYPES
 from training.phantoms.generator import phantom_seeds
 from training.shards import Shards, ShardSpec, prepare, write_prepared
@@ -26,29 +27,33 @@ BRAIN_WINDOW_FRACTION = 0.5
 
 @dataclass
 class ArraySet:
-    images: np.ndarray  # float16 (N, H, W, 3) window stacks
+    images: np.ndarray  # float16 (N, H, W, 3) window stacks, or (N, H, W, K) confined HU (build_arrays' hu_only)
     masks: np.ndarray  # uint8 (N, H, W, 1) at model size
     labels: np.ndarray  # float32 (N, 6): any, then SUBTYPES
-    brain_window: np.ndarray  # bool (N,): sent through the 8-bit brain-window export
+    brain_window: np.ndarray  # bool (N,): an 8-bit brain-window image (the export's form)
     native_masks: list[np.ndarray] | None = None  # bool masks at each phantom's own matrix
 
     def __len__(self) -> int:
         return len(self.labels)
 
 
-def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    seed, as_png, size, keep_native, slices, source, confinement, simulated = args
+def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray | None]:
+    seed, as_png, size, keep_native, slices, source, confinement, simulated, hu_only = args
     if simulated:  # as the training shards hold them: atlas and procedural_ct through training.scanner's exports
         phantom = source_record(source, seed, "", as_png)
-        hu = phantom.hu
+        hu, brain_window = phantom.hu, phantom.form == BRAIN_WINDOW_FORM
     else:
         phantom = source_record(source, seed, "")
-        hu = as_brain_window_export(phantom.hu) if as_png else phantom.hu
+        hu, brain_window = (as_brain_window_export(phantom.hu) if as_png else phantom.hu), as_png
     # A lone slice is its own context, exactly as the service feeds one to a 2.5D model.
-    image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size, confinement).astype(np.float16)
+    if hu_only:  # as the shards hold it, confined as their feed confines it (training.shards.parser)
+        stack = resize_image(slice_with_context(hu[None], 0, (slices - 1) // 2), size)
+        image = confine(stack, confinement).astype(np.float16)
+    else:
+        image = stack_slice_input(hu[None], 0, (slices - 1) // 2, size, confinement).astype(np.float16)
     mask = resize_mask(phantom.mask, size).astype(np.uint8)[..., None]
     labels = np.array([phantom.positive] + [phantom.labels[s] for s in SUBTYPES], np.float32)
-    return image, mask, labels, (phantom.mask if keep_native else None)
+    return image, mask, labels, bool(brain_window), (phantom.mask if keep_native else None)
 
 
 def _forms(base_seed: int, count: int, brain_window_fraction: float) -> np.ndarray:
@@ -104,16 +109,18 @@ def build_arrays(
     mix: dict[str, float] = ALL_PROCEDURAL,
     confinement: Confinement = NO_CONFINEMENT,
     simulated_exports: bool = False,
+    hu_only: bool = False,
 ) -> ArraySet:
     """Generate `count` phantoms from `base_seed` (sources in the proportions of `mix`) and
     preprocess them exactly as serving does. The 8-bit form is a lossless 40/80 export unless
-    `simulated_exports`, which draws it as write_phantom_shards does (windows, gamma, JPEG)."""
+    `simulated_exports`, which draws it as write_phantom_shards does (windows, gamma, JPEG). `hu_only` keeps the
+    confined HU at model size instead of the window stack, for augmentation before windowing."""
     as_png = _forms(base_seed, count, brain_window_fraction)
     sources = choose_sources(base_seed, count, mix)
     jobs = [
-        (seed, bool(png), size, keep_native, slices, source, confinement, simulated_exports)
+        (seed, bool(png), size, keep_native, slices, source, confinement, simulated_exports, hu_only)
         for seed, png, source in zip(phantom_seeds(base_seed, count), as_png, sources)
     ]
-    images, masks, labels, native = zip(*_map(_one, jobs, workers))
+    images, masks, labels, brain_window, native = zip(*_map(_one, jobs, workers))
     native_masks = list(native) if keep_native else None
-    return ArraySet(np.stack(images), np.stack(masks), np.stack(labels), as_png, native_masks)
+    return ArraySet(np.stack(images), np.stack(masks), np.stack(labels), np.array(brain_window), native_masks)

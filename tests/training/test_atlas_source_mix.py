@@ -93,8 +93,12 @@ def test_arrays_with_simulated_exports_are_what_the_training_shards_hold(tmp_pat
     mix = {ATLAS: 1.0}
     shards = write_phantom_shards(5, 6, tmp_path, "train", ShardSpec(), 1.0, workers=1, mix=mix)
     parse = parser(ShardSpec())
-    held = np.stack([to_model_input(np.asarray(parse(s)["hu"])[..., 0]) for s in read_shards(list(shards.paths))])
+    examples = [parse(s) for s in read_shards(list(shards.paths))]
+    held = np.stack([to_model_input(np.asarray(e["hu"])[..., 0]) for e in examples])
     simulated = build_arrays(5, 6, brain_window_fraction=1.0, workers=1, mix=mix, simulated_exports=True)
     np.testing.assert_allclose(simulated.images.astype(np.float32), held, atol=2e-2)
+    np.testing.assert_array_equal(simulated.brain_window, [bool(e["brain_window"]) for e in examples])
+    hu = build_arrays(5, 6, brain_window_fraction=1.0, workers=1, mix=mix, simulated_exports=True, hu_only=True)
+    np.testing.assert_allclose(hu.images, np.stack([np.asarray(e["hu"]) for e in examples]), atol=0.5)
     lossless = build_arrays(5, 6, brain_window_fraction=1.0, workers=1, mix=mix)  # the held-out sets' 40/80 export
     assert not np.allclose(lossless.images.astype(np.float32), held, atol=2e-2)

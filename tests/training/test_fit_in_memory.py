@@ -2,6 +2,7 @@
 phantoms held in memory and writes .keras files, training.import_keras exports them to the store with measured
 cards, and training.keras_from_store turns a stored version into .keras files that start a fine-tune."""
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -14,31 +15,46 @@ import keras
 import numpy as np
 import pytest
 
+from core.dice import dice_score
 from core.model_store import read_card, resolve
+from core.windowing import BRAIN
 from training import fit_in_memory
+from training.augment import Augmentation
 from training.epoch_callbacks import Deadline
 from training.evaluate_store import load_saved_model
-from training.fit_in_memory import FlippedBatches, parse_args, phantoms
+from training.fit_in_memory import AugmentedBatches, parse_args, phantoms
 from training.fit_in_memory import main as fit_main
 from training.import_keras import main as import_main
 from training.keras_from_store import main as from_store_main
-from training.phantom_data import TRAIN_SEED, build_arrays
+from training.phantom_data import TRAIN_SEED, ArraySet, build_arrays
 
 TINY = ["--train-count", "16", "--val-count", "8", "--classifier-epochs", "1", "--segmenter-epochs", "1"]
 
 
-def test_batches_mirror_images_and_masks_alike_and_crop_them_together():
-    images = np.arange(4 * 8 * 8 * 3, dtype=np.float16).reshape(4, 8, 8, 3)
-    masks = (images[..., :1] % 3 == 0).astype(np.uint8)
-    batches = FlippedBatches(images, masks, batch_size=4, seed=0, crop=4)
-    got_images, got_masks = batches[0]
-    assert got_images.shape == (4, 4, 4, 3) and got_masks.shape == (4, 4, 4, 1)
-    # Whatever was mirrored or cropped, each mask pixel still marks the image pixel it marked before.
-    np.testing.assert_array_equal(got_masks, (got_images[..., :1] % 3 == 0).astype(np.float32))
-    whole = FlippedBatches(images, np.zeros((4, 6)), batch_size=4, seed=0)[0][0]
-    mirrored = [np.array_equal(w, images[i, :, ::-1]) for i, w in enumerate(whole)]
-    kept = [np.array_equal(w, images[i]) for i, w in enumerate(whole)]
-    assert all(m or k for m, k in zip(mirrored, kept)) and any(mirrored)
+def _hu_set(count: int = 4) -> ArraySet:
+    yy, xx = np.mgrid[:32, :32]
+    masks = np.stack([((yy - 10 - i) ** 2 + (xx - 20) ** 2 < 30) for i in range(count)])[..., None].astype(np.uint8)
+    images = np.where(masks > 0, 70.0, 20.0).astype(np.float16)  # the bright pixels are the mask
+    return ArraySet(images, masks, np.zeros((count, 6), np.float32), np.zeros(count, bool))
+
+
+def test_batches_move_images_and_masks_alike_and_crop_them_together():
+    batches = AugmentedBatches(_hu_set(), batch_size=4, seed=0, augmentation=Augmentation(), crop=16)
+    images, masks = batches[0]
+    assert images.shape == (4, 16, 16, 3) and masks.shape == (4, 16, 16, 1)
+    brain = images[..., 0] * BRAIN.width + BRAIN.low  # the brain window's channel back in HU
+    for bright, mask in zip(brain > 45.0, masks[..., 0] > 0):  # edges blur and noise is added, so not every pixel
+        assert mask.any() and dice_score(bright, mask) > 0.9
+
+
+def test_batches_draw_the_same_whatever_order_threads_ask_for_them():
+    first = AugmentedBatches(_hu_set(8), batch_size=4, seed=1, augmentation=Augmentation())
+    second = AugmentedBatches(_hu_set(8), batch_size=4, seed=1, augmentation=Augmentation())
+    later, earlier = second[1], second[0]
+    np.testing.assert_array_equal(first[0][0], earlier[0])
+    np.testing.assert_array_equal(first[1][0], later[0])
+    first.on_epoch_end()
+    assert not np.array_equal(first[0][0], earlier[0])  # a new epoch draws anew
 
 
 def test_the_deadline_ends_training_after_the_epoch_that_leaves_too_little_time():
@@ -101,6 +117,9 @@ def test_imported_models_land_in_the_store_with_measured_cards(run, tmp_path):
     assert card.operating_point["threshold"] == card.threshold
     assert f"on {keras.backend.backend()}" in card.training["hardware"]
     assert card.training["epochs"] == card.training["epochs_asked"] == 1
+    assert card.training_data["augmentation"] == dataclasses.asdict(Augmentation()) | {
+        "scale_range": list(Augmentation().scale_range)
+    }
     assert "training.fit_in_memory" in card.reproduce and "training.import_keras" in card.reproduce
     assert segmenter.card.mask_threshold == 0.5 and "brain_window_8bit" in segmenter.card.metrics["held_out"]
     x = np.random.default_rng(0).random((2, 64, 64, 3), np.float32)
