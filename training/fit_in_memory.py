@@ -33,8 +33,7 @@ import keras
 import numpy as np
 
 from core.model_input import CONFINEMENTS, MODEL_SIZE
-from training.augment import Augmentation
-from training.augment_arrays import augmented_input
+from training.array_batches import AUGMENTATIONS, AugmentedBatches, model_inputs
 from training.config import LEARNING_RATE
 from training.datasets.atlas_phantoms import parse_source_mix
 from training.epoch_callbacks import Deadline, Snapshots, save_without_optimizer
@@ -48,59 +47,6 @@ MODELS = ("classifier", "segmenter")
 CROP = 128  # the ResUNet trains on crops and serves whole slices, as in training.fit
 BATCH = {"classifier": 32, "segmenter": 16}
 FEED_THREADS = 8  # batches assembled ahead of the accelerator, which would otherwise wait on numpy and OpenCV
-FLIPS_ONLY = Augmentation(
-    max_rotation_degrees=0.0,
-    scale_range=(1.0, 1.0),
-    max_shift_fraction=0.0,
-    hu_scale_sigma=0.0,
-    max_hu_offset=0.0,
-    window_center_jitter=0.0,
-    window_width_jitter=0.0,
-    max_noise_sigma=0.0,
-)
-AUGMENTATIONS = {"full": Augmentation(), "flips": FLIPS_ONLY}  # full: python -m training's
-
-
-class AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled batches of (model inputs, targets) from confined HU held in memory: each sample augmented as
-    training.augment augments it (training.augment_arrays), then windowed; with `crop`, a random square crop of
-    images and masks alike. A batch's draws come from (seed, epoch, index), so the threads that assemble batches
-    ahead of the accelerator draw, in any order, what one thread would."""
-
-    def __init__(self, data: ArraySet, batch_size: int, seed: int, augmentation, crop: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.data, self.batch_size, self.seed, self.augmentation, self.crop = data, batch_size, seed, augmentation, crop
-        self.epoch = 0
-        self.order = self._shuffled()
-
-    def _shuffled(self) -> np.ndarray:
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.data))
-
-    def __len__(self) -> int:
-        return max(1, len(self.data) // self.batch_size)  # the last partial batch waits for the next shuffle
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-        self.order = self._shuffled()
-
-    def __getitem__(self, index: int):
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        picked = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
-        data = self.data
-        pairs = [
-            augmented_input(data.images[i], data.masks[i], data.brain_window[i], self.augmentation, rng) for i in picked
-        ]
-        images, masks = np.stack([image for image, _ in pairs]), np.stack([mask for _, mask in pairs])
-        if not self.crop:
-            return images, data.labels[picked]
-        top, left = (int(rng.integers(0, side - self.crop + 1)) for side in images.shape[1:3])
-        window = (slice(None), slice(top, top + self.crop), slice(left, left + self.crop))
-        return images[window], masks[window]
-
-
-def model_inputs(data: ArraySet) -> np.ndarray:
-    """The set's confined HU as unaugmented window stacks, as the model is served them."""
-    return np.stack([augmented_input(hu, mask, False, None, None)[0] for hu, mask in zip(data.images, data.masks)])
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -19,10 +19,10 @@ import keras
 import numpy as np
 
 from core.model_store import StoreError
+from training.array_batches import AUGMENTATIONS
 from training.cards import classifier_sections, data_sections, segmenter_sections
 from training.evaluate_store import CLASSIFIER, SEGMENTER
 from training.export import export_model
-from training.fit_in_memory import AUGMENTATIONS
 from training.held_out import phantom_evaluation_data, phantom_held_out, validation_operating_point
 from training.phantom_data import BRAIN_WINDOW_FRACTION
 from training.shards import ShardSpec

@@ -19,11 +19,12 @@ from core.dice import dice_score
 from core.model_store import read_card, resolve
 from core.windowing import BRAIN
 from training import fit_in_memory
+from training.array_batches import AugmentedBatches
 from training.augment import Augmentation
 from training.epoch_callbacks import Deadline
 from training.evaluate_store import load_saved_model
-from training.fit_in_memory import AugmentedBatches, parse_args, phantoms
 from training.fit_in_memory import main as fit_main
+from training.fit_in_memory import parse_args, phantoms
 from training.import_keras import main as import_main
 from training.keras_from_store import main as from_store_main
 from training.phantom_data import TRAIN_SEED, ArraySet, build_arrays
