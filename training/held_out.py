@@ -41,9 +41,17 @@ def phantom_evaluation_data(
 
 
 def phantom_scores(
-    classify, seed: int, count: int, mix: dict, spec: ShardSpec, workers: int, brain_window_fraction: float
+    classify,
+    seed: int,
+    count: int,
+    mix: dict,
+    spec: ShardSpec,
+    workers: int,
+    brain_window_fraction: float,
+    simulated_exports: bool = False,
 ) -> tuple:
-    """(labels bool, P(any)) of the classifier on `count` fresh phantoms of `seed`, fed as `spec` says."""
+    """(labels bool, P(any)) of the classifier on `count` fresh phantoms of `seed`, fed as `spec` says; the 8-bit
+    form a lossless 40/80 export unless `simulated_exports` (as the training shards hold them)."""
     arrays = build_arrays(
         seed,
         count,
@@ -53,14 +61,28 @@ def phantom_scores(
         workers=workers,
         mix=mix,
         confinement=spec.confinement,
+        simulated_exports=simulated_exports,
     )
     return arrays.labels[:, 0] > 0.5, predict_in_batches(classify, arrays.images)[:, 0]
 
 
-def validation_operating_point(classify, count: int, mix: dict, spec: ShardSpec, workers: int, target: float) -> dict:
-    """The classifier's operating point for a stored or imported model, chosen as training chooses it: on
-    validation phantoms (seed VALIDATION_SEED, half 8-bit), the highest threshold reaching `target` sensitivity."""
-    labels, scores = phantom_scores(classify, VALIDATION_SEED, count, mix, spec, workers, BRAIN_WINDOW_FRACTION)
+def validation_operating_point(
+    classify,
+    count: int,
+    mix: dict,
+    spec: ShardSpec,
+    workers: int,
+    target: float,
+    brain_window_fraction: float = BRAIN_WINDOW_FRACTION,
+    simulated_exports: bool = False,
+) -> dict:
+    """The classifier's operating point for a stored or imported model: on validation phantoms (seed
+    VALIDATION_SEED), the highest threshold reaching `target` sensitivity. Training chooses it on its validation
+    shards, which hold the run's share of exports drawn as training.scanner draws them: `simulated_exports` and the
+    run's `brain_window_fraction` choose as it does."""
+    labels, scores = phantom_scores(
+        classify, VALIDATION_SEED, count, mix, spec, workers, brain_window_fraction, simulated_exports
+    )
     return choose_threshold(labels, scores, target)
 
 

@@ -49,12 +49,15 @@ def predictor(model: keras.Model):
     return lambda batch: np.asarray(model(batch, training=False))
 
 
+def export_fraction(trained: dict) -> float:
+    return trained.get("brain_window_fraction", BRAIN_WINDOW_FRACTION)  # runs before the option had the default
+
+
 def shared_sections(run: dict, args: argparse.Namespace) -> tuple[dict, ShardSpec]:
     trained = run["arguments"]
     mix, size = trained["source_mix"], (trained["size"], trained["size"])
     spec = ShardSpec(size, 0, trained["confine"])
-    fraction = trained.get("brain_window_fraction", BRAIN_WINDOW_FRACTION)  # runs before the option had the default
-    description = phantom_description(mix, trained["train_count"], trained["val_count"], fraction)
+    description = phantom_description(mix, trained["train_count"], trained["val_count"], export_fraction(trained))
     augmentation = asdict(AUGMENTATIONS[trained.get("augment", "flips")])  # runs before --augment had flips only
     common = data_sections(description, augmentation, size, 0, spec.confinement)
     common["reproduce"] = f"{run['command']}; then {args.command}"
@@ -87,8 +90,9 @@ def run_import(args: argparse.Namespace) -> dict[str, Path]:
     segment = predictor(models["segmenter"]) if "segmenter" in models else None
     operating_point, threshold = {}, None
     if classify:
+        fraction = export_fraction(trained)  # the validation shards' exports, as training chooses its threshold
         operating_point = validation_operating_point(
-            classify, args.val_count, mix, spec, args.workers, args.sensitivity
+            classify, args.val_count, mix, spec, args.workers, args.sensitivity, fraction, simulated_exports=True
         )
         threshold = operating_point["threshold"]
     data = phantom_evaluation_data(args.test_count, mix, 0, spec.confinement, args.workers)

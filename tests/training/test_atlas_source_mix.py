@@ -14,6 +14,7 @@ from training.datasets.atlas_phantoms import (
     parse_source_mix,
 )
 from training.datasets.records import BRAIN_WINDOW_FORM, HU_FORM
+from training.held_out import phantom_scores
 from training.phantom_data import build_arrays, write_phantom_shards
 from training.scanner import export_render
 from training.shards import ShardSpec, parser, read_shards
@@ -102,3 +103,16 @@ def test_arrays_with_simulated_exports_are_what_the_training_shards_hold(tmp_pat
     np.testing.assert_allclose(hu.images, np.stack([np.asarray(e["hu"]) for e in examples]), atol=0.5)
     lossless = build_arrays(5, 6, brain_window_fraction=1.0, workers=1, mix=mix)  # the held-out sets' 40/80 export
     assert not np.allclose(lossless.images.astype(np.float32), held, atol=2e-2)
+
+
+def test_validation_scores_can_be_drawn_through_the_exports_training_validates_on():
+    """training.import_keras chooses on validation phantoms drawn as the run's validation shards are."""
+    mix, spec = {ATLAS: 1.0}, ShardSpec()
+
+    def brightness(batch):
+        return np.repeat(batch.mean(axis=(1, 2, 3))[:, None], 6, axis=1)
+
+    lossless = phantom_scores(brightness, 2, 6, mix, spec, 1, 1.0)
+    simulated = phantom_scores(brightness, 2, 6, mix, spec, 1, 1.0, simulated_exports=True)
+    np.testing.assert_array_equal(lossless[0], simulated[0])  # the same phantoms
+    assert not np.allclose(lossless[1], simulated[1])  # seen through other exports
