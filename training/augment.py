@@ -65,29 +65,40 @@ def geometric(hu, mask, augmentation: Augmentation):
     return moved[..., :slices] + air, tf.cast(moved[..., slices:] >= 0.5, tf.float32)
 
 
+def rescan(hu, brain_window, gain, offset, noise, xp):
+    """Scanner gain and offset, then quantum noise (HU, hu's shape). A brain-window source is clipped again to
+    0..80 HU, as its 8-bit export would have done after the scanner; pixels it had already clipped to black (air,
+    fat, much of the CSF) stay black, as they would have. One formula for both augmentations; `xp` is numpy or
+    tensorflow.experimental.numpy."""
+    changed = hu * gain + offset + noise
+    exported = xp.where(hu <= BRAIN.low, BRAIN.low, xp.clip(changed, BRAIN.low, BRAIN.high))
+    return xp.where(brain_window, exported, changed)
+
+
+def jitter(window: Window, centre_draw, width_draw, augmentation: Augmentation) -> Window:
+    """`window` moved by draws in [-1, 1]: its centre by up to the centre jitter, its width by up to the width's."""
+    centre = window.center + centre_draw * augmentation.window_center_jitter
+    return Window(window.name, centre, window.width * (1.0 + width_draw * augmentation.window_width_jitter))
+
+
 def intensity(hu, brain_window, augmentation: Augmentation):
-    """Scanner gain and offset, then quantum noise. A brain-window source is clipped again to
-    0..80 HU, as its 8-bit export would have done after the scanner; pixels it had already
-    clipped to black (air, fat, much of the CSF) stay black, as they would have."""
+    """rescan with a random gain, offset and noise level."""
     import tensorflow as tf
+    import tensorflow.experimental.numpy as tnp
 
     gain = 1.0 + tf.random.normal(()) * augmentation.hu_scale_sigma
     offset = tf.random.uniform((), -1.0, 1.0) * augmentation.max_hu_offset
     sigma = tf.random.uniform(()) * augmentation.max_noise_sigma
-    changed = hu * gain + offset + tf.random.normal(tf.shape(hu)) * sigma
-    exported = tf.where(hu <= BRAIN.low, BRAIN.low, tf.clip_by_value(changed, BRAIN.low, BRAIN.high))
-    return tf.where(brain_window, exported, changed)
+    return rescan(hu, brain_window, gain, offset, tf.random.normal(tf.shape(hu)) * sigma, tnp)
 
 
 def jittered_windows(augmentation: Augmentation) -> tuple[Window, ...]:
     import tensorflow as tf
 
-    def jitter(window: Window) -> Window:
-        center = window.center + tf.random.uniform((), -1.0, 1.0) * augmentation.window_center_jitter
-        width = window.width * (1.0 + tf.random.uniform((), -1.0, 1.0) * augmentation.window_width_jitter)
-        return Window(window.name, center, width)
+    def draw():
+        return tf.random.uniform((), -1.0, 1.0)
 
-    return tuple(jitter(w) for w in WINDOWS)
+    return tuple(jitter(w, draw(), draw(), augmentation) for w in WINDOWS)
 
 
 def model_input(hu, augmentation: Augmentation | None = None):

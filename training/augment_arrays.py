@@ -1,7 +1,7 @@
 """training.augment's augmentation for HU arrays in memory, in numpy and OpenCV, for the path without TensorFlow
 (training.fit_in_memory on the GPU machine). The same draws as training.augment, one sample at a time: flip, rotation,
-scale and shift (one affine formula, training.augment.inverse_affine), scanner gain, offset and noise, then core's
-windowing with jittered windows.
+scale and shift, scanner gain, offset and noise, then core's windowing with jittered windows, each on
+training.augment's own formula (inverse_affine, rescan, jitter).
 """
 
 import math
@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 
 from core.model_input import context_window_stack
-from core.windowing import BRAIN, WINDOWS, Window
-from training.augment import Augmentation, inverse_affine
+from core.windowing import WINDOWS, Window
+from training.augment import Augmentation, inverse_affine, jitter, rescan
 
 
 def warp(image: np.ndarray, angle: float, scale: float, shift, fill: float) -> np.ndarray:
@@ -41,26 +41,15 @@ def geometric(hu: np.ndarray, mask: np.ndarray, augmentation: Augmentation, rng:
 
 
 def intensity(hu: np.ndarray, brain_window: bool, augmentation: Augmentation, rng: np.random.Generator) -> np.ndarray:
-    """Scanner gain and offset, then quantum noise; a brain-window source clipped again to 0..80 HU, its black pixels
-    kept black (training.augment.intensity)."""
+    """training.augment.rescan with a random gain, offset and noise level."""
     gain = 1.0 + rng.standard_normal() * augmentation.hu_scale_sigma
     offset = rng.uniform(-1.0, 1.0) * augmentation.max_hu_offset
-    sigma = rng.random() * augmentation.max_noise_sigma
-    changed = hu * gain + offset + rng.standard_normal(hu.shape, np.float32) * sigma
-    if not brain_window:
-        return changed.astype(np.float32)
-    return np.where(hu <= BRAIN.low, BRAIN.low, np.clip(changed, BRAIN.low, BRAIN.high)).astype(np.float32)
+    noise = rng.standard_normal(hu.shape, np.float32) * (rng.random() * augmentation.max_noise_sigma)
+    return rescan(hu, brain_window, gain, offset, noise, np).astype(np.float32)
 
 
 def jittered_windows(augmentation: Augmentation, rng: np.random.Generator) -> tuple[Window, ...]:
-    return tuple(
-        Window(
-            w.name,
-            w.center + rng.uniform(-1.0, 1.0) * augmentation.window_center_jitter,
-            w.width * (1.0 + rng.uniform(-1.0, 1.0) * augmentation.window_width_jitter),
-        )
-        for w in WINDOWS
-    )
+    return tuple(jitter(w, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0), augmentation) for w in WINDOWS)
 
 
 def augmented_input(hu, mask, brain_window: bool, augmentation: Augmentation | None, rng: np.random.Generator):
