@@ -4,6 +4,7 @@ windowed as the tf.data pipeline does it (training.augment_arrays): training.fit
 import keras
 import numpy as np
 
+from core.model_input import context_window_stack
 from training.augment import Augmentation
 from training.augment_arrays import augmented_input
 from training.phantom_data import ArraySet
@@ -47,12 +48,16 @@ class AugmentedBatches(keras.utils.PyDataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         picked = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
         data = self.data
-        pairs = [
-            augmented_input(data.images[i], data.masks[i], data.brain_window[i], self.augmentation, rng) for i in picked
+        pairs = [  # masks only where they are the targets: the classifier's batches skip their warps
+            augmented_input(
+                data.images[i], data.masks[i] if self.crop else None, data.brain_window[i], self.augmentation, rng
+            )
+            for i in picked
         ]
-        images, masks = np.stack([image for image, _ in pairs]), np.stack([mask for _, mask in pairs])
+        images = np.stack([image for image, _ in pairs])
         if not self.crop:
             return images, data.labels[picked]
+        masks = np.stack([mask for _, mask in pairs])
         top, left = (int(rng.integers(0, side - self.crop + 1)) for side in images.shape[1:3])
         window = (slice(None), slice(top, top + self.crop), slice(left, left + self.crop))
         return images[window], masks[window]
@@ -60,4 +65,4 @@ class AugmentedBatches(keras.utils.PyDataset):
 
 def model_inputs(data: ArraySet) -> np.ndarray:
     """The set's confined HU as unaugmented window stacks, as the model is served them."""
-    return np.stack([augmented_input(hu, mask, False, None, None)[0] for hu, mask in zip(data.images, data.masks)])
+    return np.stack([context_window_stack(np.asarray(hu, np.float32)) for hu in data.images])

@@ -26,16 +26,19 @@ def warp(image: np.ndarray, angle: float, scale: float, shift, fill: float) -> n
     return moved.reshape(image.shape)
 
 
-def geometric(hu: np.ndarray, mask: np.ndarray, augmentation: Augmentation, rng: np.random.Generator):
-    """Flip, rotate, scale and shift HU (H, W, K) and mask (H, W, 1) together; new border pixels are the image's air."""
+def geometric(hu: np.ndarray, mask: np.ndarray | None, augmentation: Augmentation, rng: np.random.Generator):
+    """Flip, rotate, scale and shift HU (H, W, K) and mask (H, W, 1) together; new border pixels are the image's air.
+    A classifier's batch needs no mask: None is passed through, unmoved."""
     if augmentation.flip and rng.random() < 0.5:
-        hu, mask = hu[:, ::-1], mask[:, ::-1]
+        hu, mask = hu[:, ::-1], (None if mask is None else mask[:, ::-1])
     height, width = hu.shape[:2]
     angle = rng.uniform(-1.0, 1.0) * math.radians(augmentation.max_rotation_degrees)
     scale = rng.uniform(*augmentation.scale_range)
     shift = rng.uniform(-1.0, 1.0, 2) * augmentation.max_shift_fraction * np.array([width, height])
     air = float(hu.min())  # -1000-ish for HU, 0 for an 8-bit brain-window source
     moved = warp(np.ascontiguousarray(hu, np.float32), angle, scale, shift, air)
+    if mask is None:
+        return moved, None
     moved_mask = warp(np.ascontiguousarray(mask, np.float32), angle, scale, shift, 0.0)
     return moved, (moved_mask >= 0.5).astype(np.float32)
 
@@ -53,9 +56,9 @@ def jittered_windows(augmentation: Augmentation, rng: np.random.Generator) -> tu
 
 
 def augmented_input(hu, mask, brain_window: bool, augmentation: Augmentation | None, rng: np.random.Generator):
-    """One sample's HU (H, W, K) and mask -> its (H, W, 3K) model input and mask, augmented when `augmentation` is
-    given (training.augment.augment_hu, then model_input)."""
-    hu, mask = np.asarray(hu, np.float32), np.asarray(mask, np.float32)
+    """One sample's HU (H, W, K) and mask (or None) -> its (H, W, 3K) model input and mask, augmented when
+    `augmentation` is given (training.augment.augment_hu, then model_input)."""
+    hu, mask = np.asarray(hu, np.float32), (None if mask is None else np.asarray(mask, np.float32))
     if augmentation is None:
         return context_window_stack(hu), mask
     hu, mask = geometric(hu, mask, augmentation, rng)

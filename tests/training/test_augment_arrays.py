@@ -89,3 +89,11 @@ def test_window_jitter_stays_within_its_bounds_and_varies():
             assert abs(jittered.width / window.width - 1.0) <= augmentation.window_width_jitter
             centres.add(round(jittered.center, 6))
     assert len(centres) > 20
+
+
+def test_without_a_mask_the_image_moves_as_it_would_with_one(phantom):
+    hu = phantom.hu[..., None].astype(np.float32)
+    with_mask, _ = geometric(hu, np.zeros_like(hu), Augmentation(), np.random.default_rng(7))
+    alone, mask = geometric(hu, None, Augmentation(), np.random.default_rng(7))
+    assert mask is None
+    np.testing.assert_array_equal(alone, with_mask)
