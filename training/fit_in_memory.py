@@ -10,8 +10,8 @@ KERAS_BACKEND=jax python -m training.fit_in_memory --out OUT [--models classifie
 Phantoms are drawn as `python -m training` draws them (training.phantom_data.build_arrays: the same seeds, sources,
 input forms, simulated exports and confinement, preprocessed as serving does), the models are the same builders,
 losses and optimiser schedule (training.fit). Augmentation is training.augment's, in numpy (training.augment_arrays;
-`--augment flips` for left-right flips alone); the ResUNet trains on random 128-pixel crops (training.fit centres most
-of its crops near a bleed).
+`--augment flips` for left-right flips alone); the ResUNet trains on 128-pixel crops drawn as training.fit draws them
+(three in four from slices with a bleed, most near it: training.array_batches).
 `--init-*` starts a whole model from a .keras file of the same architecture (fine-tuning). `--time-limit` ends
 training after the epoch that would leave too little of it for another, so a time-boxed machine still returns the
 models. `--snapshot-every N` also keeps the model after every N-th epoch (OUT/snapshots), to compare epochs on the

@@ -19,7 +19,7 @@ from core.dice import dice_score
 from core.model_store import read_card, resolve
 from core.windowing import BRAIN
 from training import fit_in_memory
-from training.array_batches import AugmentedBatches
+from training.array_batches import AugmentedBatches, lesion_crop
 from training.augment import Augmentation
 from training.epoch_callbacks import Deadline
 from training.evaluate_store import load_saved_model
@@ -32,20 +32,48 @@ from training.phantom_data import TRAIN_SEED, ArraySet, build_arrays
 TINY = ["--train-count", "16", "--val-count", "8", "--classifier-epochs", "1", "--segmenter-epochs", "1"]
 
 
-def _hu_set(count: int = 4) -> ArraySet:
+def _hu_set(count: int = 4, positives: int | None = None) -> ArraySet:
+    """Bright discs on grey; the first `positives` slices (half by default) have a disc, its mask and label."""
+    positives = count // 2 if positives is None else positives
     yy, xx = np.mgrid[:32, :32]
-    masks = np.stack([((yy - 10 - i) ** 2 + (xx - 20) ** 2 < 30) for i in range(count)])[..., None].astype(np.uint8)
+    discs = [((yy - 10 - i) ** 2 + (xx - 20) ** 2 < 30) & (i < positives) for i in range(count)]
+    masks = np.stack(discs)[..., None].astype(np.uint8)
     images = np.where(masks > 0, 70.0, 20.0).astype(np.float16)  # the bright pixels are the mask
-    return ArraySet(images, masks, np.zeros((count, 6), np.float32), np.zeros(count, bool))
+    labels = np.zeros((count, 6), np.float32)
+    labels[:positives, 0] = 1.0
+    return ArraySet(images, masks, labels, np.zeros(count, bool))
 
 
 def test_batches_move_images_and_masks_alike_and_crop_them_together():
-    batches = AugmentedBatches(_hu_set(), batch_size=4, seed=0, augmentation=Augmentation(), crop=16)
+    batches = AugmentedBatches(_hu_set(), batch_size=8, seed=0, augmentation=Augmentation(), crop=16)
     images, masks = batches[0]
-    assert images.shape == (4, 16, 16, 3) and masks.shape == (4, 16, 16, 1)
+    assert images.shape == (8, 16, 16, 3) and masks.shape == (8, 16, 16, 1)
     brain = images[..., 0] * BRAIN.width + BRAIN.low  # the brain window's channel back in HU
+    assert masks[..., 0].any(axis=(1, 2)).sum() >= 2
     for bright, mask in zip(brain > 45.0, masks[..., 0] > 0):  # edges blur and noise is added, so not every pixel
-        assert mask.any() and dice_score(bright, mask) > 0.9
+        if mask.any():
+            assert dice_score(bright, mask) > 0.9
+        else:
+            assert bright.mean() < 0.02
+
+
+def test_resunet_batches_draw_three_in_four_from_slices_with_a_bleed():
+    batches = AugmentedBatches(_hu_set(40, positives=4), batch_size=16, seed=0, augmentation=None, crop=16)
+    picked = np.concatenate([batches.picked(i, np.random.default_rng(i)) for i in range(30)])
+    assert 0.68 < np.mean(picked < 4) < 0.82  # a tenth of the slices, three quarters of the draws
+    with pytest.raises(ValueError, match="with and without a bleed"):
+        AugmentedBatches(_hu_set(4, positives=0), batch_size=2, seed=0, augmentation=None, crop=16)
+
+
+def test_lesion_crops_sit_near_the_bleed_and_others_anywhere():
+    image = np.zeros((96, 96, 3), np.float32)
+    mask = np.zeros((96, 96, 1), np.float32)
+    mask[4:8, 88:92] = 1.0  # a small bleed in a corner
+    rng = np.random.default_rng(0)
+    near = [lesion_crop(image, mask, 32, rng, lesion_share=1.0) for _ in range(50)]
+    assert all(crop.shape == (32, 32, 3) and crop_mask.sum() > 0 for crop, crop_mask in near)
+    anywhere = [lesion_crop(image, mask, 32, rng, lesion_share=0.0)[1].sum() > 0 for _ in range(50)]
+    assert sum(anywhere) < 10  # a 32-pixel window anywhere in 96 seldom finds one corner
 
 
 def test_batches_draw_the_same_whatever_order_threads_ask_for_them():
