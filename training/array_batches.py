@@ -7,6 +7,7 @@ import numpy as np
 from core.model_input import context_window_stack
 from training.augment import Augmentation
 from training.augment_arrays import augmented_input
+from training.input_pipeline import LESION_SHARE, POSITIVE_SHARE
 from training.phantom_data import ArraySet
 
 FLIPS_ONLY = Augmentation(
@@ -20,8 +21,6 @@ FLIPS_ONLY = Augmentation(
     max_noise_sigma=0.0,
 )
 AUGMENTATIONS = {"full": Augmentation(), "flips": FLIPS_ONLY}  # full: python -m training's
-# training.input_pipeline.segmenter_feed's: most ResUNet crops come from slices with a bleed, and sit near it.
-POSITIVE_SHARE, LESION_SHARE = 0.75, 0.9
 
 
 class AugmentedBatches(keras.utils.PyDataset):

@@ -10,6 +10,9 @@ from training.augment import Augmentation, augment_hu, model_input
 from training.shards import Shards, ShardSpec, parser, read_shards
 
 SHUFFLE_BUFFER = 2048
+# The ResUNet's crops: this share from slices with a bleed, and this share of those centred near it. The array path
+# (training.array_batches) draws with the same two.
+POSITIVE_SHARE, LESION_SHARE = 0.75, 0.9
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def classifier_feed(
     return Feed(dataset, -(-shards.count // batch_size), repeats=training, batch_size=batch_size)
 
 
-def lesion_crop(hu, mask, crop: int, lesion_share: float = 0.9):
+def lesion_crop(hu, mask, crop: int, lesion_share: float = LESION_SHARE):
     """A crop x crop window, usually centred near a random bleed pixel, else anywhere."""
     import tensorflow as tf
 
@@ -86,7 +89,7 @@ def segmenter_feed(
     crop: int,
     augmentation: Augmentation | None,
     training: bool,
-    positive_share: float = 0.75,
+    positive_share: float = POSITIVE_SHARE,
     seed: int = 0,
 ) -> Feed:
     """Crops from slices that have masks, `positive_share` of them from slices with a bleed.
