@@ -55,10 +55,8 @@ class AugmentedBatches(keras.utils.PyDataset):
         """The slices of batch `index`: the epoch's shuffle, or for crops a POSITIVE_SHARE draw of bleeds."""
         if not self.crop:
             return np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
-        positive = rng.random(self.batch_size) < POSITIVE_SHARE
-        return np.where(
-            positive, rng.choice(self.positives, self.batch_size), rng.choice(self.negatives, self.batch_size)
-        )
+        bleeds = int((rng.random(self.batch_size) < POSITIVE_SHARE).sum())
+        return np.r_[rng.choice(self.positives, bleeds), rng.choice(self.negatives, self.batch_size - bleeds)]
 
     def __getitem__(self, index: int):
         rng = np.random.default_rng([self.seed, self.epoch, index])
