@@ -9,7 +9,7 @@ pasted bleed's shape? Scores one classifier of a store on:
 - `atlas_own`: the atlas phantoms' own bleeds of one type alone, as HU.
 
 python -m experiments.semi_real_by_type --version 36 [--store model_store] [--count 40] [--json FILE]
-Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. About 5 minutes on 2 cores.
+Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. 1-5 minutes on 2 cores.
 """
 
 import json
