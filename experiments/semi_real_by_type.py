@@ -50,7 +50,7 @@ def by_type(subtypes: list[str], probabilities: np.ndarray, threshold: float, no
 
 
 def atlas_slices(count: int, positive: bool):
-    """Assessed atlas slices at in-brain levels: (record, its seed)."""
+    """`count` atlas slices the service would assess, at in-brain levels."""
     rng = np.random.default_rng(ATLAS_SEEDS)
     seed = ATLAS_SEEDS
     while count > 0:
