@@ -9,14 +9,9 @@ Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. 
 
 import json
 
-import numpy as np
-
-from bench.realct.scan_input import read_scan
 from core.model_input import MODEL_SIZE
 from core.model_store import resolve
-from core.slice_assessment import assess_slice
-from experiments.export_floor import EXPORTS, figures, model_input
-from experiments.input_variants import SCAN, semi_real_sets
+from experiments.export_floor import EXPORTS, figures, form_name, p_any, real_sets
 from experiments.served_pair import study_arguments
 from training.evaluate_store import CLASSIFIER, load_saved_model
 
@@ -30,16 +25,12 @@ def main() -> None:
     if card.input.context_slices or card.input.size != MODEL_SIZE:
         raise SystemExit("one-slice classifiers at the model size only")
     classify = load_saved_model(classifier.path)
-    scan = read_scan(SCAN)
-    assessed = [h for h in scan.hu if assess_slice(h, scan.spacing_mm).assessed]
-    positives = [p.hu for p in semi_real_sets(scan)[0]]
+    positives, assessed = real_sets()
+    positives = [p.hu for p in positives]
     report = {"classifier": card.version, "threshold": card.threshold, "confinement": card.input.confinement}
     for export in EXPORTS:
-        form = "hu" if export is None else f"png8_{export.name}"
-        scores = [
-            classify(np.stack([model_input(h, export, "served", card.input.confinement) for h in slices]))[:, 0]
-            for slices in (positives, assessed)
-        ]
+        form = form_name(export)
+        scores = [p_any(classify, slices, export, card.input.confinement) for slices in (positives, assessed)]
         report[form] = figures(*scores, card.threshold)
         print(form, json.dumps(report[form]), flush=True)
     if args.json:

@@ -41,6 +41,21 @@ def model_input(hu: np.ndarray, export: Window | None, floor: str, confinement: 
     return window_stack(np.where(confinement_mask(seen, confinement), seen, np.float32(AIR_HU)))
 
 
+def form_name(export: Window | None) -> str:
+    return "hu" if export is None else f"png8_{export.name}"
+
+
+def p_any(classify, slices, export: Window | None, confinement: str, floor: str = "served") -> np.ndarray:
+    """The classifier's P(any) for HU slices, each as the service reads it sent as `export`."""
+    return np.asarray(classify(np.stack([model_input(h, export, floor, confinement) for h in slices])))[:, 0]
+
+
+def real_sets() -> tuple[list, list[np.ndarray]]:
+    """The bench's semi-real positives (PastedBleed) and the real normal scan's assessed slices (HU)."""
+    scan = read_scan(SCAN)
+    return semi_real_sets(scan)[0], [h for h in scan.hu if assess_slice(h, scan.spacing_mm).assessed]
+
+
 def figures(positive: np.ndarray, normal: np.ndarray, threshold: float) -> dict:
     labels = np.r_[np.ones(len(positive)), np.zeros(len(normal))]
     return {
@@ -58,17 +73,13 @@ def main() -> None:
     args = study_arguments(__doc__).parse_args()
     pair = served_pair(args.store)
     confinement = pair.spec.confinement
-    scan = read_scan(SCAN)
-    assessed = [h for h in scan.hu if assess_slice(h, scan.spacing_mm).assessed]
-    positives = [p.hu for p in semi_real_sets(scan)[0]]
+    positives, assessed = real_sets()
+    positives = [p.hu for p in positives]
     report = {**pair.describe(), "confinement": confinement}
     for export in EXPORTS:
-        form = "hu" if export is None else f"png8_{export.name}"
+        form = form_name(export)
         for floor in ("served",) if export is None else ("served", "air"):
-            scores = [
-                pair.classify(np.stack([model_input(h, export, floor, confinement) for h in slices]))[:, 0]
-                for slices in (positives, assessed)
-            ]
+            scores = [p_any(pair.classify, slices, export, confinement, floor) for slices in (positives, assessed)]
             report[f"{form}, floor {floor}"] = figures(*scores, pair.threshold)
             print(form, floor, json.dumps(report[f"{form}, floor {floor}"]), flush=True)
     if args.json:

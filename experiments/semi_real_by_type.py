@@ -17,12 +17,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from bench.realct.scan_input import read_scan
 from bench.realct.semi_real import make_bleed, slice_maps
 from core.model_store import resolve
 from core.slice_assessment import assess_slice
-from experiments.export_floor import EXPORTS, model_input
-from experiments.input_variants import SCAN, semi_real_sets
+from experiments.export_floor import EXPORTS, form_name, p_any, real_sets
 from experiments.served_pair import study_arguments
 from training.atlas.volume import generate_slice
 from training.evaluate_store import CLASSIFIER, load_saved_model
@@ -30,7 +28,7 @@ from training.metrics import roc_auc
 from training.phantoms.lesions import SUBTYPES
 
 ATLAS_SEEDS = 20_000_000  # far from the seeds training draws its phantoms from
-IN_BRAIN_LEVELS = (0.35, 0.85)  # foramen magnum 0, vertex 1: where the bench pastes its bleeds
+ATLAS_LEVELS = (0.35, 0.85)  # foramen magnum 0, vertex 1: where the bench pastes its bleeds
 
 
 def by_type(subtypes: list[str], probabilities: np.ndarray, threshold: float, normal: np.ndarray | None = None) -> dict:
@@ -55,7 +53,7 @@ def atlas_slices(count: int, positive: bool):
     seed = ATLAS_SEEDS
     while count > 0:
         seed += 1
-        record = generate_slice(seed, positive=positive, level=float(rng.uniform(*IN_BRAIN_LEVELS)))
+        record = generate_slice(seed, positive=positive, level=float(rng.uniform(*ATLAS_LEVELS)))
         if assess_slice(record.hu, record.spacing_mm[:2]).assessed:
             count -= 1
             yield record
@@ -69,15 +67,12 @@ def main() -> None:
     card, classify = classifier.card, load_saved_model(classifier.path)
 
     def score(slices, export=None) -> np.ndarray:
-        batch = np.stack([model_input(h, export, "served", card.input.confinement) for h in slices])
-        return np.asarray(classify(batch))[:, 0]
+        return p_any(classify, slices, export, card.input.confinement)
 
     report = {"classifier": card.version, "threshold": card.threshold, "real": {}}
-    scan = read_scan(SCAN)
-    positives = semi_real_sets(scan)[0]
-    assessed = [h for h in scan.hu if assess_slice(h, scan.spacing_mm).assessed]
+    positives, assessed = real_sets()
     for export in EXPORTS:
-        form = "hu" if export is None else f"png8_{export.name}"
+        form = form_name(export)
         probabilities, normal = score([p.hu for p in positives], export), score(assessed, export)
         report["real"][form] = by_type([p.subtype for p in positives], probabilities, card.threshold, normal)
         print(form, json.dumps(report["real"][form]), flush=True)
