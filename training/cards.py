@@ -9,6 +9,7 @@ from core.cpuinfo import cpu_model
 from core.model_card import input_spec
 from core.model_input import NO_CONFINEMENT, Confinement
 from training.config import ModelConfig
+from training.held_out_forms import held_out_metrics
 from training.outputs import OUTPUT_NAMES
 
 # P(bleed) at or above which a segmenter pixel is mask; serving reads it from the card.
@@ -76,7 +77,7 @@ def classifier_sections(held_out: dict, operating_point: dict) -> dict:
         "output": {"name": "probabilities", "columns": list(OUTPUT_NAMES)},
         "threshold": operating_point["threshold"],
         "operating_point": operating_point,
-        "metrics": {"held_out": held_out},
+        "metrics": held_out_metrics(held_out),
     }
 
 
@@ -91,5 +92,5 @@ def segmenter_sections(held_out: dict, models: ModelConfig) -> dict:
         },
         "output": {"name": "mask", "mask_threshold": MASK_THRESHOLD},
         "threshold": MASK_THRESHOLD,
-        "metrics": {"held_out": held_out},
+        "metrics": held_out_metrics(held_out),
     }

@@ -1,6 +1,6 @@
 """Held-out figures for the model cards, computed with serving's preprocessing.
 
-Phantoms: a fresh test set (seed TEST_SEED) in both input forms, HU and 8-bit brain window.
+Phantoms: a fresh test set (seed TEST_SEED) in each of FORMS, the same phantoms in each.
 A real dataset: its test patients, through the same report as `python -m training.evaluate_store`.
 """
 
@@ -9,14 +9,13 @@ from pathlib import Path
 from training.cards import MASK_THRESHOLD
 from training.config import DataConfig
 from training.evaluate import choose_threshold, classifier_metrics, predict_in_batches, segmenter_metrics
+from training.held_out_forms import FORMS
 from training.phantom_data import BRAIN_WINDOW_FRACTION, TEST_SEED, VALIDATION_SEED, build_arrays
 from training.reporting.evaluation import build_report, score_dataset
 from training.reporting.writer import write_report
 from training.shards import ShardSpec
 from training.splits import PatientSplit
 from training.training_data import load_records
-
-FORMS = (("hu", 0.0), ("brain_window_8bit", 1.0))
 
 
 def phantom_evaluation_data(
@@ -86,7 +85,10 @@ def validation_operating_point(
     return choose_threshold(labels, scores, target)
 
 
-def phantom_held_out(data: DataConfig, classify, segment, threshold: float, spec: ShardSpec) -> tuple[dict, dict]:
+def phantom_held_out(
+    data: DataConfig, classify, segment, threshold: float, spec: ShardSpec, forms=tuple(FORMS)
+) -> tuple[dict, dict]:
+    """(classifier figures, segmenter figures) by form, on `data.test_count` fresh test phantoms per form."""
     tests = {
         form: build_arrays(
             TEST_SEED,
@@ -98,8 +100,10 @@ def phantom_held_out(data: DataConfig, classify, segment, threshold: float, spec
             slices=spec.slices,
             confinement=spec.confinement,
             mix=data.source_mix,
+            eight_bit_exports=exported,
         )
-        for form, share in FORMS
+        for form, (share, exported) in FORMS.items()
+        if form in forms
     }
     classifier = (
         {form: classifier_metrics(classify, arrays, threshold) for form, arrays in tests.items()} if classify else {}

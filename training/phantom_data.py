@@ -18,6 +18,7 @@ from training.datasets.atlas_phantoms import ALL_PROCEDURAL, choose_sources, sou
 from training.datasets.records import BRAIN_WINDOW_FORM
 from training.outputs import SUBTYPES
 from training.phantoms.generator import phantom_seeds
+from training.scanner.export import simulate_8bit_export_with_mask
 from training.shards import Shards, ShardSpec, prepare, write_prepared
 
 # Seeds of the three disjoint phantom sets.
@@ -38,10 +39,16 @@ class ArraySet:
 
 
 def _one(args) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray | None]:
-    seed, as_png, size, keep_native, slices, source, confinement, simulated, hu_only = args
+    seed, as_png, size, keep_native, slices, source, confinement, simulated, hu_only, eight_bit = args
     if simulated:  # as the training shards hold them: atlas and procedural_ct through training.scanner's exports
         phantom = source_record(source, seed, "", as_png)
         hu, brain_window = phantom.hu, phantom.form == BRAIN_WINDOW_FORM
+    elif as_png and eight_bit:  # every source through an 8-bit PNG or JPEG export as training.scanner draws it
+        phantom = source_record(source, seed, "")
+        hu, phantom.mask, _ = simulate_8bit_export_with_mask(
+            phantom.hu, phantom.mask, np.random.default_rng(seed.spawn(1)[0])
+        )
+        brain_window = True
     else:
         phantom = source_record(source, seed, "")
         hu, brain_window = (as_brain_window_export(phantom.hu) if as_png else phantom.hu), as_png
@@ -110,15 +117,18 @@ def build_arrays(
     confinement: Confinement = NO_CONFINEMENT,
     simulated_exports: bool = False,
     hu_only: bool = False,
+    eight_bit_exports: bool = False,
 ) -> ArraySet:
     """Generate `count` phantoms from `base_seed` (sources in the proportions of `mix`) and
     preprocess them exactly as serving does. The 8-bit form is a lossless 40/80 export unless
-    `simulated_exports`, which draws it as write_phantom_shards does (windows, gamma, JPEG). `hu_only` keeps the
-    confined HU at model size instead of the window stack, for augmentation before windowing."""
+    `simulated_exports`, which draws it as write_phantom_shards does (windows, gamma, JPEG; atlas and procedural_ct
+    only, some of them as HU files), or `eight_bit_exports`, which sends every source's 8-bit share through an 8-bit
+    PNG or JPEG export drawn that way. `hu_only` keeps the confined HU at model size instead of the window stack, for
+    augmentation before windowing."""
     as_png = _forms(base_seed, count, brain_window_fraction)
     sources = choose_sources(base_seed, count, mix)
     jobs = [
-        (seed, bool(png), size, keep_native, slices, source, confinement, simulated_exports, hu_only)
+        (seed, bool(png), size, keep_native, slices, source, confinement, simulated_exports, hu_only, eight_bit_exports)
         for seed, png, source in zip(phantom_seeds(base_seed, count), as_png, sources)
     ]
     images, masks, labels, brain_window, native = zip(*_map(_one, jobs, workers))

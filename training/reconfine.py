@@ -22,6 +22,7 @@ from training.calibrate import DEFAULT_SENSITIVITY, copy_weights, next_version
 from training.datasets.atlas_phantoms import ALL_PROCEDURAL, parse_source_mix
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.held_out import phantom_evaluation_data, phantom_held_out, validation_operating_point
+from training.held_out_forms import held_out_metrics
 from training.shards import ShardSpec
 
 
@@ -53,7 +54,7 @@ def _new_card(card: dict, version: int, args: argparse.Namespace, held_out: dict
         "input": input_spec(tuple(feed["shape"][1:3]), feed.get("context_slices", 0), args.confine).model_dump(
             mode="json", exclude_unset=True
         ),
-        "metrics": {"held_out": held_out},
+        "metrics": held_out_metrics(held_out),
         "reproduce": args.command,
         "derived_from": {
             "version": previous,

@@ -142,7 +142,7 @@ def test_imported_models_land_in_the_store_with_measured_cards(run, tmp_path):
     classifier, segmenter = (resolve(tmp_path, name, 5) for name in ("ich_classifier", "ich_segmenter"))
     card = classifier.card
     assert card.input.size == (64, 64) and card.input.confinement == "cranium"
-    assert set(card.metrics["held_out"]) == {"hu", "brain_window_8bit"}
+    assert set(card.metrics["held_out"]) == {"hu", "brain_window_8bit", "exported_8bit"}
     assert card.operating_point["threshold"] == card.threshold
     assert f"on {keras.backend.backend()}" in card.training["hardware"]
     assert card.training["epochs"] == card.training["epochs_asked"] == 1

@@ -30,7 +30,7 @@ def test_both_models_get_a_cranium_version_with_the_same_weights(store):
         written = card(store, name, 9)
         assert written["version"] == 9 and written["input"]["confinement"] == "cranium"
         assert written["derived_from"]["version"] == 1 and "--confine cranium" in written["reproduce"]
-        assert set(written["metrics"]["held_out"]) == {"hu", "brain_window_8bit"}
+        assert set(written["metrics"]["held_out"]) == {"hu", "brain_window_8bit", "exported_8bit"}
         assert written["training"] == card(store, name, 1)["training"]
     classifier, segmenter = (resolve(store, name) for name in ("ich_classifier", "ich_segmenter"))
     assert (classifier.version, segmenter.version) == (9, 9)

@@ -8,12 +8,13 @@ from app.pipeline.decode.slice_file import decode_slice
 from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 from core.windowing import BRAIN
 from tests.training.scanner_heads import flat_head
-from training.scanner import EXPORT_FORM_WEIGHTS, scanner_mix, simulate_export, simulate_export_with_mask
+from training.scanner import EXPORT_FORM_WEIGHTS, export, scanner_mix, simulate_export, simulate_export_with_mask
 from training.scanner.export import (
     decode_raster,
     encode_png16,
     export_8bit_bytes,
     export_series_8bit,
+    simulate_8bit_export_with_mask,
     stored_roundoff,
 )
 from training.scanner.export_render import window_pixels
@@ -103,3 +104,21 @@ def test_a_series_is_exported_at_one_brain_window_and_decoded_as_the_service_rea
         pixels = window_pixels(hu, window["centre"], window["width"], window["gamma"])
         assert np.array_equal(read, decode_slice(cv2.imencode(".png", pixels)[1].tobytes(), MAX_PIXELS).hu)
     assert BRAIN.low <= decoded.min() and decoded.max() <= BRAIN.high
+
+
+def test_an_8bit_only_export_is_always_an_8bit_file_png_and_jpeg_in_the_mix_proportion(monkeypatch):
+    codecs = []
+
+    def spy(pixels, codec, rng):
+        codecs.append(codec)
+        return real_encode(pixels, codec, rng)
+
+    real_encode = export.encode_8bit
+    monkeypatch.setattr(export, "encode_8bit", spy)
+    hu = flat_head()
+    for seed in range(80):
+        decoded, moved, form = simulate_8bit_export_with_mask(hu, hu > 60, np.random.default_rng(seed))
+        assert form == BRAIN_WINDOW_FORM and moved.shape == decoded.shape
+    share = EXPORT_FORM_WEIGHTS["jpeg8"] / (EXPORT_FORM_WEIGHTS["png8"] + EXPORT_FORM_WEIGHTS["jpeg8"])
+    assert set(codecs) == {"png8", "jpeg8"} and len(codecs) == 80
+    assert codecs.count("jpeg8") / 80 == pytest.approx(share, abs=0.15)

@@ -23,6 +23,7 @@ from training.scanner.export_render import (
 
 # How often each file form arrives (recorded in the model card).
 EXPORT_FORM_WEIGHTS = {"dicom": 0.25, "png16": 0.1, "nifti": 0.05, "png8": 0.25, "jpeg8": 0.35}
+EIGHT_BIT_FORMS = ("png8", "jpeg8")
 # DICOM (RescaleSlope, RescaleIntercept) and the stored integer range: most scanners store
 # unsigned 12-bit at slope 1 / -1024; some signed 16-bit, some a finer or coarser slope.
 DICOM_RESCALES = (
@@ -102,15 +103,27 @@ def _hu_form(hu: np.ndarray, form: str, rng: np.random.Generator) -> np.ndarray:
     return stored_roundoff(hu, slope, 0.0, np.iinfo(np.int16).min, np.iinfo(np.int16).max)
 
 
+def _decoded_8bit(hu: np.ndarray, mask: np.ndarray | None, codec: str, rng: np.random.Generator):
+    data, mask = export_8bit_bytes(hu, mask, codec, rng)
+    decoded, interpretation = decode_raster(data)
+    return decoded, mask, interpretation
+
+
 def simulate_export_with_mask(hu: np.ndarray, mask: np.ndarray | None, rng: np.random.Generator):
     """(HU as the service decodes it, the mask in that geometry, form "hu" or "brain_window_8bit")."""
     hu = np.asarray(hu, dtype=np.float32)
     form = _choose(EXPORT_FORM_WEIGHTS, rng)
-    if form in ("png8", "jpeg8"):
-        data, mask = export_8bit_bytes(hu, mask, form, rng)
-        decoded, interpretation = decode_raster(data)
-        return decoded, mask, interpretation
+    if form in EIGHT_BIT_FORMS:
+        return _decoded_8bit(hu, mask, form, rng)
     return _hu_form(hu, form, rng), mask, HU_FORM
+
+
+def simulate_8bit_export_with_mask(hu: np.ndarray, mask: np.ndarray | None, rng: np.random.Generator):
+    """As simulate_export_with_mask, always an 8-bit PNG or JPEG (in EXPORT_FORM_WEIGHTS' proportion)."""
+    weights = {form: EXPORT_FORM_WEIGHTS.get(form, 0.0) for form in EIGHT_BIT_FORMS}
+    total = sum(weights.values())
+    codec = _choose({form: weight / total for form, weight in weights.items()}, rng)
+    return _decoded_8bit(np.asarray(hu, dtype=np.float32), mask, codec, rng)
 
 
 def simulate_export(hu: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
