@@ -59,12 +59,17 @@ def atlas_slices(count: int, positive: bool):
             yield record
 
 
-def main() -> None:
-    parser = study_arguments(__doc__, count=40, count_help="atlas slices for each atlas measure")
+def classifier_study(doc: str):
+    """A study's arguments (--store, --count, --json, --version) and the classifier they name: (args, card, model)."""
+    parser = study_arguments(doc, count=40, count_help="atlas slices for each atlas measure")
     parser.add_argument("--version", type=int, help="the classifier's version (default: the store's highest)")
     args = parser.parse_args()
     classifier = resolve(args.store, CLASSIFIER, args.version)
-    card, classify = classifier.card, load_saved_model(classifier.path)
+    return args, classifier.card, load_saved_model(classifier.path)
+
+
+def main() -> None:
+    args, card, classify = classifier_study(__doc__)
 
     def score(slices, export=None) -> np.ndarray:
         return p_any(classify, slices, export, card.input.confinement)
