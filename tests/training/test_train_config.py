@@ -56,6 +56,7 @@ def test_only_command_lines_handle_parsed_arguments():
         "training/reconfine.py",
         "training/fit_in_memory.py",
         "training/import_keras.py",
+        "training/measure_held_out.py",
     }
     assert set(found.stdout.split()) <= allowed
 
