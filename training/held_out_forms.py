@@ -1,10 +1,10 @@
 """The input forms held-out phantoms are measured in, and what the cards say of each."""
 
-from training.scanner.export import EIGHT_BIT_FORMS, EXPORT_FORM_WEIGHTS, JPEG_QUALITY
+from training.scanner.export import JPEG_QUALITY, eight_bit_codec_weights
 from training.scanner.export_render import GAMMA_PROBABILITY, WINDOW_RANGES, WINDOW_WEIGHTS
 
 _level, _width = WINDOW_RANGES["brain"]
-_jpeg = EXPORT_FORM_WEIGHTS["jpeg8"] / sum(EXPORT_FORM_WEIGHTS[form] for form in EIGHT_BIT_FORMS)
+_jpeg = eight_bit_codec_weights()["jpeg8"]
 # name: (share sent as an 8-bit image, 8-bit PNG/JPEG exports drawn as training.scanner draws them)
 FORMS = {"hu": (0.0, False), "brain_window_8bit": (1.0, False), "exported_8bit": (1.0, True)}
 FORM_NOTES = {

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from core.model_store import CARD_FILE, write_card
+from tests.model_cards import model_card
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
 from tests.training.test_calibrate import checksums
 from training.held_out_forms import FORM_NOTES
-from training.measure_held_out import main
+from training.measure_held_out import main, phantom_mix
 from training.phantom_data import TEST_SEED, build_arrays
 
 OLD = {"hu": {"auc": 0.5}, "brain_window_8bit": {"auc": 0.25}}
@@ -70,3 +71,13 @@ def test_exported_phantoms_are_the_same_cases_not_the_lossless_brain_window():
     assert not np.array_equal(exported.images, lossless.images)
     # Exports are rescaled, cropped or padded now and then; the reference masks follow them.
     assert any(a.shape != b.shape for a, b in zip(exported.native_masks, lossless.native_masks, strict=True))
+
+
+def test_the_mix_is_the_one_the_cards_old_figures_were_drawn_from():
+    derived = {"version": 2, "held_out_phantoms": {"mix": {"procedural_ct": 1.0}, "per_form": 600}}
+    trained = {"source": "tests", "source_mix": {"atlas": 0.5, "procedural": 0.5}}
+    assert phantom_mix(model_card("ich_classifier", 9, training_data=trained, derived_from=derived)) == {
+        "procedural_ct": 1.0
+    }
+    assert phantom_mix(model_card("ich_classifier", 9, training_data=trained)) == trained["source_mix"]
+    assert phantom_mix(model_card("ich_classifier", 9)) == {"procedural": 1.0}

@@ -120,5 +120,6 @@ def test_an_8bit_only_export_is_always_an_8bit_file_png_and_jpeg_in_the_mix_prop
         decoded, moved, form = simulate_8bit_export_with_mask(hu, hu > 60, np.random.default_rng(seed))
         assert form == BRAIN_WINDOW_FORM and moved.shape == decoded.shape
     share = EXPORT_FORM_WEIGHTS["jpeg8"] / (EXPORT_FORM_WEIGHTS["png8"] + EXPORT_FORM_WEIGHTS["jpeg8"])
+    assert export.eight_bit_codec_weights()["jpeg8"] == pytest.approx(share)
     assert set(codecs) == {"png8", "jpeg8"} and len(codecs) == 80
     assert codecs.count("jpeg8") / 80 == pytest.approx(share, abs=0.15)

@@ -118,11 +118,16 @@ def simulate_export_with_mask(hu: np.ndarray, mask: np.ndarray | None, rng: np.r
     return _hu_form(hu, form, rng), mask, HU_FORM
 
 
-def simulate_8bit_export_with_mask(hu: np.ndarray, mask: np.ndarray | None, rng: np.random.Generator):
-    """As simulate_export_with_mask, always an 8-bit PNG or JPEG (in EXPORT_FORM_WEIGHTS' proportion)."""
+def eight_bit_codec_weights() -> dict[str, float]:
+    """PNG and JPEG among 8-bit exports, in EXPORT_FORM_WEIGHTS' proportion (read at call time: experiments edit it)."""
     weights = {form: EXPORT_FORM_WEIGHTS.get(form, 0.0) for form in EIGHT_BIT_FORMS}
     total = sum(weights.values())
-    codec = _choose({form: weight / total for form, weight in weights.items()}, rng)
+    return {form: weight / total for form, weight in weights.items()}
+
+
+def simulate_8bit_export_with_mask(hu: np.ndarray, mask: np.ndarray | None, rng: np.random.Generator):
+    """As simulate_export_with_mask, always an 8-bit PNG or JPEG (eight_bit_codec_weights)."""
+    codec = _choose(eight_bit_codec_weights(), rng)
     return _decoded_8bit(np.asarray(hu, dtype=np.float32), mask, codec, rng)
 
 
