@@ -2,8 +2,11 @@
 scan (the bench's `against_whole_scan`)?
 
 python -m experiments.ensemble_ranking NAME=runs/realct/<time>/report.json NAME=... [--json FILE]
-Reads real-scan bench reports of classifiers run with the same seed (the same positives, the same normal slices),
-and scores every combination of them by the mean of their probabilities. Seconds: no model runs.
+python -m experiments.ensemble_ranking --store STORE --versions 57 59 65 67 [--json FILE]
+Scores every combination of the classifiers by the mean of their probabilities. From real-scan bench reports of
+classifiers run with the same seed (the same positives, the same normal slices; seconds, no model runs), or from a
+store's classifiers scored here as experiments/classifier_by_form.py scores them (HU and the four 8-bit PNG windows;
+about a minute a classifier). Evaluation only: never trains on the real scan.
 """
 
 import argparse
@@ -14,39 +17,72 @@ from pathlib import Path
 import numpy as np
 
 from bench.realct.semi_real_eval import PRIVATE_SET_SENSITIVITY, assessed_rows, specificity_at
+from core.model_store import resolve
+from experiments.export_floor import EXPORTS, form_name, p_any, real_sets
+from training.evaluate_store import CLASSIFIER, load_saved_model
 from training.metrics import roc_auc
 
+Scores = dict[str, tuple[np.ndarray, np.ndarray]]  # form -> (positives' P, the assessed normal slices' P)
 
-def scores(report: dict, form: str) -> tuple[np.ndarray, np.ndarray]:
-    """(positives' P, the assessed normal slices' P) in one form, as the bench ranks them."""
-    negative = [s["probability"] for s in assessed_rows(report["normal"][form]["slices_detail"])]
-    positive = [p["probability"] for p in report["semi_real"][form]["positives_detail"]]
-    return np.array(positive), np.array(negative)
+
+def report_scores(report: dict) -> Scores:
+    """A bench report's probabilities in each form, as the bench ranks them."""
+    return {
+        form: (
+            np.array([p["probability"] for p in report["semi_real"][form]["positives_detail"]]),
+            np.array([s["probability"] for s in assessed_rows(report["normal"][form]["slices_detail"])]),
+        )
+        for form in report["semi_real"]
+    }
+
+
+def store_scores(store: Path, versions: list[int]) -> dict[str, Scores]:
+    """Each classifier's probabilities on the semi-real positives and the assessed normal slices, in each form."""
+    positives, assessed = real_sets()
+    positives = [p.hu for p in positives]
+    out = {}
+    for version in versions:
+        classifier = resolve(store, CLASSIFIER, version)
+        classify, confinement = load_saved_model(classifier.path), classifier.card.input.confinement
+        out[f"v{version}"] = {
+            form_name(export): tuple(p_any(classify, s, export, confinement) for s in (positives, assessed))
+            for export in EXPORTS
+        }
+        print(f"v{version} scored", flush=True)
+    return out
+
+
+def ranking(scores: list[Scores]) -> dict:
+    """AUC and specificity at the private set's sensitivity of the members' mean P, form by form."""
+    row = {}
+    for form in scores[0]:
+        positive, negative = (np.mean(parts, axis=0) for parts in zip(*(s[form] for s in scores)))
+        row[form] = {
+            "auc": roc_auc(np.r_[np.ones(len(positive)), np.zeros(len(negative))], np.r_[positive, negative]),
+            "specificity_at_90_sensitivity": specificity_at(list(positive), list(negative), PRIVATE_SET_SENSITIVITY),
+        }
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("reports", nargs="+", help="NAME=path to a bench report.json")
+    parser.add_argument("reports", nargs="*", help="NAME=path to a bench report.json")
+    parser.add_argument("--store", type=Path, help="score this store's classifiers instead of reading reports")
+    parser.add_argument("--versions", type=int, nargs="+", default=[], help="the store's classifiers to combine")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    reports = {name: json.loads(Path(path).read_text()) for name, path in (r.split("=", 1) for r in args.reports)}
-    forms = list(next(iter(reports.values()))["semi_real"])
+    if bool(args.reports) == bool(args.store and args.versions):
+        parser.error("give bench reports, or --store with --versions")
+    if args.reports:
+        named = (r.split("=", 1) for r in args.reports)
+        members = {name: report_scores(json.loads(Path(path).read_text())) for name, path in named}
+    else:
+        members = store_scores(args.store, args.versions)
     results = {}
-    for size in range(1, len(reports) + 1):
-        for combo in itertools.combinations(reports, size):
-            row = {}
-            for form in forms:
-                positive, negative = (
-                    np.mean(parts, axis=0) for parts in zip(*(scores(reports[m], form) for m in combo))
-                )
-                row[form] = {
-                    "auc": roc_auc(np.r_[np.ones(len(positive)), np.zeros(len(negative))], np.r_[positive, negative]),
-                    "specificity_at_90_sensitivity": specificity_at(
-                        list(positive), list(negative), PRIVATE_SET_SENSITIVITY
-                    ),
-                }
-            results["+".join(combo)] = row
-            print("+".join(combo), json.dumps(row), flush=True)
+    for size in range(1, len(members) + 1):
+        for combo in itertools.combinations(members, size):
+            results["+".join(combo)] = ranking([members[m] for m in combo])
+            print("+".join(combo), json.dumps(results["+".join(combo)]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 
