@@ -9,11 +9,25 @@ Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. 
 
 import json
 
+import numpy as np
+
 from core.model_input import MODEL_SIZE
-from core.model_store import resolve
+from core.model_store import ModelVersion, resolve
 from experiments.export_floor import EXPORTS, figures, form_name, p_any, real_sets
 from experiments.served_pair import study_arguments
 from training.evaluate_store import CLASSIFIER, load_saved_model
+
+
+def scores_by_form(classifier: ModelVersion, positives: list[np.ndarray], assessed: list[np.ndarray]) -> dict:
+    """{form: (the positives' P, the assessed normal slices' P)}, each form fed as the classifier's card says."""
+    card = classifier.card
+    if card.input.context_slices or card.input.size != MODEL_SIZE:
+        raise SystemExit(f"classifier v{card.version}: one-slice classifiers at the model size only")
+    classify = load_saved_model(classifier.path)
+    return {
+        form_name(export): tuple(p_any(classify, s, export, card.input.confinement) for s in (positives, assessed))
+        for export in EXPORTS
+    }
 
 
 def main() -> None:
@@ -22,15 +36,9 @@ def main() -> None:
     args = parser.parse_args()
     classifier = resolve(args.store, CLASSIFIER, args.version)
     card = classifier.card
-    if card.input.context_slices or card.input.size != MODEL_SIZE:
-        raise SystemExit("one-slice classifiers at the model size only")
-    classify = load_saved_model(classifier.path)
     positives, assessed = real_sets()
-    positives = [p.hu for p in positives]
     report = {"classifier": card.version, "threshold": card.threshold, "confinement": card.input.confinement}
-    for export in EXPORTS:
-        form = form_name(export)
-        scores = [p_any(classify, slices, export, card.input.confinement) for slices in (positives, assessed)]
+    for form, scores in scores_by_form(classifier, [p.hu for p in positives], assessed).items():
         report[form] = figures(*scores, card.threshold)
         print(form, json.dumps(report[form]), flush=True)
     if args.json:

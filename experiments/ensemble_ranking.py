@@ -18,8 +18,9 @@ import numpy as np
 
 from bench.realct.semi_real_eval import PRIVATE_SET_SENSITIVITY, assessed_rows, specificity_at
 from core.model_store import resolve
-from experiments.export_floor import EXPORTS, form_name, p_any, real_sets
-from training.evaluate_store import CLASSIFIER, load_saved_model
+from experiments.classifier_by_form import scores_by_form
+from experiments.export_floor import real_sets
+from training.evaluate_store import CLASSIFIER
 from training.metrics import roc_auc
 
 Scores = dict[str, tuple[np.ndarray, np.ndarray]]  # form -> (positives' P, the assessed normal slices' P)
@@ -42,12 +43,7 @@ def store_scores(store: Path, versions: list[int]) -> dict[str, Scores]:
     positives = [p.hu for p in positives]
     out = {}
     for version in versions:
-        classifier = resolve(store, CLASSIFIER, version)
-        classify, confinement = load_saved_model(classifier.path), classifier.card.input.confinement
-        out[f"v{version}"] = {
-            form_name(export): tuple(p_any(classify, s, export, confinement) for s in (positives, assessed))
-            for export in EXPORTS
-        }
+        out[f"v{version}"] = scores_by_form(resolve(store, CLASSIFIER, version), positives, assessed)
         print(f"v{version} scored", flush=True)
     return out
 
