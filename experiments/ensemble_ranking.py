@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.realct.semi_real_eval import PRIVATE_SET_SENSITIVITY, assessed_rows, specificity_at
+from bench.realct.semi_real_eval import against_whole_scan, assessed_rows
 from core.model_store import resolve
 from experiments.classifier_by_form import scores_by_form
 from experiments.export_floor import real_sets
 from training.evaluate_store import CLASSIFIER
-from training.metrics import roc_auc
 
 Scores = dict[str, tuple[np.ndarray, np.ndarray]]  # form -> (positives' P, the assessed normal slices' P)
 
@@ -49,14 +48,11 @@ def store_scores(store: Path, versions: list[int]) -> dict[str, Scores]:
 
 
 def ranking(scores: list[Scores]) -> dict:
-    """AUC and specificity at the private set's sensitivity of the members' mean P, form by form."""
+    """The bench's `against_whole_scan` of the members' mean P, form by form."""
     row = {}
     for form in scores[0]:
         positive, negative = (np.mean(parts, axis=0) for parts in zip(*(s[form] for s in scores)))
-        row[form] = {
-            "auc": roc_auc(np.r_[np.ones(len(positive)), np.zeros(len(negative))], np.r_[positive, negative]),
-            "specificity_at_90_sensitivity": specificity_at(list(positive), list(negative), PRIVATE_SET_SENSITIVITY),
-        }
+        row[form] = against_whole_scan(positive.tolist(), negative.tolist())
     return row
 
 

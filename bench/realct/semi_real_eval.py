@@ -48,6 +48,14 @@ def specificity_at(positive: list[float], negative: list[float], sensitivity: fl
     return float(np.mean(np.asarray(negative) < cut_at(positive, sensitivity)))
 
 
+def against_whole_scan(positive: list[float], negative: list[float]) -> dict:
+    """How the private real set is judged: the positives ranked against every assessed slice of a normal scan."""
+    return {
+        "auc": _auc(positive, negative),
+        "specificity_at_90_sensitivity": specificity_at(positive, negative, PRIVATE_SET_SENSITIVITY),
+    }
+
+
 def _mean(values) -> float | None:
     values = list(values)
     return float(np.mean(values)) if values else None
@@ -119,10 +127,6 @@ def semi_real_figures(
         "specificity": _mean(not r["flagged"] for r in negative_rows),
         "threshold": threshold,
         "by_type": {t: block([r for r in positive_rows if r["subtype"] == t]) for t in SUBTYPES},
-        "against_whole_scan": {
-            "negatives": len(scan_p),
-            "auc": _auc(positive_p, scan_p),
-            "specificity_at_90_sensitivity": specificity_at(positive_p, scan_p, PRIVATE_SET_SENSITIVITY),
-        },
+        "against_whole_scan": {"negatives": len(scan_p), **against_whole_scan(positive_p, scan_p)},
     }
     return figures
