@@ -61,7 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--source-mix",
         type=_source_mix,
         default=ALL_PROCEDURAL,
-        help="phantom sources and their shares, e.g. atlas=0.7,procedural=0.3 (atlas: training.atlas heads)",
+        help="phantom sources and their shares, e.g. atlas=0.7,procedural=0.3 (atlas, atlas_all_ages: training.atlas heads)",
     )
     data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
     data.add_argument(

@@ -15,7 +15,7 @@ import numpy as np
 from training.atlas.cache import variant
 from training.atlas.sampling import unpack
 from training.atlas.template import TEMPLATE_MM
-from training.atlas.tissues import VARIANTS, Label, mni_to_index
+from training.atlas.tissues import OLDER_VARIANTS, Label, mni_to_index
 
 TILT_DEG, ROLL_DEG, YAW_DEG = 20.0, 10.0, 10.0
 SIZE_RANGE = (0.9, 1.1)  # isotropic scale: adult heads, about 165-205 mm long
@@ -67,7 +67,8 @@ class Head:
         return waves.reshape(len(points), 3, WARP_WAVES).sum(axis=2)
 
 
-def sample_head(rng: np.random.Generator) -> Head:
+def sample_head(rng: np.random.Generator, variants: int = OLDER_VARIANTS) -> Head:
+    """A head drawn from the first `variants` anatomy variants (training.atlas.tissues.ATROPHY)."""
     angles = (rng.uniform(-TILT_DEG, TILT_DEG), rng.uniform(-ROLL_DEG, ROLL_DEG), rng.uniform(-YAW_DEG, YAW_DEG))
     # Tilt turns about the left-right axis (z with rows), roll about the AP axis, yaw about z.
     rotation = _rotation(0, 1, angles[0]) @ _rotation(0, 2, angles[1]) @ _rotation(1, 2, angles[2])
@@ -79,7 +80,7 @@ def sample_head(rng: np.random.Generator) -> Head:
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     wavelengths = rng.uniform(*WARP_WAVELENGTH_MM, count)
     return Head(
-        variant=int(rng.integers(VARIANTS)),
+        variant=int(rng.integers(variants)),
         forward=rotation @ shape,
         waves=directions * (2 * np.pi / wavelengths)[:, None],
         phases=rng.uniform(0, 2 * np.pi, count),

@@ -15,8 +15,14 @@ from scipy import ndimage
 
 from training.atlas.template import Atlas, load_atlas
 
-VARIANTS = 4
-ATROPHY = (0.0, 0.35, 0.7, 1.0)  # per variant; 1 = marked atrophy of old age
+# Per variant; 1 = marked atrophy of old age, 0 = the template (an average of older adults), below 0 = younger
+# brains, whose cortex reaches the inner table under a thin film of CSF.
+ATROPHY = (0.0, 0.35, 0.7, 1.0, -0.5, -1.0)
+VARIANTS = len(ATROPHY)
+OLDER_VARIANTS = 4  # variants 0-3: the template's age and older (the "atlas" source)
+YOUNG_RIM_MM = 1.0  # the CSF film a young brain keeps under the inner table
+YOUNG_CAP_MM = 10.0  # how deep the template's convexity CSF thins in young brains
+YOUNG_MARGIN = 0.6  # how much more CSF than tissue the template must show there, at the youngest
 CORTEX_DEPTH_MM = 24.0  # sulci live within this of the inner table
 SULCUS_DEPTH_MM = (10.0, 22.0)  # shallow and deep sulci
 SPHERE_GRID, SPHERE_RADIUS, SPHERE_SIGMA = 96, 40.0, 2.0  # gyri about 10-15 mm apart on the cortex
@@ -86,9 +92,14 @@ def _brain(atlas: Atlas, atrophy: float, rng) -> tuple[np.ndarray, np.ndarray]:
     shape = atlas.shape
     texture = _noise(shape, rng, 0.8)
     depth = atlas.inner_distance
-    csf = atlas.csf + 0.25 * atrophy > np.maximum(atlas.grey, atlas.white)
+    tissue = np.maximum(atlas.grey, atlas.white)
+    if atrophy >= 0:
+        csf = atlas.csf + 0.25 * atrophy > tissue
+    else:
+        thinning = np.clip(1 - depth / YOUNG_CAP_MM, 0, 1) * (depth > YOUNG_RIM_MM)
+        csf = atlas.csf - YOUNG_MARGIN * -atrophy * thinning > tissue
     cortex = (atlas.grey > 0.2) & (depth < CORTEX_DEPTH_MM)
-    sulci = _sulci(cortex, depth, 0.1 + 0.12 * atrophy, rng)
+    sulci = _sulci(cortex, depth, 0.1 + 0.12 * max(atrophy, -0.4), rng)
     white = atlas.white + 0.12 * _noise(shape, rng, 2.0) > atlas.grey
     label = np.where(white, Label.WHITE, Label.GREY).astype(np.uint8)
     label[csf | sulci] = Label.CSF
@@ -142,7 +153,9 @@ def pack(hu: np.ndarray, depth: np.ndarray, label: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _outside_brain_once() -> tuple[np.ndarray, np.ndarray]:
-    return _outside_brain(load_atlas(), np.random.default_rng([20120, VARIANTS]))
+    # One skull and scalp for all variants, seeded by OLDER_VARIANTS so the younger variants leave the older heads
+    # (those the served classifier learned) exactly as they are.
+    return _outside_brain(load_atlas(), np.random.default_rng([20120, OLDER_VARIANTS]))
 
 
 def build_variant(index: int) -> np.ndarray:

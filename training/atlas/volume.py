@@ -14,7 +14,7 @@ from training.atlas.cache import variant
 from training.atlas.mimics import Calcification, Sinuses, sample_calcifications, sample_sinuses
 from training.atlas.pose import LOWEST_LEVEL_MNI_Z, Head, sample_head, template_points
 from training.atlas.sampling import sample
-from training.atlas.tissues import Label
+from training.atlas.tissues import OLDER_VARIANTS, Label
 from training.datasets.records import SliceRecord
 from training.outputs import OUTPUT_NAMES, SUBTYPES
 from training.scanner import simulate_scanner
@@ -66,8 +66,8 @@ class Case:
         }
 
 
-def sample_case(rng: np.random.Generator, positive: bool) -> Case:
-    head = sample_head(rng)
+def sample_case(rng: np.random.Generator, positive: bool, variants: int = OLDER_VARIANTS) -> Case:
+    head = sample_head(rng, variants)
     bleeds = sample_bleeds(head.variant, rng) if positive else []
     contrast, offset = rng.uniform(*BRAIN_CONTRAST), rng.uniform(-BRAIN_OFFSET_HU, BRAIN_OFFSET_HU)
     return Case(head, bleeds, sample_calcifications(rng), sample_sinuses(rng), contrast, offset)
@@ -128,10 +128,10 @@ def _level(case: Case, z_mm: float) -> float:
     return (z_mm - low) / (high - low)
 
 
-def _place(rng, positive: bool, level: float | None) -> tuple[Case, float]:
+def _place(rng, positive: bool, level: float | None, variants: int) -> tuple[Case, float]:
     """A case and a table height: through a bleed, at `level`, or at a random level."""
     for _ in range(LEVEL_TRIES):
-        case = sample_case(rng, positive)
+        case = sample_case(rng, positive, variants)
         low, high = case.head.level_range()
         if not positive:
             return case, low + (high - low) * (rng.random() if level is None else level)
@@ -141,15 +141,17 @@ def _place(rng, positive: bool, level: float | None) -> tuple[Case, float]:
     return case, z_mm
 
 
-def generate_slice(seed, matrix: int = 256, positive: bool | None = None, level: float | None = None) -> SliceRecord:
+def generate_slice(
+    seed, matrix: int = 256, positive: bool | None = None, level: float | None = None, variants: int = OLDER_VARIANTS
+) -> SliceRecord:
     """One axial slice of a random atlas head at a random thickness and level; positive with
     POSITIVE_FRACTION unless `positive` says. `level` (0 foramen magnum, 1 vertex) asks for a level,
-    as near as a bleed's place allows."""
+    as near as a bleed's place allows. The head is one of the first `variants` anatomy variants."""
     rng = np.random.default_rng(seed)
     positive = bool(rng.random() < POSITIVE_FRACTION) if positive is None else positive
     thickness = float(rng.uniform(*THICKNESS_MM))
     for _ in range(AIM_TRIES if positive else 1):
-        case, z_mm = _place(rng, positive, level)
+        case, z_mm = _place(rng, positive, level, variants)
         hu, mask, labels, _ = render_slice(case, matrix, z_mm, thickness, rng)
         if labels[0] == bool(positive):
             break

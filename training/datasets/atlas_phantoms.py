@@ -1,18 +1,21 @@
 """The phantom sources of a training set, mixed in a recorded proportion (`--source-mix atlas=0.7,procedural=0.3`):
-atlas heads (training.atlas), procedural phantoms (training.phantoms) and procedural phantoms with a varying skull
-and training.scanner's CT physics (procedural_ct)."""
+atlas heads (training.atlas) of the template's age and older (atlas) or of every adult age (atlas_all_ages, which adds
+younger brains), procedural phantoms (training.phantoms) and procedural phantoms with a varying skull and
+training.scanner's CT physics (procedural_ct)."""
 
 import numpy as np
 
 from training.atlas import generate_slice
+from training.atlas.tissues import ATROPHY, OLDER_VARIANTS, VARIANTS
 from training.atlas.volume import LEVEL_DISTRIBUTION, POSITIVE_FRACTION, THICKNESS_MM
 from training.datasets.phantoms import phantom_record
 from training.datasets.records import SliceRecord
 from training.phantoms.skull import VAULT_MM
 from training.scanner import scanner_mix, simulate_export_with_mask
 
-ATLAS, PROCEDURAL, PROCEDURAL_CT = "atlas", "procedural", "procedural_ct"
-SOURCES = (ATLAS, PROCEDURAL, PROCEDURAL_CT)
+ATLAS, ATLAS_ALL_AGES, PROCEDURAL, PROCEDURAL_CT = "atlas", "atlas_all_ages", "procedural", "procedural_ct"
+SOURCES = (ATLAS, ATLAS_ALL_AGES, PROCEDURAL, PROCEDURAL_CT)
+ATLAS_VARIANTS = {ATLAS: OLDER_VARIANTS, ATLAS_ALL_AGES: VARIANTS}  # how many anatomy variants each draws from
 ALL_PROCEDURAL = {PROCEDURAL: 1.0}
 ATLAS_CREDIT = (
     "Rorden C et al., Age-specific CT and MRI templates for spatial normalization, NeuroImage 2012;61:957-965; "
@@ -55,9 +58,11 @@ def _simulated_export(record: SliceRecord, seed: np.random.SeedSequence) -> Slic
     return record
 
 
-def atlas_record(seed: np.random.SeedSequence, patient_id: str, exported: bool = False) -> SliceRecord:
-    """One atlas slice as its own patient; optionally through a simulated export."""
-    record = generate_slice(seed)
+def atlas_record(
+    seed: np.random.SeedSequence, patient_id: str, exported: bool = False, source: str = ATLAS
+) -> SliceRecord:
+    """One slice of an atlas `source` as its own patient; optionally through a simulated export."""
+    record = generate_slice(seed, variants=ATLAS_VARIANTS[source])
     record.patient_id = patient_id
     return _simulated_export(record, seed) if exported else record
 
@@ -65,8 +70,8 @@ def atlas_record(seed: np.random.SeedSequence, patient_id: str, exported: bool =
 def source_record(source: str, seed: np.random.SeedSequence, patient_id: str, exported: bool = False) -> SliceRecord:
     """One phantom of `source` as its own patient. Exported: procedural phantoms through the 8-bit brain window,
     atlas and procedural_ct ones through the simulated exports."""
-    if source == ATLAS:
-        return atlas_record(seed, patient_id, exported)
+    if source in ATLAS_VARIANTS:
+        return atlas_record(seed, patient_id, exported, source)
     if source == PROCEDURAL_CT:
         record = phantom_record(seed, patient_id, ct_physics=True)
         return _simulated_export(record, seed) if exported else record
@@ -84,14 +89,16 @@ def describe_mix(mix: dict[str, float]) -> dict:
             "CT physics (training.scanner.simulate_scanner)",
             "skull_vault_mm": list(VAULT_MM),
         }
-    if mix.get(ATLAS, 0.0) > 0:
-        description["atlas"] = {
-            "source": "3-D atlas head phantoms (training.atlas)",
-            "credit": ATLAS_CREDIT,
-            "slice_thickness_mm": list(THICKNESS_MM),
-            "levels": LEVEL_DISTRIBUTION,
-            "positive_fraction": POSITIVE_FRACTION,
-        }
-    if mix.get(PROCEDURAL_CT, 0.0) > 0 or mix.get(ATLAS, 0.0) > 0:
+    for source, variants in ATLAS_VARIANTS.items():
+        if mix.get(source, 0.0) > 0:
+            description[source] = {
+                "source": "3-D atlas head phantoms (training.atlas)",
+                "credit": ATLAS_CREDIT,
+                "anatomy_atrophy": list(ATROPHY[:variants]),
+                "slice_thickness_mm": list(THICKNESS_MM),
+                "levels": LEVEL_DISTRIBUTION,
+                "positive_fraction": POSITIVE_FRACTION,
+            }
+    if any(mix.get(source, 0.0) > 0 for source in (PROCEDURAL_CT, *ATLAS_VARIANTS)):
         description["scanner"] = scanner_mix()
     return description
