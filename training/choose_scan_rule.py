@@ -238,7 +238,9 @@ def run(args: argparse.Namespace) -> dict:
         rows = volume_rows(volumes, thicknesses, temperature, card.threshold)
         args.report.write_text(json.dumps({"scan_rule": rule, "volumes": rows}, indent=1) + "\n")
     if not args.dry_run:
-        write_card(classifier.path, card_with_rule(card.as_dict(), rule, args.input))
+        # Read again: the other input's choice for this version may have run alongside and written its rule meanwhile.
+        current = resolve(args.store, args.classifier, args.version).card
+        write_card(classifier.path, card_with_rule(current.as_dict(), rule, args.input))
     return {
         "card": str(classifier.path / CARD_FILE),
         "written": not args.dry_run,

@@ -10,6 +10,7 @@ from core.model_card import ModelCard
 from core.scan_decision import ScanRule
 from tests.model_cards import make_version
 from tests.training.fixtures.tiny_store import store_fixture, tiny_store_fixture  # noqa: F401 (fixtures)
+from training import choose_scan_rule
 from training.choose_scan_rule import as_8bit_export, atlas_volumes, main, paired_segmenter
 
 # Small and thick, so the test stays well under a minute: 64 pixels across, 5 mm slices (about 32 a head).
@@ -84,6 +85,25 @@ def test_a_rule_for_8bit_exports_goes_into_the_cards_entry_for_them_and_leaves_s
     assert after.scan_rule_for("brain_window_8bit") == ScanRule.from_card({"scan_rule": spec})
     assert after.scan_rule_for("hu") == ScanRule.from_card({"scan_rule": hu_rule})
     assert "--input hu" in hu_rule["chosen_on"]
+
+
+def test_the_two_inputs_can_be_chosen_side_by_side_without_losing_either_rule(card, monkeypatch, capsys):
+    store = str(card.parents[2])
+    main(["--store", store, "--version", "1", "--volumes", "2", "--seed", "77", *SMALL])
+    hu_rule = json.loads(card.read_text())["scan_rule"]
+    card.write_text(json.dumps(json.loads(card.read_text()) | {"scan_rule": None}))
+    scored = choose_scan_rule.score_volumes
+
+    def while_the_hu_choice_finishes(*args):
+        result = scored(*args)
+        card.write_text(json.dumps(json.loads(card.read_text()) | {"scan_rule": hu_rule}))
+        return result
+
+    monkeypatch.setattr(choose_scan_rule, "score_volumes", while_the_hu_choice_finishes)
+    main(["--store", store, "--version", "1", "--volumes", "2", "--seed", "77", "--input", "brain_window_8bit", *SMALL])
+
+    after = json.loads(card.read_text())
+    assert after["scan_rule"] == hu_rule and "brain_window_8bit" in after["scan_rule_by_input"]
 
 
 def test_an_exported_head_is_the_same_head_seen_through_a_brain_window_without_its_spacing():
