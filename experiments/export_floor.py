@@ -13,14 +13,13 @@ import numpy as np
 
 from bench.realct.forms import FORMS
 from bench.realct.scan_input import read_scan
-from bench.realct.semi_real_eval import PRIVATE_SET_SENSITIVITY, specificity_at
+from bench.realct.semi_real_eval import against_whole_scan
 from core.model_input import MODEL_SIZE, confinement_mask, to_model_input
 from core.resize import resize_image
 from core.slice_assessment import assess_slice
 from core.windowing import AIR_HU, Window, brain_window_to_hu, window_stack
 from experiments.input_variants import SCAN, semi_real_sets
 from experiments.served_pair import served_pair, study_arguments
-from training.metrics import roc_auc
 from training.scanner.export_render import window_pixels
 
 # None: sent as HU; else the window of one of the bench's 8-bit PNG forms.
@@ -57,15 +56,13 @@ def real_sets() -> tuple[list, list[np.ndarray]]:
 
 
 def figures(positive: np.ndarray, normal: np.ndarray, threshold: float) -> dict:
-    labels = np.r_[np.ones(len(positive)), np.zeros(len(normal))]
+    ranked = against_whole_scan(positive.tolist(), normal.tolist())
     return {
         "normal_flagged": int((normal >= threshold).sum()),
         "normal_assessed": len(normal),
         "semi_real_sensitivity": round(float(np.mean(positive >= threshold)), 3),
-        "auc_against_whole_scan": round(roc_auc(labels, np.r_[positive, normal]), 3),
-        "specificity_at_90_sensitivity": round(
-            specificity_at(positive.tolist(), normal.tolist(), PRIVATE_SET_SENSITIVITY), 3
-        ),
+        "auc_against_whole_scan": round(ranked["auc"], 3),
+        "specificity_at_90_sensitivity": round(ranked["specificity_at_90_sensitivity"], 3),
     }
 
 
