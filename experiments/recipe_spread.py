@@ -1,6 +1,7 @@
 """Does one training recipe rank the real scan better than another, beyond the spread between runs of each? Reads the
 runs' `classifier_by_form` figures and gives each recipe's mean, sd and range as HU and in 8-bit windows, and the
-difference of two recipes' means with an exact two-sided permutation p (every split of the pooled runs).
+difference of two recipes' means with an exact two-sided permutation p (every split of the pooled runs), and how many
+runs each recipe would need to tell a difference of DETECTABLE AUC from the run-to-run spread.
 
 python -m experiments.recipe_spread --recipe baseline=36,53,55 --recipe young=73,74,77 [--json FILE]
 Reads experiments/results/classifier_by_form_vN.json (or --results DIR); seconds. Two recipes, each of two or more runs.
@@ -13,11 +14,14 @@ from math import comb
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import norm
 
 RESULTS = Path(__file__).parent / "results"
 HU_FORM, EIGHT_BIT_PREFIX = "hu", "png8_"
 MEASURES = ("hu", "8bit_mean")
 MAX_SPLITS = 200_000  # an exact test enumerates every split: about 20 runs in all
+DETECTABLE = (0.01, 0.02)  # differences of mean AUC worth finding
+ALPHA, POWER = 0.05, 0.80
 
 
 def run_figures(results: Path, version: int) -> dict[str, float]:
@@ -42,6 +46,14 @@ def permutation_p(a: list[float], b: list[float]) -> float:
     return float(extreme / total)
 
 
+def runs_needed(a: list[float], b: list[float], difference: float) -> int:
+    """Runs per recipe for a two-sided test at ALPHA to find `difference` with POWER, given the pooled run-to-run sd
+    (the normal approximation)."""
+    pooled_sd = np.sqrt((np.var(a, ddof=1) * (len(a) - 1) + np.var(b, ddof=1) * (len(b) - 1)) / (len(a) + len(b) - 2))
+    z = norm.ppf(1 - ALPHA / 2) + norm.ppf(POWER)
+    return int(np.ceil(2 * (z * pooled_sd / difference) ** 2))
+
+
 def spread(values: list[float]) -> dict:
     return {
         "mean": round(float(np.mean(values)), 4),
@@ -60,6 +72,9 @@ def compare(results: Path, recipes: dict[str, list[int]]) -> dict:
         m: {
             f"{second}_minus_{first}": round(float(np.mean(values[second][m]) - np.mean(values[first][m])), 4),
             "permutation_p": round(permutation_p(values[first][m], values[second][m]), 4),
+            "runs_per_recipe_to_find": {
+                f"{d:g}": runs_needed(values[first][m], values[second][m], d) for d in DETECTABLE
+            },
         }
         for m in MEASURES
     }

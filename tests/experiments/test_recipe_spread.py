@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from experiments.recipe_spread import compare, main, permutation_p
+from experiments.recipe_spread import compare, main, permutation_p, runs_needed
 
 
 def _write_run(directory, version: int, hu: float, eight_bit: list[float]) -> None:
@@ -21,6 +21,13 @@ def test_separated_recipes_get_the_smallest_p_an_exact_test_can_give():
 def test_too_many_runs_for_an_exact_test_are_refused():
     with pytest.raises(ValueError, match="too many splits"):
         permutation_p([0.9] * 15, [0.9] * 15)
+
+
+def test_runs_needed_grow_with_the_spread_and_shrink_with_the_difference():
+    # sd 0.02 both: 2 * ((1.96 + 0.84) * 0.02 / 0.01) ** 2 = 62.8 runs for 0.01, a quarter of that for 0.02.
+    a, b = [0.90, 0.92, 0.94], [0.91, 0.93, 0.95]
+    assert runs_needed(a, b, 0.01) == 63 and runs_needed(a, b, 0.02) == 16
+    assert runs_needed([0.90, 0.94, 0.98], [0.91, 0.95, 0.99], 0.01) == 252  # twice the sd: four times the runs
 
 
 def test_interleaved_recipes_are_not_told_apart():
