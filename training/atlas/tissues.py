@@ -20,6 +20,9 @@ from training.atlas.template import Atlas, load_atlas
 ATROPHY = (0.0, 0.35, 0.7, 1.0, -0.5, -1.0)
 VARIANTS = len(ATROPHY)
 OLDER_VARIANTS = 4  # variants 0-3: the template's age and older (the "atlas" source)
+# One skull and scalp for every variant, from a fixed seed, so that adding variants leaves the heads the served
+# classifier learned exactly as they are.
+OUTSIDE_SEED = (20120, 4)
 YOUNG_RIM_MM = 1.0  # the CSF film a young brain keeps under the inner table
 YOUNG_CAP_MM = 10.0  # how deep the template's convexity CSF thins in young brains
 YOUNG_MARGIN = 0.6  # how much more CSF than tissue the template must show there, at the youngest
@@ -153,9 +156,7 @@ def pack(hu: np.ndarray, depth: np.ndarray, label: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _outside_brain_once() -> tuple[np.ndarray, np.ndarray]:
-    # One skull and scalp for all variants, seeded by OLDER_VARIANTS so the younger variants leave the older heads
-    # (those the served classifier learned) exactly as they are.
-    return _outside_brain(load_atlas(), np.random.default_rng([20120, OLDER_VARIANTS]))
+    return _outside_brain(load_atlas(), np.random.default_rng(OUTSIDE_SEED))
 
 
 def build_variant(index: int) -> np.ndarray:
