@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import norm
 
+from experiments.export_floor import EXPORTS, form_name
+
 RESULTS = Path(__file__).parent / "results"
-HU_FORM, EIGHT_BIT_PREFIX = "hu", "png8_"
+HU_FORM, EIGHT_BIT_FORMS = form_name(None), [form_name(window) for window in EXPORTS if window is not None]
 MEASURES = ("hu", "8bit_mean")
 MAX_SPLITS = 200_000  # an exact test enumerates every split: about 20 runs in all
 DETECTABLE = (0.01, 0.02)  # differences of mean AUC worth finding
@@ -27,7 +29,7 @@ ALPHA, POWER = 0.05, 0.80
 def run_figures(results: Path, version: int) -> dict[str, float]:
     """A run's AUC against the whole normal scan as HU and averaged over its 8-bit windows."""
     forms = json.loads((results / f"classifier_by_form_v{version}.json").read_text())
-    eight_bit = [v["auc_against_whole_scan"] for k, v in forms.items() if k.startswith(EIGHT_BIT_PREFIX)]
+    eight_bit = [forms[form]["auc_against_whole_scan"] for form in EIGHT_BIT_FORMS]
     return {"hu": forms[HU_FORM]["auc_against_whole_scan"], "8bit_mean": float(np.mean(eight_bit))}
 
 

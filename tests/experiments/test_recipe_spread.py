@@ -1,15 +1,17 @@
 """experiments.recipe_spread: recipe means and spread from the runs' figures, and an exact permutation p."""
 
 import json
+from itertools import cycle
 
 import pytest
 
-from experiments.recipe_spread import compare, main, permutation_p, runs_needed
+from experiments.recipe_spread import EIGHT_BIT_FORMS, HU_FORM, compare, main, permutation_p, runs_needed
 
 
 def _write_run(directory, version: int, hu: float, eight_bit: list[float]) -> None:
-    forms = {"hu": {"auc_against_whole_scan": hu}}
-    forms |= {f"png8_{i}": {"auc_against_whole_scan": auc} for i, auc in enumerate(eight_bit)}
+    """A run's classifier_by_form file, its 8-bit windows taking the given AUCs in turn."""
+    forms = {HU_FORM: {"auc_against_whole_scan": hu}}
+    forms |= {form: {"auc_against_whole_scan": auc} for form, auc in zip(EIGHT_BIT_FORMS, cycle(eight_bit))}
     (directory / f"classifier_by_form_v{version}.json").write_text(json.dumps({"classifier": version} | forms))
 
 
