@@ -15,7 +15,7 @@ from core.windowing import BRAIN
 # vessel and below even thin, partial-volumed bone.
 BONE_HU = 100.0
 # A brain-window export clips bone to the window's top (80 HU); anything this close to the top
-# is taken as bone. Acute blood (50-75 HU) stays below it.
+# is taken as bone. So is the densest acute blood (up to about 90 HU): see enclosed_white.
 SATURATED_BONE_HU = BRAIN.high - 1.0
 # When no pixel exceeds the brain window's top by more than this, the image is such an export.
 EXPORT_CEILING_SLACK_HU = 0.5
@@ -274,3 +274,17 @@ def inner_table_distance_mm(intracranial: np.ndarray, spacing_mm: tuple[float, f
     padded = np.pad(mask.astype(np.uint8), 1)
     distance = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_5)[1:-1, 1:-1]
     return (distance * pixel_mm).astype(np.float32)
+
+
+def enclosed_white(hu: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """bool (H, W): in an 8-bit brain-window export, the pieces of clipped white wholly within the outline of the
+    intracranial space `inside` (intracranial_mask): a clot denser than the window's top, or a calcification,
+    which the export cannot tell from bone by density, but never the skull, whose outer table meets the scalp.
+    Empty for HU, where bone and blood differ. Kept apart from the intracranial space, whose area judges the
+    slice: below the skull base the walled-in mouth and neck enclose the vertebra and mandible alike."""
+    bone = bone_mask(hu)
+    if not is_brain_window_export(hu) or not bone.any():
+        return np.zeros(np.shape(hu), dtype=bool)
+    _, labels = cv2.connectedComponents(bone.astype(np.uint8), connectivity=8)
+    elsewhere = cv2.dilate((~fill_holes(inside) & ~bone).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (labels > 0) & ~np.isin(labels, np.unique(labels[elsewhere & bone]))

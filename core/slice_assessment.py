@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.intracranial import bone_mask, estimate_spacing_mm, head_area_px, intracranial_mask
+from core.intracranial import (
+    bone_mask,
+    enclosed_white,
+    estimate_spacing_mm,
+    fill_holes,
+    head_area_px,
+    intracranial_mask,
+)
 
 # On atlas heads the true intracranial section is ~24 cm² one 5 mm slab above the foramen magnum and
 # over 40 cm² from the next slab up to the high convexity; under 25 cm² lie the neck and face below the
@@ -71,14 +78,20 @@ class SliceAssessment:
     brain_share: float  # intracranial area / head area
     spacing_estimated: bool  # the pixel size was guessed (core.intracranial.estimate_spacing_mm)
     pixel_mm2: float  # the area of one pixel, known or guessed
+    enclosed_white: np.ndarray  # bool (H, W), core.intracranial.enclosed_white: in an export, a clot may be there
 
     @property
     def message(self) -> str | None:
         return REASONS.get(self.reason) if self.reason else None
 
     def confine(self, mask: np.ndarray) -> np.ndarray:
-        """A predicted bleed mask (H, W) cut to the intracranial space: bleeds are never in bone, air or scalp."""
-        return np.asarray(mask, bool) & self.intracranial
+        """A predicted bleed mask (H, W) cut to the intracranial space: bleeds are never in bone, air or scalp. In an
+        export the clipped white that space encloses stays (a clot denser than the window), as far as the space
+        does once a series has cut it to the cranium."""
+        space = self.intracranial
+        if self.enclosed_white.any():
+            space = space | (self.enclosed_white & fill_holes(space))
+        return np.asarray(mask, bool) & space
 
     def answer_mask(self, mask: np.ndarray) -> np.ndarray:
         """The mask an answer keeps: confined, and empty on a slice not assessed (it gives no answer)."""
@@ -113,4 +126,5 @@ def assess_slice(
     bone_share = float(bone_mask(hu).sum()) / head_pixels
     area = float(inside.sum()) * pixel_mm2
     reason = _reason(area, share, head_pixels * pixel_mm2, bone_share, limits)
-    return SliceAssessment(reason is None, reason, inside, area, share, estimated, pixel_mm2)
+    white = enclosed_white(hu, inside)
+    return SliceAssessment(reason is None, reason, inside, area, share, estimated, pixel_mm2, white)

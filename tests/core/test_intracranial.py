@@ -8,6 +8,7 @@ from core.intracranial import (
     TYPICAL_HEAD_FOV_MM,
     bone_mask,
     bone_share_of_rays,
+    enclosed_white,
     estimate_spacing_mm,
     fill_holes,
     head_mask,
@@ -50,6 +51,26 @@ def test_brain_window_export_uses_the_saturated_top_as_bone():
     mask = intracranial_mask(exported)
     assert mask[120:140, 120:140].all()
     assert iou(mask, brain_region()) > 0.95
+
+
+def test_an_export_clips_a_dense_clot_like_bone_and_gives_it_back_as_enclosed_white():
+    hu = head_slice()
+    hu[110:150, 110:150] = 88  # a clot over the window's top: white like the skull in the export
+    exported = as_brain_window_export(hu)
+    inside = intracranial_mask(exported)
+    assert not inside[110:150, 110:150].any()  # the space inside the skull leaves out everything white...
+    white = enclosed_white(exported, inside)
+    assert white[110:150, 110:150].all()  # ...and the white it wholly encloses comes back as a possible clot
+    assert white.sum() == 40 * 40  # never the skull, whose outer table meets the scalp
+    assert not enclosed_white(hu, intracranial_mask(hu, ONE_MM)).any()  # in HU, 88 is not bone
+
+
+def test_white_against_the_skull_is_not_enclosed():
+    hu = head_slice()
+    top = 128 - 100  # the brain ellipse's top edge, where the skull's inner table lies
+    hu[top : top + 6, 118:138] = 88  # a dense lens touching the inner table: one piece with the skull
+    exported = as_brain_window_export(hu)
+    assert not enclosed_white(exported, intracranial_mask(exported)).any()
 
 
 @pytest.mark.filterwarnings("error")
@@ -109,7 +130,12 @@ def test_real_mid_brain_level_mask_covers_the_brain(real):
 def test_real_mid_brain_level_from_an_8bit_export_matches_the_dicom(real):
     slices, spacing = real
     hu = slices[MID_BRAIN]
-    assert iou(intracranial_mask(as_brain_window_export(hu)), intracranial_mask(hu, spacing)) > 0.95
+    exported = as_brain_window_export(hu)
+    inside = intracranial_mask(exported)
+    assert iou(inside, intracranial_mask(hu, spacing)) > 0.95
+    white = enclosed_white(exported, inside)
+    assert white.sum() * spacing[0] * spacing[1] < 10  # specks of calcification at most, no skull
+    assert not (white & (inner_table_distance_mm(inside, spacing) == 0) & ~fill_holes(inside)).any()
 
 
 @real_scan

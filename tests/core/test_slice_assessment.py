@@ -1,5 +1,7 @@
 """Which slices hold enough brain to be assessed: synthetic heads and the real normal scan's levels."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,19 @@ def test_a_whole_brain_section_is_assessed_in_hu_and_as_an_8bit_export():
     assert dicom.intracranial_mm2 == pytest.approx(np.pi * 60 * 75, rel=0.03)
     exported = assess_slice(as_brain_window_export(hu), None)
     assert exported.assessed and exported.spacing_estimated
+
+
+def test_an_exports_dense_clot_keeps_its_mask_but_adds_no_intracranial_area():
+    hu = head_slice(brain_axes=(60, 75))
+    hu[110:150, 110:150] = 88  # over the window's top: the export shows it as white as bone
+    exported = assess_slice(as_brain_window_export(hu), ONE_MM)
+    dicom = assess_slice(hu, ONE_MM)
+    assert exported.intracranial_mm2 == pytest.approx(dicom.intracranial_mm2 - 40 * 40, rel=0.02)
+    clot = np.zeros(hu.shape, bool)
+    clot[110:150, 110:150] = True
+    assert exported.answer_mask(clot).sum() == clot.sum()
+    cut = replace(exported, intracranial=np.zeros(hu.shape, bool))  # a series found no cranium here
+    assert not cut.answer_mask(clot).any()
 
 
 def test_a_small_brain_in_a_small_head_is_a_vertex_cap():
