@@ -282,9 +282,9 @@ def enclosed_white(hu: np.ndarray, inside: np.ndarray) -> np.ndarray:
     which the export cannot tell from bone by density, but never the skull, whose outer table meets the scalp.
     Empty for HU, where bone and blood differ. Kept apart from the intracranial space, whose area judges the
     slice: below the skull base the walled-in mouth and neck enclose the vertebra and mandible alike."""
-    bone = bone_mask(hu)
-    if not is_brain_window_export(hu) or not bone.any():
+    if not is_brain_window_export(hu):
         return np.zeros(np.shape(hu), dtype=bool)
+    bone = bone_mask(hu)
     _, labels = cv2.connectedComponents(bone.astype(np.uint8), connectivity=8)
     elsewhere = cv2.dilate((~fill_holes(inside) & ~bone).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     return (labels > 0) & ~np.isin(labels, np.unique(labels[elsewhere & bone]))

@@ -78,7 +78,8 @@ class SliceAssessment:
     brain_share: float  # intracranial area / head area
     spacing_estimated: bool  # the pixel size was guessed (core.intracranial.estimate_spacing_mm)
     pixel_mm2: float  # the area of one pixel, known or guessed
-    enclosed_white: np.ndarray  # bool (H, W), core.intracranial.enclosed_white: in an export, a clot may be there
+    # bool (H, W), core.intracranial.enclosed_white: where an export's clot may be; None when it holds none (HU)
+    enclosed_white: np.ndarray | None = None
 
     @property
     def message(self) -> str | None:
@@ -89,7 +90,7 @@ class SliceAssessment:
         export the clipped white that space encloses stays (a clot denser than the window), as far as the space
         does once a series has cut it to the cranium."""
         space = self.intracranial
-        if self.enclosed_white.any():
+        if self.enclosed_white is not None:
             space = space | (self.enclosed_white & fill_holes(space))
         return np.asarray(mask, bool) & space
 
@@ -127,4 +128,6 @@ def assess_slice(
     area = float(inside.sum()) * pixel_mm2
     reason = _reason(area, share, head_pixels * pixel_mm2, bone_share, limits)
     white = enclosed_white(hu, inside)
-    return SliceAssessment(reason is None, reason, inside, area, share, estimated, pixel_mm2, white)
+    return SliceAssessment(
+        reason is None, reason, inside, area, share, estimated, pixel_mm2, white if white.any() else None
+    )

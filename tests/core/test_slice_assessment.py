@@ -35,6 +35,7 @@ def test_an_exports_dense_clot_keeps_its_mask_but_adds_no_intracranial_area():
     hu[110:150, 110:150] = 88  # over the window's top: the export shows it as white as bone
     exported = assess_slice(as_brain_window_export(hu), ONE_MM)
     dicom = assess_slice(hu, ONE_MM)
+    assert dicom.enclosed_white is None  # in HU 88 is blood, not white: nothing extra is held per slice
     assert exported.intracranial_mm2 == pytest.approx(dicom.intracranial_mm2 - 40 * 40, rel=0.02)
     clot = np.zeros(hu.shape, bool)
     clot[110:150, 110:150] = True
