@@ -9,8 +9,9 @@ served models were trained. Scores the served classifier with that input and wit
   AUC and specificity at 90 % sensitivity.
 
 And the answer's side, which is served: the served ResUNet's mean Dice on the same held-out phantoms' bleeding
-slices (model resolution, input as trained), its mask confined to the intracranial space alone (before 5 Dec 2026)
-and as SliceAssessment.confine confines it now, with the enclosed white.
+slices and the share of their normal slices with any mask (model resolution, input as trained, no classifier gate),
+its mask confined to the intracranial space alone (before 5 Dec 2026) and as SliceAssessment.confine confines it
+now, with the enclosed white.
 
 python -m experiments.clot_white_input [--store model_store] [--count 600] [--json FILE]
 Evaluation only: reads ../shared/realct/invesalius_0051 and never trains on it. About 10 minutes on 2 cores.
@@ -53,17 +54,28 @@ def scores(classify, slices, confinement: str, keep_white: bool) -> np.ndarray:
 
 
 def mask_figures(segment, hu_slices, truths, confinement: str) -> dict:
-    """Mean Dice of the bleeding slices' masks, confined to the intracranial space alone and as served now."""
-    rows = []
+    """Bleeding slices: mean Dice of the masks confined to the intracranial space alone and as served now. Normal
+    slices: the share with any mask pixel, each way."""
+    bleeding, normal = [], []
     for hu, truth in zip(hu_slices, truths):
-        if not truth.any():
-            continue
         hu = np.asarray(hu, np.float32)
         mask = np.asarray(segment(model_input(hu, confinement, False)[None]))[0, ..., 0] >= MASK_THRESHOLD
         assessment = assess_slice(hu, None)
-        rows.append((dice_score(mask & assessment.intracranial, truth), dice_score(assessment.confine(mask), truth)))
-    before, now = np.mean(rows, axis=0)
-    return {"bleeding_slices": len(rows), "dice_intracranial_only": round(before, 4), "dice_served": round(now, 4)}
+        before, now = mask & assessment.intracranial, assessment.confine(mask)
+        if truth.any():
+            bleeding.append((dice_score(before, truth), dice_score(now, truth)))
+        else:
+            normal.append((before.any(), now.any()))
+    dice_before, dice_now = np.mean(bleeding, axis=0)
+    masked_before, masked_now = np.mean(normal, axis=0)
+    return {
+        "bleeding_slices": len(bleeding),
+        "dice_intracranial_only": round(dice_before, 4),
+        "dice_served": round(dice_now, 4),
+        "normal_slices": len(normal),
+        "normal_with_a_mask_intracranial_only": round(masked_before, 4),
+        "normal_with_a_mask_served": round(masked_now, 4),
+    }
 
 
 def phantom_figures(pair, count: int) -> dict:

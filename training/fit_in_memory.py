@@ -4,8 +4,8 @@ the lent GPU machine, which has JAX but no TensorFlow (so no tf.data shards, no 
 KERAS_BACKEND=jax python -m training.fit_in_memory --out OUT [--models classifier,segmenter] [--train-count 3000]
     [--val-count 400] [--source-mix procedural=1.0] [--brain-window-fraction 0.5] [--confine cranium]
     [--classifier-epochs 16] [--segmenter-epochs 8] [--init-classifier classifier.keras]
-    [--init-segmenter segmenter.keras] [--augment full] [--seed 0] [--time-limit SECONDS] [--snapshot-every N] [--phantoms-cache DIR]
-    [--workers 16]
+    [--init-segmenter segmenter.keras] [--augment full] [--seed 0 | --seeds 0,1,2] [--time-limit SECONDS]
+    [--snapshot-every N] [--phantoms-cache DIR] [--workers 16]
 
 Phantoms are drawn as `python -m training` draws them (training.phantom_data.build_arrays: the same seeds, sources,
 input forms, simulated exports and confinement, preprocessed as serving does), the models are the same builders,
@@ -19,6 +19,10 @@ real-scan bench afterwards. `--phantoms-cache` keeps the drawn phantoms as .npy 
 phantom arguments (another seed, say). It writes OUT/classifier.keras, OUT/segmenter.keras and OUT/run.json (the
 arguments, the backend and its devices, the seconds, each epoch's figures). A .keras file loads under TensorFlow
 too, where `python -m training.import_keras` exports it to the store and measures it.
+
+`--seeds` runs one recipe once per seed in one process, each into OUT/seedN, on phantoms drawn once: how a recipe's
+spread between runs is measured (experiments/recipe_spread.py). There `--time-limit` stops only the starting of
+further seeds, so every run that starts trains all its epochs: set it to the machine's time less one run's.
 """
 
 import argparse
@@ -67,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=MODEL_SIZE[0], help="pixels across the model input")
     parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default="full", help="training.augment's, or flips")
     parser.add_argument("--seed", type=int, default=0, help="weights' initialisation and batches' order")
+    parser.add_argument("--seeds", help="comma-separated seeds: one run each, into OUT/seedN, phantoms drawn once")
     parser.add_argument("--time-limit", type=float, help="seconds for the whole run, phantoms included")
     parser.add_argument("--snapshot-every", type=int, help="also keep the model after every N-th epoch")
     parser.add_argument("--phantoms-cache", type=Path, help="a folder to keep the drawn phantoms in, and reuse")
@@ -76,6 +81,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.models = [name.strip() for name in args.models.split(",")]
     if unknown := set(args.models) - set(MODELS):
         parser.error(f"--models: unknown {sorted(unknown)}; choose from {MODELS}")
+    try:
+        args.seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else None
+    except ValueError:
+        parser.error(f"--seeds: comma-separated whole numbers, got {args.seeds!r}")
+    if args.seeds and args.phantoms_cache is None:
+        parser.error("--seeds draws the phantoms once and shares them through --phantoms-cache: name a folder")
     return args
 
 
@@ -182,9 +193,23 @@ def run(args: argparse.Namespace) -> dict:
     return record
 
 
+def runs(args: argparse.Namespace):
+    """The run `args` asks for, or with --seeds one per seed (its own folder, no deadline of its own) for as long
+    as --time-limit has not passed; the phantoms cache shares one draw between them."""
+    if args.seeds is None:
+        yield args
+        return
+    started = time.perf_counter()
+    for seed in args.seeds:
+        if args.time_limit is not None and time.perf_counter() - started >= args.time_limit:
+            return
+        yield argparse.Namespace(**vars(args) | {"seed": seed, "out": args.out / f"seed{seed}", "time_limit": None})
+
+
 def main(argv=None) -> None:
-    record = run(parse_args(argv))
-    print(json.dumps({k: v for k, v in record.items() if k != "models"} | {"models": list(record["models"])}))
+    for args in runs(parse_args(argv)):
+        record = run(args)
+        print(json.dumps({k: v for k, v in record.items() if k != "models"} | {"models": list(record["models"])}))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from training.fit_in_memory import main as fit_main
 from training.fit_in_memory import parse_args, phantoms
 from training.import_keras import main as import_main
 from training.keras_from_store import main as from_store_main
-from training.phantom_data import TRAIN_SEED, ArraySet, build_arrays
+from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, ArraySet, build_arrays
 
 TINY = ["--train-count", "16", "--val-count", "8", "--classifier-epochs", "1", "--segmenter-epochs", "1"]
 
@@ -110,6 +110,25 @@ def test_phantoms_are_drawn_once_and_then_read_from_the_cache(tmp_path, monkeypa
     args.source_mix = {"atlas": 1.0}  # other phantoms: the cache must not answer for them
     with pytest.raises(AssertionError, match="drew phantoms"):
         phantoms(TRAIN_SEED, args.train_count, args)
+
+
+def test_seeds_train_one_recipe_once_each_on_phantoms_drawn_once(tmp_path, monkeypatch):
+    draws = []
+    monkeypatch.setattr(fit_in_memory, "draw", lambda seed, count, args: draws.append(seed) or _hu_set(count))
+    cache = ["--phantoms-cache", str(tmp_path / "cache"), "--models", "classifier", "--size", "32"]
+    fit_main(["--out", str(tmp_path / "sweep"), *TINY, *cache, "--seeds", "3,4"])
+    assert sorted(draws) == [TRAIN_SEED, VALIDATION_SEED]  # once for both runs
+    weights = []
+    for seed in (3, 4):
+        record = json.loads((tmp_path / "sweep" / f"seed{seed}" / "run.json").read_text())
+        assert record["arguments"]["seed"] == seed and record["arguments"]["seeds"] == [3, 4]
+        model = keras.saving.load_model(tmp_path / "sweep" / f"seed{seed}" / "classifier.keras", compile=False)
+        weights.append(model.get_weights()[0])
+    assert not np.allclose(*weights)  # each seed starts from its own weights
+    fit_main(["--out", str(tmp_path / "late"), *TINY, *cache, "--seeds", "5,6", "--time-limit", "0"])
+    assert not (tmp_path / "late").exists()  # past the limit no further seed starts
+    with pytest.raises(SystemExit):
+        parse_args(["--out", str(tmp_path), "--seeds", "1,2"])  # without a cache each run would draw again
 
 
 @pytest.fixture(scope="module")
