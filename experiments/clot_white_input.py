@@ -22,11 +22,11 @@ import json
 import numpy as np
 
 from core.dice import dice_score
-from core.intracranial import enclosed_white, estimate_spacing_mm, intracranial_mask, is_brain_window_export
-from core.model_input import MODEL_SIZE, confinement_mask
+from core.intracranial import enclosed_white, estimate_spacing_mm, intracranial_mask
+from core.model_input import MODEL_SIZE, confine
 from core.resize import resize_image
 from core.slice_assessment import assess_slice
-from core.windowing import AIR_HU, BRAIN, window_stack
+from core.windowing import window_stack
 from experiments.export_floor import EXPORTS, figures, form_name, real_sets, sent_as
 from experiments.served_pair import WORKERS, served_pair, study_arguments
 from training.cards import MASK_THRESHOLD
@@ -40,12 +40,12 @@ INPUTS = ("as_trained", "white_kept")
 
 def model_input(hu: np.ndarray, confinement: str, keep_white: bool) -> np.ndarray:
     """HU (H, W) at model size -> the window stack, confined as served, with the enclosed white kept or not."""
-    keep = confinement_mask(hu, confinement)
+    confined = confine(hu, confinement)
     if keep_white:
         pixel_mm = estimate_spacing_mm(hu)
-        keep |= enclosed_white(hu, intracranial_mask(hu, (pixel_mm, pixel_mm)))
-    floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
-    return window_stack(np.where(keep, hu, np.float32(floor)))
+        white = enclosed_white(hu, intracranial_mask(hu, (pixel_mm, pixel_mm)))
+        confined = np.where(white, hu, confined)
+    return window_stack(confined)
 
 
 def scores(classify, slices, confinement: str, keep_white: bool) -> np.ndarray:

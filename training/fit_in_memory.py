@@ -72,7 +72,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default="full", help="training.augment's, or flips")
     parser.add_argument("--seed", type=int, default=0, help="weights' initialisation and batches' order")
     parser.add_argument("--seeds", help="comma-separated seeds: one run each, into OUT/seedN, phantoms drawn once")
-    parser.add_argument("--time-limit", type=float, help="seconds for the whole run, phantoms included")
+    parser.add_argument(
+        "--time-limit", type=float, help="seconds for the whole run, phantoms included (--seeds: none starts after it)"
+    )
     parser.add_argument("--snapshot-every", type=int, help="also keep the model after every N-th epoch")
     parser.add_argument("--phantoms-cache", type=Path, help="a folder to keep the drawn phantoms in, and reuse")
     parser.add_argument("--workers", type=int, default=2, help="processes drawing phantoms")
