@@ -89,7 +89,17 @@ def phantom_held_out(
     data: DataConfig, classify, segment, threshold: float, spec: ShardSpec, forms=tuple(FORMS)
 ) -> tuple[dict, dict]:
     """(classifier figures, segmenter figures) by form, on `data.test_count` fresh test phantoms per form."""
-    tests = {
+    tests = held_out_arrays(data, spec, forms)
+    classifier = (
+        {form: classifier_metrics(classify, arrays, threshold) for form, arrays in tests.items()} if classify else {}
+    )
+    segmenter = {form: segmenter_metrics(segment, arrays) for form, arrays in tests.items()} if segment else {}
+    return classifier, segmenter
+
+
+def held_out_arrays(data: DataConfig, spec: ShardSpec, forms=tuple(FORMS)) -> dict:
+    """The fresh test phantoms (seed TEST_SEED) of each form asked for, by form: the same phantoms in each."""
+    return {
         form: build_arrays(
             TEST_SEED,
             data.test_count,
@@ -105,11 +115,6 @@ def phantom_held_out(
         for form, (share, exported) in FORMS.items()
         if form in forms
     }
-    classifier = (
-        {form: classifier_metrics(classify, arrays, threshold) for form, arrays in tests.items()} if classify else {}
-    )
-    segmenter = {form: segmenter_metrics(segment, arrays) for form, arrays in tests.items()} if segment else {}
-    return classifier, segmenter
 
 
 def dataset_held_out(
