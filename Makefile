@@ -35,8 +35,8 @@ test: $(VENV)/.dev
 
 # `make train VERSION=N` trains both models as version N into STORE. Without VERSION it reproduces the shipped ones
 # (versions are immutable, so into another STORE): both v2, then classifier v3, then v9 (those weights fed the
-# cranium, whose ResUNet is served), then the served classifier v36 and its scan rules for HU and for 8-bit series;
-# about three hours on 2 cores. v36's recipe is reproduced, not its weights (another run initialises differently).
+# cranium), the served ResUNet v79 (v9 fine-tuned), then the served classifier v36 and its scan rules for HU and for
+# 8-bit series; about three hours on 2 cores. v36's recipe is reproduced, not its weights (another run initialises differently).
 STORE ?= model_store
 train: $(VENV)/.train
 ifdef VERSION
@@ -45,6 +45,9 @@ else
 	$(BIN)/python -m training --store $(STORE) --version 2
 	$(BIN)/python -m training --store $(STORE) --version 3 --models classifier --classifier-epochs 16
 	$(BIN)/python -m training.reconfine --store $(STORE) --confine cranium --classifier-from 3 --segmenter-from 2 --version 9
+	$(BIN)/python -m training --store $(STORE) --version 79 --models segmenter --confine cranium \
+		--brain-window-fraction 1.0 --source-mix atlas=0.5,procedural_ct=0.35,procedural=0.15 --train-count 3000 \
+		--segmenter-epochs 3 --init-segmenter $(STORE)/ich_segmenter/9 --learning-rate 1e-4
 	$(BIN)/python -m training --store $(STORE) --version 36 --models classifier --confine cranium \
 		--brain-window-fraction 1.0 --source-mix atlas=0.5,procedural_ct=0.35,procedural=0.15 --classifier-epochs 12
 	$(BIN)/python -m training.choose_scan_rule --store $(STORE) --version 36 --seed 77 --volumes 128

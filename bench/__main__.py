@@ -56,7 +56,7 @@ def main(argv=None) -> None:
     precision = served_precision(settings, has_amx_bf16())
     variant, variant_precision, variant_env = None, None, {}
     if not args.no_variant and has_amx_bf16():
-        # Beside the served precision, fp32; or, where fp32 is served, the ResUNet alone in bf16 (the AMX default).
+        # Beside the served precision, fp32; or, where fp32 is served, the ResUNet alone in bf16 (ICH_CPU_BF16_SEGMENTER).
         variant_precision = "fp32" if precision != "fp32" else report.SEGMENTER_BF16
         variant = f"ours_{variant_precision}".replace("-", "_")
         all_fp32 = {"ICH_CPU_BF16": "false", "ICH_CPU_BF16_SEGMENTER": "false"}
