@@ -90,10 +90,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--init-classifier",
         type=Path,
         help="transfer learning: a .keras classifier from an earlier run (its encoder), or a store version such as"
-        " model_store/ich_classifier/3 (the whole model: fine-tuning)",
+        " model_store/ich_classifier/36 (the whole model: fine-tuning)",
     )
     model.add_argument(
-        "--init-segmenter", type=Path, help="as --init-classifier, for the ResUNet (e.g. model_store/ich_segmenter/2)"
+        "--init-segmenter", type=Path, help="as --init-classifier, for the ResUNet (e.g. model_store/ich_segmenter/9)"
     )
     model.add_argument(
         "--freeze-encoder",
