@@ -2,7 +2,7 @@
 from its own training mix, so two segmenters trained on different mixes cannot be compared from their cards. This
 scores each segmenter named on one fresh test set (seed TEST_SEED) per mix asked for, in the cards' three forms
 (training.held_out_forms): mean Dice on the bleeding slices and the share of normal slices with any mask pixel, at
-model resolution and at each slice's own matrix (training.evaluate.segmenter_metrics, as the cards measure it; no
+model resolution and at each slice's own matrix (training.evaluate's mask_metrics, as the cards measure it; no
 classifier gate, no answer confinement). With --classifier, also as the answer gives masks, only on the slices that
 classifier flags at its card's threshold (a missed bleed scores 0): `gated`, with the mean false mask area per
 normal slice (pixels at model resolution) beside it, gated and not.
@@ -23,7 +23,7 @@ from core.dice import dice_score
 from core.model_store import paired_input, resolve
 from training.cards import MASK_THRESHOLD
 from training.datasets.atlas_phantoms import parse_source_mix
-from training.evaluate import predict_in_batches, segmenter_metrics
+from training.evaluate import mask_metrics, predict_in_batches
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.held_out import held_out_arrays, phantom_evaluation_data
 from training.shards import ShardSpec
@@ -71,10 +71,7 @@ def compare(store: Path, versions: list[int], mixes: dict, count: int, classifie
         figures[name] = {
             "mix": mix,
             "by_segmenter": {
-                f"v{version}": {
-                    form: segmenter_metrics(segment, arrays) | gated_metrics(segment, arrays, flags.get(form))
-                    for form, arrays in tests.items()
-                }
+                f"v{version}": {form: scored(segment, arrays, flags.get(form)) for form, arrays in tests.items()}
                 for version, segment in models.items()
             },
         }
@@ -82,10 +79,16 @@ def compare(store: Path, versions: list[int], mixes: dict, count: int, classifie
     return {"count": count, "input": asdict(spec), "gated_by": gated_by, "mixes": figures}
 
 
-def gated_metrics(segment, data, flagged: np.ndarray | None) -> dict:
+def scored(segment, data, flagged: np.ndarray | None) -> dict:
+    """One ResUNet's figures on one form's phantoms, from a single prediction."""
+    probabilities = predict_in_batches(segment, data.images)[..., 0]
+    return mask_metrics(probabilities, data) | gated_metrics(probabilities, data, flagged)
+
+
+def gated_metrics(probabilities: np.ndarray, data, flagged: np.ndarray | None) -> dict:
     """The false mask area per normal slice, and with `flagged` the masks as an answer gives them: Dice on the
     bleeding slices (0 where not flagged), normal slices with any mask and their false area, all at model size."""
-    predicted = predict_in_batches(segment, data.images)[..., 0] >= MASK_THRESHOLD
+    predicted = probabilities >= MASK_THRESHOLD
     positive = data.labels[:, 0] > 0
     area = predicted.reshape(len(predicted), -1).sum(axis=1)
     result = {"mean_false_pixels_per_negative_slice": float(area[~positive].mean())}

@@ -69,7 +69,11 @@ def classifier_metrics(classify: Predict, data: ArraySet, threshold: float) -> d
 
 def segmenter_metrics(segment: Predict, data: ArraySet) -> dict:
     """Dice at model resolution and, when native masks are kept, at each slice's own matrix."""
-    probabilities = predict_in_batches(segment, data.images)[..., 0]
+    return mask_metrics(predict_in_batches(segment, data.images)[..., 0], data)
+
+
+def mask_metrics(probabilities: np.ndarray, data: ArraySet) -> dict:
+    """segmenter_metrics from the ResUNet's probabilities (N, H, W) on `data`, already predicted."""
     predicted = probabilities >= MASK_THRESHOLD
     positive = data.labels[:, 0] > 0
     model_dice = [dice_score(p, m[..., 0]) for p, m, pos in zip(predicted, data.masks, positive) if pos]

@@ -31,12 +31,14 @@ def segment(images):
 
 
 def test_without_a_gate_only_the_false_area_is_reported():
-    assert gated_metrics(segment, _slices(), None) == {"mean_false_pixels_per_negative_slice": (4 + 9) / 2}
+    assert gated_metrics(segment(_slices().images)[..., 0], _slices(), None) == {
+        "mean_false_pixels_per_negative_slice": (4 + 9) / 2
+    }
 
 
 def test_an_unflagged_bleed_scores_zero_and_an_unflagged_normal_slice_carries_no_mask():
     flagged = np.array([True, False, False, True])
-    gated = gated_metrics(segment, _slices(), flagged)["gated"]
+    gated = gated_metrics(segment(_slices().images)[..., 0], _slices(), flagged)["gated"]
     assert gated["mean_dice_positive_slices_model_resolution"] == pytest.approx(0.5)  # 1.0 and 0.0
     assert gated["negative_slices_with_mask"] == pytest.approx(0.5)
     assert gated["mean_false_pixels_per_negative_slice"] == pytest.approx(9 / 2)
@@ -44,6 +46,6 @@ def test_an_unflagged_bleed_scores_zero_and_an_unflagged_normal_slice_carries_no
 
 
 def test_flagging_everything_leaves_the_masks_as_painted():
-    gated = gated_metrics(segment, _slices(), np.ones(4, bool))
+    gated = gated_metrics(segment(_slices().images)[..., 0], _slices(), np.ones(4, bool))
     assert gated["gated"]["mean_dice_positive_slices_model_resolution"] == pytest.approx(1.0)
     assert gated["gated"]["mean_false_pixels_per_negative_slice"] == gated["mean_false_pixels_per_negative_slice"]
