@@ -41,8 +41,10 @@ def main(argv=None) -> None:
     train = tally_shards(sorted(args.shards.glob("train-*.tfrecord")), spec)
     validation = tally_shards(sorted(args.shards.glob("validation-*.tfrecord")), spec)
     tests = {
-        form: build_arrays(TEST_SEED, args.test_count, brain_window_fraction=share, keep_native=True)
-        for form, share in FORMS
+        form: build_arrays(
+            TEST_SEED, args.test_count, brain_window_fraction=share, keep_native=True, eight_bit_exports=exported
+        )
+        for form, (share, exported) in FORMS.items()
     }
     results = {}
     for attention in (False, True):

@@ -58,8 +58,10 @@ def phantom_figures(classifier_path: Path, feed, counts: tuple[int, int]) -> tup
         for name, f in variants.items()
     }
     tests = {
-        form: build_arrays(TEST_SEED, counts[0], size=feed.size, brain_window_fraction=share, **common)
-        for form, share in PHANTOM_FORMS
+        form: build_arrays(
+            TEST_SEED, counts[0], size=feed.size, brain_window_fraction=share, eight_bit_exports=exported, **common
+        )
+        for form, (share, exported) in PHANTOM_FORMS.items()
     }
     figures = {
         name: {form: classifier_metrics(f, arrays, thresholds[name]) for form, arrays in tests.items()}

@@ -56,8 +56,8 @@ def main() -> None:
     report = {"pair": pair.describe()}
     for mix in args.mixes:
         name = ",".join(f"{source}={share}" for source, share in mix.items())
-        for form, share in FORMS:
-            arrays = pair.phantoms(TEST_SEED, args.count, share, mix)
+        for form, (share, exported) in FORMS.items():
+            arrays = pair.phantoms(TEST_SEED, args.count, share, mix, exported)
             report[f"{name} {form}"] = measure(arrays, pair.classify, pair.segment, pair.threshold)
             print(name, form, json.dumps(report[f"{name} {form}"]), flush=True)
     if args.json:

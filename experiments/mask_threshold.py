@@ -26,8 +26,8 @@ def main() -> None:
     pair = served_pair(args.store)
     report = {"pair": pair.describe()}
     for source in ("procedural", "procedural_ct"):
-        for form, share in FORMS:
-            arrays = pair.phantoms(VALIDATION_SEED, args.count, share, {source: 1.0})
+        for form, (share, exported) in FORMS.items():
+            arrays = pair.phantoms(VALIDATION_SEED, args.count, share, {source: 1.0}, exported)
             flagged = predict_in_batches(pair.classify, arrays.images)[:, 0] >= pair.threshold
             probabilities = predict_in_batches(pair.segment, arrays.images)[..., 0]
             positive = arrays.labels[:, 0] > 0

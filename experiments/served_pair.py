@@ -39,8 +39,9 @@ class ServedPair:
     def describe(self) -> dict:
         return {"classifier": self.classifier.version, "segmenter": self.segmenter.version, "threshold": self.threshold}
 
-    def phantoms(self, seed: int, count: int, brain_window_fraction: float, mix: dict):
-        """Fresh phantoms fed as this pair is fed, with their masks at each slice's own matrix."""
+    def phantoms(self, seed: int, count: int, brain_window_fraction: float, mix: dict, eight_bit_exports=False):
+        """Fresh phantoms fed as this pair is fed, with their masks at each slice's own matrix; `eight_bit_exports`:
+        the 8-bit ones drawn as training.scanner's exports (training.held_out_forms' exported_8bit)."""
         spec = self.spec
         return build_arrays(
             seed,
@@ -52,6 +53,7 @@ class ServedPair:
             slices=spec.slices,
             confinement=spec.confinement,
             mix=mix,
+            eight_bit_exports=eight_bit_exports,
         )
 
 

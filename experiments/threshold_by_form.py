@@ -29,10 +29,11 @@ def main() -> None:
     pair = served_pair(args.store)
     classify, spec = pair.classify, pair.spec
     report = {"classifier": pair.classifier.version, "card_threshold": pair.threshold}
-    for form, share in FORMS:
-        validation = phantom_scores(classify, VALIDATION_SEED, args.count, MIX, spec, WORKERS, share)
+    for form, (share, exported) in FORMS.items():
+        drawn = {"eight_bit_exports": exported}
+        validation = phantom_scores(classify, VALIDATION_SEED, args.count, MIX, spec, WORKERS, share, **drawn)
         own = choose_threshold(*validation, TARGET_SENSITIVITY)
-        labels, p = phantom_scores(classify, TEST_SEED, args.count * 3 // 2, MIX, spec, WORKERS, share)
+        labels, p = phantom_scores(classify, TEST_SEED, args.count * 3 // 2, MIX, spec, WORKERS, share, **drawn)
         report[form] = {
             "validation": own,
             "test_at_card_threshold": figures(labels, p, pair.threshold),

@@ -48,9 +48,11 @@ def phantom_scores(
     workers: int,
     brain_window_fraction: float,
     simulated_exports: bool = False,
+    eight_bit_exports: bool = False,
 ) -> tuple:
     """(labels bool, P(any)) of the classifier on `count` fresh phantoms of `seed`, fed as `spec` says; the 8-bit
-    form a lossless 40/80 export unless `simulated_exports` (as the training shards hold them)."""
+    form a lossless 40/80 export unless `simulated_exports` (as the training shards hold them) or `eight_bit_exports`
+    (every source's 8-bit share drawn as an export: training.held_out_forms' exported_8bit)."""
     arrays = build_arrays(
         seed,
         count,
@@ -61,6 +63,7 @@ def phantom_scores(
         mix=mix,
         confinement=spec.confinement,
         simulated_exports=simulated_exports,
+        eight_bit_exports=eight_bit_exports,
     )
     return arrays.labels[:, 0] > 0.5, predict_in_batches(classify, arrays.images)[:, 0]
 
