@@ -23,6 +23,7 @@ from training.export import export_model
 from training.fit import FitPlan, fit_classifier, fit_segmenter
 from training.held_out import dataset_held_out, phantom_held_out
 from training.input_pipeline import classifier_feed
+from training.losses import LOSSES
 from training.phantom_data import BRAIN_WINDOW_FRACTION
 from training.shards import ShardSpec
 from training.training_data import PHANTOMS, prepare_training_data
@@ -61,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--source-mix",
         type=_source_mix,
         default=ALL_PROCEDURAL,
-        help="phantom sources and their shares, e.g. atlas=0.7,procedural=0.3 (atlas, atlas_all_ages: training.atlas heads)",
+        help="phantom sources and their shares, e.g. atlas=0.7,procedural=0.3 (atlas, atlas_all_ages, atlas_sinus: training.atlas heads)",
     )
     data.add_argument("--context-slices", type=int, default=0, help="2.5D: neighbouring slices each side as channels")
     data.add_argument(
@@ -85,7 +86,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument("--segmenter-epochs", type=int, default=10)
     model.add_argument("--base-width", type=int, default=16, help="ResUNet width at full resolution")
     model.add_argument("--attention", action="store_true", help="attention gates on the ResUNet skips")
-    model.add_argument("--loss", choices=["dice", "dice_bce"], default="dice")
+    model.add_argument("--loss", choices=sorted(LOSSES), default="dice")
     model.add_argument(
         "--init-classifier",
         type=Path,

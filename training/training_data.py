@@ -11,7 +11,14 @@ from pathlib import Path
 
 from training.config import DataConfig
 from training.datasets import LOADERS, POSITIVES, SliceRecord
-from training.datasets.atlas_phantoms import ATLAS, ATLAS_ALL_AGES, PROCEDURAL, PROCEDURAL_CT, describe_mix
+from training.datasets.atlas_phantoms import (
+    ATLAS,
+    ATLAS_ALL_AGES,
+    ATLAS_SINUS,
+    PROCEDURAL,
+    PROCEDURAL_CT,
+    describe_mix,
+)
 from training.phantom_data import TRAIN_SEED, VALIDATION_SEED, write_phantom_shards
 from training.shards import Shards, ShardSpec, write_records
 from training.splits import PatientSplit, split_patients
@@ -22,6 +29,7 @@ PHANTOM_PACKAGES = {
     PROCEDURAL: "training.phantoms",
     ATLAS: "training.atlas",
     ATLAS_ALL_AGES: "training.atlas, with its younger anatomy variants",
+    ATLAS_SINUS: "training.atlas, with the front of the skull closed and a frontal sinus (training.atlas.frontal)",
     PROCEDURAL_CT: "training.phantoms with training.phantoms.skull and training.scanner",
 }
 

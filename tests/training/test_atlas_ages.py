@@ -51,7 +51,7 @@ def test_older_heads_do_not_depend_on_the_younger_variants(monkeypatch):
 def test_each_atlas_source_draws_its_own_anatomy():
     rngs = [np.random.default_rng(seed) for seed in range(400)]
     assert {sample_head(rng).variant for rng in rngs[:200]} == set(range(tissues.OLDER_VARIANTS))
-    assert {sample_head(rng, tissues.VARIANTS).variant for rng in rngs[200:]} == set(range(tissues.VARIANTS))
+    assert {sample_head(rng, range(tissues.VARIANTS)).variant for rng in rngs[200:]} == set(range(tissues.VARIANTS))
     records = [source_record(ATLAS_ALL_AGES, np.random.SeedSequence([5, i]), f"p{i}") for i in range(8)]
     assert max(r.extra["anatomy_variant"] for r in records) >= tissues.OLDER_VARIANTS
     older = [source_record(ATLAS, np.random.SeedSequence([5, i]), f"p{i}") for i in range(8)]

@@ -30,7 +30,10 @@ def test_mix_is_parsed():
     ("text", "message"),
     [
         ("atlas=0.7,procedural=0.2", "source shares sum to 0.9, not 1"),
-        ("mri=1.0", "unknown phantom source 'mri'; choose from atlas, atlas_all_ages, procedural, procedural_ct"),
+        (
+            "mri=1.0",
+            "unknown phantom source 'mri'; choose from atlas, atlas_all_ages, atlas_sinus, procedural, procedural_ct",
+        ),
         ("atlas", "source 'atlas' needs a share, as in atlas=0.5"),
         ("atlas=1.5,procedural=-0.5", "source 'atlas' share 1.5 is outside 0..1"),
     ],

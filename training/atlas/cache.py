@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from training.atlas import cormack, template, tissues
+from training.atlas import cormack, frontal, template, tissues
 
 CACHE_DIR = Path.home() / ".cache" / "ich-atlas"
 # A change to any of these rebuilds the variants.
-SOURCES = (cormack, template, tissues)
+SOURCES = (cormack, frontal, template, tissues)
 
 
 def _key() -> str:

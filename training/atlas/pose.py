@@ -67,8 +67,8 @@ class Head:
         return waves.reshape(len(points), 3, WARP_WAVES).sum(axis=2)
 
 
-def sample_head(rng: np.random.Generator, variants: int = OLDER_VARIANTS) -> Head:
-    """A head drawn from the first `variants` anatomy variants (training.atlas.tissues.ATROPHY)."""
+def sample_head(rng: np.random.Generator, variants: range = range(OLDER_VARIANTS)) -> Head:
+    """A head drawn from the anatomy variants `variants` (training.atlas.tissues)."""
     angles = (rng.uniform(-TILT_DEG, TILT_DEG), rng.uniform(-ROLL_DEG, ROLL_DEG), rng.uniform(-YAW_DEG, YAW_DEG))
     # Tilt turns about the left-right axis (z with rows), roll about the AP axis, yaw about z.
     rotation = _rotation(0, 1, angles[0]) @ _rotation(0, 2, angles[1]) @ _rotation(1, 2, angles[2])
@@ -80,7 +80,7 @@ def sample_head(rng: np.random.Generator, variants: int = OLDER_VARIANTS) -> Hea
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     wavelengths = rng.uniform(*WARP_WAVELENGTH_MM, count)
     return Head(
-        variant=int(rng.integers(variants)),
+        variant=variants[int(rng.integers(len(variants)))],
         forward=rotation @ shape,
         waves=directions * (2 * np.pi / wavelengths)[:, None],
         phases=rng.uniform(0, 2 * np.pi, count),

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import ndimage
 
+from training.atlas.frontal import anterior_plate, outside_dura_mm, sample_frontal_sinus, sinus_cell
 from training.atlas.template import Atlas, load_atlas
 
 # Per variant; 1 = marked atrophy of old age, 0 = the template (an average of older adults), below 0 = younger
@@ -20,6 +21,9 @@ from training.atlas.template import Atlas, load_atlas
 ATROPHY = (0.0, 0.35, 0.7, 1.0, -0.5, -1.0)
 VARIANTS = len(ATROPHY)
 OLDER_VARIANTS = 4  # variants 0-3: the template's age and older (the "atlas" source)
+# Variants 6-9: the older brains again, each with the front of its skull closed and its own frontal sinus
+# (training.atlas.frontal; the "atlas_sinus" source).
+FRONTAL_VARIANTS = range(VARIANTS, VARIANTS + OLDER_VARIANTS)
 # One skull and scalp for every variant, from a fixed seed, so that adding variants leaves the heads the served
 # classifier learned exactly as they are.
 OUTSIDE_SEED = (20120, 4)
@@ -64,6 +68,11 @@ DURA_HU = 48.0
 def mni_to_index(x: float, y: float, z: float) -> np.ndarray:
     """MNI millimetres to template voxel (z, row, col), from the NIfTI affine and the padding."""
     return np.array([z + 84.0, 102.0 - y, 102.0 - x], np.float32)
+
+
+def atrophy(index: int) -> float:
+    """The atrophy of variant `index` (a frontal variant shares its brain with an older one)."""
+    return ATROPHY[index - FRONTAL_VARIANTS.start if index in FRONTAL_VARIANTS else index]
 
 
 def _noise(shape, rng, sigma: float) -> np.ndarray:
@@ -159,12 +168,26 @@ def _outside_brain_once() -> tuple[np.ndarray, np.ndarray]:
     return _outside_brain(load_atlas(), np.random.default_rng(OUTSIDE_SEED))
 
 
+def _close_front(label: np.ndarray, hu: np.ndarray, atlas: Atlas, rng) -> None:
+    """Lay the anterior fossa's missing plate and carve a frontal sinus into the skull, in place."""
+    outside_dura = outside_dura_mm(atlas)
+    cell, walls = sinus_cell(atlas, sample_frontal_sinus(rng), outside_dura)
+    compact = anterior_plate(atlas, outside_dura) | walls
+    fine = _noise(atlas.shape, rng, 0.7)
+    label[compact], hu[compact] = Label.BONE, HU[Label.BONE] + 150.0 * fine[compact]
+    label[cell], hu[cell] = Label.AIR, HU[Label.AIR] + 10.0 * fine[cell]
+
+
 def build_variant(index: int) -> np.ndarray:
-    """Head `index` (0..VARIANTS-1) as packed channels; each has its own gyral pattern and atrophy."""
+    """Head `index` (0..VARIANTS-1, or one of FRONTAL_VARIANTS) as packed channels; each has its own gyral pattern
+    and atrophy."""
     atlas = load_atlas()
-    rng = np.random.default_rng([20120, index])
+    brain_index = index - FRONTAL_VARIANTS.start if index in FRONTAL_VARIANTS else index
+    rng = np.random.default_rng([20120, brain_index])
     label, hu = (a.copy() for a in _outside_brain_once())
-    brain_label, brain_hu = _brain(atlas, ATROPHY[index], rng)
+    brain_label, brain_hu = _brain(atlas, atrophy(index), rng)
     inside = atlas.intracranial
     label[inside], hu[inside] = brain_label[inside], brain_hu[inside]
+    if index in FRONTAL_VARIANTS:
+        _close_front(label, hu, atlas, np.random.default_rng([20121, brain_index]))
     return pack(hu, atlas.inner_distance, label)

@@ -66,7 +66,7 @@ class Case:
         }
 
 
-def sample_case(rng: np.random.Generator, positive: bool, variants: int = OLDER_VARIANTS) -> Case:
+def sample_case(rng: np.random.Generator, positive: bool, variants: range = range(OLDER_VARIANTS)) -> Case:
     head = sample_head(rng, variants)
     bleeds = sample_bleeds(head.variant, rng) if positive else []
     contrast, offset = rng.uniform(*BRAIN_CONTRAST), rng.uniform(-BRAIN_OFFSET_HU, BRAIN_OFFSET_HU)
@@ -128,7 +128,7 @@ def _level(case: Case, z_mm: float) -> float:
     return (z_mm - low) / (high - low)
 
 
-def _place(rng, positive: bool, level: float | None, variants: int) -> tuple[Case, float]:
+def _place(rng, positive: bool, level: float | None, variants: range) -> tuple[Case, float]:
     """A case and a table height: through a bleed, at `level`, or at a random level."""
     for _ in range(LEVEL_TRIES):
         case = sample_case(rng, positive, variants)
@@ -142,11 +142,15 @@ def _place(rng, positive: bool, level: float | None, variants: int) -> tuple[Cas
 
 
 def generate_slice(
-    seed, matrix: int = 256, positive: bool | None = None, level: float | None = None, variants: int = OLDER_VARIANTS
+    seed,
+    matrix: int = 256,
+    positive: bool | None = None,
+    level: float | None = None,
+    variants: range = range(OLDER_VARIANTS),
 ) -> SliceRecord:
     """One axial slice of a random atlas head at a random thickness and level; positive with
     POSITIVE_FRACTION unless `positive` says. `level` (0 foramen magnum, 1 vertex) asks for a level,
-    as near as a bleed's place allows. The head is one of the first `variants` anatomy variants."""
+    as near as a bleed's place allows. The head is one of the anatomy variants `variants`."""
     rng = np.random.default_rng(seed)
     positive = bool(rng.random() < POSITIVE_FRACTION) if positive is None else positive
     thickness = float(rng.uniform(*THICKNESS_MM))

@@ -1,21 +1,24 @@
 """The phantom sources of a training set, mixed in a recorded proportion (`--source-mix atlas=0.7,procedural=0.3`):
-atlas heads (training.atlas) of the template's age and older (atlas) or of every adult age (atlas_all_ages, which adds
-younger brains), procedural phantoms (training.phantoms) and procedural phantoms with a varying skull and
+atlas heads (training.atlas) of the template's age and older (atlas), of every adult age (atlas_all_ages, which adds
+younger brains), or of the older ages with the front of the skull closed and a frontal sinus (atlas_sinus), procedural
+phantoms (training.phantoms) and procedural phantoms with a varying skull and
 training.scanner's CT physics (procedural_ct)."""
 
 import numpy as np
 
-from training.atlas import generate_slice
-from training.atlas.tissues import ATROPHY, OLDER_VARIANTS, VARIANTS
+from training.atlas import frontal, generate_slice
+from training.atlas.tissues import FRONTAL_VARIANTS, OLDER_VARIANTS, VARIANTS, atrophy
 from training.atlas.volume import LEVEL_DISTRIBUTION, POSITIVE_FRACTION, THICKNESS_MM
 from training.datasets.phantoms import phantom_record
 from training.datasets.records import SliceRecord
 from training.phantoms.skull import VAULT_MM
 from training.scanner import scanner_mix, simulate_export_with_mask
 
-ATLAS, ATLAS_ALL_AGES, PROCEDURAL, PROCEDURAL_CT = "atlas", "atlas_all_ages", "procedural", "procedural_ct"
-SOURCES = (ATLAS, ATLAS_ALL_AGES, PROCEDURAL, PROCEDURAL_CT)
-ATLAS_VARIANTS = {ATLAS: OLDER_VARIANTS, ATLAS_ALL_AGES: VARIANTS}  # how many anatomy variants each draws from
+ATLAS, ATLAS_ALL_AGES, ATLAS_SINUS = "atlas", "atlas_all_ages", "atlas_sinus"
+PROCEDURAL, PROCEDURAL_CT = "procedural", "procedural_ct"
+SOURCES = (ATLAS, ATLAS_ALL_AGES, ATLAS_SINUS, PROCEDURAL, PROCEDURAL_CT)
+# The anatomy variants (training.atlas.tissues) each atlas source draws from.
+ATLAS_VARIANTS = {ATLAS: range(OLDER_VARIANTS), ATLAS_ALL_AGES: range(VARIANTS), ATLAS_SINUS: FRONTAL_VARIANTS}
 ALL_PROCEDURAL = {PROCEDURAL: 1.0}
 ATLAS_CREDIT = (
     "Rorden C et al., Age-specific CT and MRI templates for spatial normalization, NeuroImage 2012;61:957-965; "
@@ -64,6 +67,7 @@ def atlas_record(
     """One slice of an atlas `source` as its own patient; optionally through a simulated export."""
     record = generate_slice(seed, variants=ATLAS_VARIANTS[source])
     record.patient_id = patient_id
+    record.extra["source"] = source
     return _simulated_export(record, seed) if exported else record
 
 
@@ -94,11 +98,13 @@ def describe_mix(mix: dict[str, float]) -> dict:
             description[source] = {
                 "source": "3-D atlas head phantoms (training.atlas)",
                 "credit": ATLAS_CREDIT,
-                "anatomy_atrophy": list(ATROPHY[:variants]),
+                "anatomy_atrophy": [atrophy(index) for index in variants],
                 "slice_thickness_mm": list(THICKNESS_MM),
                 "levels": LEVEL_DISTRIBUTION,
                 "positive_fraction": POSITIVE_FRACTION,
             }
+            if source == ATLAS_SINUS:
+                description[source]["front_of_skull"] = frontal.describe_ranges()
     if any(mix.get(source, 0.0) > 0 for source in (PROCEDURAL_CT, *ATLAS_VARIANTS)):
         description["scanner"] = scanner_mix()
     return description
