@@ -3,7 +3,8 @@ exports restricted to some forms, 8-bit exports at one brain window or from othe
 widths. Every other argument goes to training.cli unchanged.
 
 python -m experiments.train_variant [--export-forms png8,jpeg8] [--export-window 40/80] [--brain-windows 15-65/50-250]
-    [--classifier-widths 24,48,96,192,288] [--augment max_hu_offset=10,hu_scale_sigma=0.05] -- TRAINING ARGS
+    [--classifier-widths 24,48,96,192,288] [--augment max_hu_offset=10,hu_scale_sigma=0.05] [--tversky-weight 0.6]
+    -- TRAINING ARGS
 Classifier v42: --export-forms png8,jpeg8 with v36's command (so every training slice an 8-bit export).
 Classifier v43: --classifier-widths 24,48,96,192,288 with v36's command (1.5 times v36's widths).
 Classifier v44: --export-window 40/80 with v36's command (every 8-bit export at 40/80: what a service that found
@@ -14,12 +15,13 @@ Classifier v46: --augment hu_scale_sigma=0.05,max_hu_offset=10,max_noise_sigma=1
 calibration and noise augmentation than training.augment's 0.02, 4 HU and 6 HU).
 Classifier v50: --augment max_rotation_degrees=0,scale_range=1:1,max_shift_fraction=0,hu_scale_sigma=0,max_hu_offset=0,
 window_center_jitter=0,window_width_jitter=0,max_noise_sigma=0 with v36's command (flips the only augmentation).
+ResUNet v86: --tversky-weight 0.6 with ResUNet v85's command (`--loss tversky`, shipped weight 0.7).
 """
 
 import argparse
 import functools
 
-from training import cli, fit
+from training import cli, fit, losses
 from training.augment import Augmentation
 from training.models.classifier import get_classifier
 from training.scanner import export, export_render
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument(
         "--augment", help="training.augment.Augmentation's numeric fields, name=value,... (range: low:high)"
     )
+    parser.add_argument("--tversky-weight", type=float, help="--loss tversky's weight on false positives (0.5: Dice)")
     args, training_args = parser.parse_known_args()
     if args.export_forms:
         _restrict_exports(args.export_forms.split(","))
@@ -93,6 +96,9 @@ def main() -> None:
     if args.augment:
         _set_augmentation(args.augment)
         print("augmentation:", cli.Augmentation(), flush=True)
+    if args.tversky_weight is not None:
+        losses.TVERSKY_FALSE_POSITIVE_WEIGHT = args.tversky_weight  # read when the loss is traced
+        print("Tversky weight on false positives:", args.tversky_weight, flush=True)
     cli.main([a for a in training_args if a != "--"])
 
 
