@@ -41,9 +41,6 @@ class FrontalSinus:
     front_wall_mm: float
     septum_x: float
 
-    def describe(self) -> dict:
-        return {name: round(float(value), 1) for name, value in self.__dict__.items()}
-
 
 def sample_frontal_sinus(rng: np.random.Generator) -> FrontalSinus:
     bottom, top = rng.uniform(*SINUS_BOTTOM_MNI_Z), rng.uniform(*SINUS_TOP_MNI_Z)

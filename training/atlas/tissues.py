@@ -70,9 +70,13 @@ def mni_to_index(x: float, y: float, z: float) -> np.ndarray:
     return np.array([z + 84.0, 102.0 - y, 102.0 - x], np.float32)
 
 
+def brain_of(index: int) -> int:
+    """The variant whose brain variant `index` has: a frontal variant shares its brain with an older one."""
+    return index - FRONTAL_VARIANTS.start if index in FRONTAL_VARIANTS else index
+
+
 def atrophy(index: int) -> float:
-    """The atrophy of variant `index` (a frontal variant shares its brain with an older one)."""
-    return ATROPHY[index - FRONTAL_VARIANTS.start if index in FRONTAL_VARIANTS else index]
+    return ATROPHY[brain_of(index)]
 
 
 def _noise(shape, rng, sigma: float) -> np.ndarray:
@@ -182,7 +186,7 @@ def build_variant(index: int) -> np.ndarray:
     """Head `index` (0..VARIANTS-1, or one of FRONTAL_VARIANTS) as packed channels; each has its own gyral pattern
     and atrophy."""
     atlas = load_atlas()
-    brain_index = index - FRONTAL_VARIANTS.start if index in FRONTAL_VARIANTS else index
+    brain_index = brain_of(index)
     rng = np.random.default_rng([20120, brain_index])
     label, hu = (a.copy() for a in _outside_brain_once())
     brain_label, brain_hu = _brain(atlas, atrophy(index), rng)
