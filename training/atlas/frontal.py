@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from training.atlas.template import Atlas
+from training.atlas.template import MNI_ORIGIN_INDEX, Atlas
 
 # The anterior fossa's floor and front: where the dura has no bone within this reach, a plate is laid.
 PLATE_MM = 2.0
@@ -58,8 +58,9 @@ def sample_frontal_sinus(rng: np.random.Generator) -> FrontalSinus:
 
 def _mni(shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """MNI x, y, z (mm) of each template voxel, broadcastable (the inverse of tissues.mni_to_index)."""
+    z0, row0, col0 = MNI_ORIGIN_INDEX
     z, rows, cols = np.ogrid[: shape[0], : shape[1], : shape[2]]
-    return (102.0 - cols).astype(np.float32), (102.0 - rows).astype(np.float32), (z - 84.0).astype(np.float32)
+    return (col0 - cols).astype(np.float32), (row0 - rows).astype(np.float32), (z - z0).astype(np.float32)
 
 
 def outside_dura_mm(atlas: Atlas) -> np.ndarray:

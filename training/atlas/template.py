@@ -21,6 +21,9 @@ MARGIN = 12  # voxels of air around the atlas box, so that poses never sample pa
 INTRACRANIAL_FRACTION = 0.5  # grey + white + CSF above this is inside the dura
 BONE_HU = 150.0  # the blurred average skull, thresholded near its half maximum
 AIR_HU = -400.0
+# Template voxel (z, row, col) of the MNI origin, from the NIfTI affine and the padding; rows run anterior ->
+# posterior and columns right -> left, so MNI y and x grow against them.
+MNI_ORIGIN_INDEX = (84.0, 102.0, 102.0)
 
 
 @dataclass(frozen=True)

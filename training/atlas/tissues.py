@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from training.atlas.frontal import anterior_plate, outside_dura_mm, sample_frontal_sinus, sinus_cell
-from training.atlas.template import Atlas, load_atlas
+from training.atlas.template import MNI_ORIGIN_INDEX, Atlas, load_atlas
 
 # Per variant; 1 = marked atrophy of old age, 0 = the template (an average of older adults), below 0 = younger
 # brains, whose cortex reaches the inner table under a thin film of CSF.
@@ -67,7 +67,8 @@ DURA_HU = 48.0
 
 def mni_to_index(x: float, y: float, z: float) -> np.ndarray:
     """MNI millimetres to template voxel (z, row, col), from the NIfTI affine and the padding."""
-    return np.array([z + 84.0, 102.0 - y, 102.0 - x], np.float32)
+    z0, row0, col0 = MNI_ORIGIN_INDEX
+    return np.array([z0 + z, row0 - y, col0 - x], np.float32)
 
 
 def brain_of(index: int) -> int:
