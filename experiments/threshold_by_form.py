@@ -15,7 +15,7 @@ from training.metrics import sensitivity_specificity
 from training.phantom_data import TEST_SEED, VALIDATION_SEED
 
 TARGET_SENSITIVITY = 0.95
-MIX = {"procedural": 1.0}  # the served classifier's training phantoms
+PROCEDURAL = {"procedural": 1.0}  # the training phantoms of cards older than the source mix
 
 
 def figures(labels, p, threshold: float) -> dict:
@@ -28,12 +28,13 @@ def main() -> None:
     args = parser.parse_args()
     pair = served_pair(args.store)
     classify, spec = pair.classify, pair.spec
-    report = {"classifier": pair.classifier.version, "card_threshold": pair.threshold}
+    mix = pair.classifier.card.training_data.get("source_mix", PROCEDURAL)  # the served classifier's own phantoms
+    report = {"classifier": pair.classifier.version, "card_threshold": pair.threshold, "mix": mix}
     for form, (share, exported) in FORMS.items():
         drawn = {"eight_bit_exports": exported}
-        validation = phantom_scores(classify, VALIDATION_SEED, args.count, MIX, spec, WORKERS, share, **drawn)
+        validation = phantom_scores(classify, VALIDATION_SEED, args.count, mix, spec, WORKERS, share, **drawn)
         own = choose_threshold(*validation, TARGET_SENSITIVITY)
-        labels, p = phantom_scores(classify, TEST_SEED, args.count * 3 // 2, MIX, spec, WORKERS, share, **drawn)
+        labels, p = phantom_scores(classify, TEST_SEED, args.count * 3 // 2, mix, spec, WORKERS, share, **drawn)
         report[form] = {
             "validation": own,
             "test_at_card_threshold": figures(labels, p, pair.threshold),
