@@ -17,8 +17,8 @@ def model_refs(models) -> list[ModelRef]:
 
 class AnswerWarning(BaseModel):
     code: str = Field(
-        description="not_head_slice, level_not_assessed, not_brain_window, heavy_compression, lossy_compression, "
-        "contrast_enhanced, not_head_body_part or models_disagree"
+        description="eight_bit_export, not_head_slice, level_not_assessed, not_brain_window, heavy_compression, "
+        "lossy_compression, contrast_enhanced, not_head_body_part or models_disagree"
     )
     message: str = Field(description="what is wrong and what it means for the answer")
     slices: list[int] | None = Field(None, description="series: the slice indices concerned; null for the whole input")

@@ -14,6 +14,7 @@ from app.integration.provenance import MANUFACTURER, NOT_FOR_CLINICAL_USE, SR_SE
 from app.integration.seg import SEGMENT_NUMBER
 from app.pipeline.postprocess.caveats import (
     CONTRAST_ENHANCED,
+    EIGHT_BIT_EXPORT,
     HEAVY_COMPRESSION,
     LEVEL_NOT_ASSESSED,
     LOSSY_COMPRESSION,
@@ -35,6 +36,7 @@ CAVEATS = {
     NOT_HEAD_SLICE: Code("ICH-NOT-HEAD", "99ICH", "Slice is not an axial head CT slice"),
     LEVEL_NOT_ASSESSED: Code("ICH-NOT-ASSESSED", "99ICH", "Level not assessed by the models"),
     NOT_BRAIN_WINDOW: Code("ICH-NOT-BRAIN-WN", "99ICH", "Image is not in the brain window"),
+    EIGHT_BIT_EXPORT: Code("ICH-8BIT-EXPORT", "99ICH", "Input is an 8-bit display export"),
     HEAVY_COMPRESSION: Code("ICH-HEAVY-LOSSY", "99ICH", "Heavy lossy compression"),
     LOSSY_COMPRESSION: Code("ICH-LOSSY", "99ICH", "Lossy compression"),
     CONTRAST_ENHANCED: Code("ICH-CONTRAST", "99ICH", "Contrast-enhanced study"),

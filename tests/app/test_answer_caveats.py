@@ -61,8 +61,14 @@ def test_what_cannot_be_a_ct_slice_is_refused(client, shape, message):
 
 
 def test_a_normal_assessed_slice_has_no_warnings(client):
-    body = predict(client, png(brain_window_slice()))
+    body = predict(client, ct_bytes(block_slice(256)))
     assert body["assessed"] and body["not_assessed_reason"] is None and body["warnings"] == []
+
+
+def test_an_8bit_export_says_so_and_nothing_else_when_it_is_a_plain_brain_window(client):
+    body = predict(client, png(brain_window_slice()))
+    assert body["assessed"] and body["not_assessed_reason"] is None and codes(body) == ["eight_bit_export"]
+    assert "send the DICOM" in body["warnings"][0]["message"] and body["warnings"][0]["slices"] is None
     assert body["models_agree"] and not body["calibrated"] and body["hemorrhage"]
 
 
@@ -72,7 +78,7 @@ def test_a_slice_without_a_skull_is_not_assessed_nor_positive(client):
     body = predict(client, png(no_skull))
     assert body["probability"] > body["threshold"]
     assert not body["hemorrhage"] and not body["assessed"] and body["not_assessed_reason"] == "no_skull"
-    assert body["area_pixels"] == 0 and codes(body) == ["not_head_slice", "not_brain_window"]
+    assert body["area_pixels"] == 0 and codes(body) == ["eight_bit_export", "not_head_slice", "not_brain_window"]
 
 
 def test_bone_outside_the_skull_never_reaches_the_mask(client):
@@ -208,8 +214,9 @@ def test_the_overlay_says_when_the_models_disagree(settings, client):
 def test_the_mask_endpoint_says_assessed_and_warnings_in_headers(client):
     no_skull = png(np.full((HEIGHT, WIDTH), 96, np.uint8))
     headers = client.post("/v1/predict/mask", files={"image": ("s.png", no_skull)}).headers
-    assert headers["X-ICH-Assessed"] == "false" and headers["X-ICH-Warnings"] == "not_head_slice, not_brain_window"
-    headers = client.post("/v1/predict/mask", files={"image": ("s.png", png(brain_window_slice()))}).headers
+    assert headers["X-ICH-Assessed"] == "false"
+    assert headers["X-ICH-Warnings"] == "eight_bit_export, not_head_slice, not_brain_window"
+    headers = client.post("/v1/predict/mask", files={"image": ("s.dcm", ct_bytes(block_slice(256)))}).headers
     assert headers["X-ICH-Assessed"] == "true" and headers["X-ICH-Warnings"] == "none"
 
 

@@ -1,8 +1,8 @@
 """Warnings that travel with every answer: what about the input or the answer makes it less trustworthy.
 
 Each is a code, a message for people and, for scans, the slice indices it concerns. Nothing here is silent:
-a slice the service will not score, a window it was not built for, compression, contrast, a body part that
-is not a head, and models that disagree all say so.
+a slice the service will not score, an 8-bit export, a window it was not built for, compression, contrast, a body
+part that is not a head, and models that disagree all say so.
 """
 
 from collections.abc import Sequence
@@ -14,6 +14,7 @@ from core.slice_assessment import NO_SKULL, REASONS
 NOT_HEAD_SLICE = "not_head_slice"
 LEVEL_NOT_ASSESSED = "level_not_assessed"
 NOT_BRAIN_WINDOW = "not_brain_window"
+EIGHT_BIT_EXPORT = "eight_bit_export"
 HEAVY_COMPRESSION = "heavy_compression"
 LOSSY_COMPRESSION = "lossy_compression"
 CONTRAST_ENHANCED = "contrast_enhanced"
@@ -83,6 +84,15 @@ def _contrast(facts: InputFacts, checks: Sequence[SliceChecks], lone: bool) -> C
 
 def _file_caveats(facts: InputFacts) -> list[Caveat]:
     found = []
+    if facts.interpretation == "brain_window_8bit":
+        # Only the window's 0-80 HU survive, where the inner table's partial volume and a thin bleed look alike;
+        # the cards measure the models far weaker there (held-out `exported_8bit`, the real scan's `real_ct`).
+        message = (
+            "an 8-bit display export, read as the 40/80 brain window: measured on phantoms and on a real scan, the "
+            "models are much less reliable on these than on HU input (DICOM, NIfTI, 16-bit PNG), with many more "
+            "false flags; send the DICOM where you can (GET /v1/models: exported_8bit and real_ct)"
+        )
+        found.append(Caveat(EIGHT_BIT_EXPORT, message))
     if facts.lossy:
         found.append(Caveat(LOSSY_COMPRESSION, "the DICOM says it was irreversibly (lossy) compressed"))
     if facts.jpeg_quality is not None and facts.jpeg_quality < MIN_JPEG_QUALITY:
