@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.pipeline.postprocess.slice_checks import SliceChecks
+from core import raster
 from core.slice_assessment import NO_SKULL, REASONS
 
 NOT_HEAD_SLICE = "not_head_slice"
@@ -84,7 +85,7 @@ def _contrast(facts: InputFacts, checks: Sequence[SliceChecks], lone: bool) -> C
 
 def _file_caveats(facts: InputFacts) -> list[Caveat]:
     found = []
-    if facts.interpretation == "brain_window_8bit":
+    if facts.interpretation == raster.BRAIN_WINDOW_FORM:
         # Only the window's 0-80 HU survive, where the inner table's partial volume and a thin bleed look alike;
         # the cards measure the models far weaker there (held-out `exported_8bit`, the real scan's `real_ct`).
         message = (
