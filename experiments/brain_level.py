@@ -22,11 +22,11 @@ from core.model_input import MODEL_SIZE, confine, confinement_mask
 from core.resize import resize_image
 from core.windowing import BRAIN, window_stack
 from experiments.export_floor import EXPORTS, form_name, real_sets, sent_as
-from experiments.served_pair import WORKERS, served_pair, study_arguments
+from experiments.served_pair import served_pair, study_arguments
 from training.evaluate import predict_in_batches
 from training.held_out import FORMS
 from training.metrics import roc_auc
-from training.phantom_data import TEST_SEED, VALIDATION_SEED, build_arrays
+from training.phantom_data import TEST_SEED, VALIDATION_SEED
 
 BRAIN_HU = (15.0, 45.0)
 MIN_BRAIN_PIXELS = 500
@@ -48,48 +48,47 @@ def levelled(hu: np.ndarray, reference: float) -> np.ndarray:
     return np.clip(out, BRAIN.low, BRAIN.high) if is_brain_window_export(hu) else out
 
 
+def median_level(hus) -> float:
+    """The median brain level over the slices that show enough brain."""
+    return float(np.median([level for hu in hus if (level := brain_level(hu)[0]) is not None]))
+
+
 def scores(pair, hus: list[np.ndarray], reference: float | None) -> np.ndarray:
     """P(any) of confined HU slices at model size, levelled to `reference` first unless it is None."""
     fed = hus if reference is None else [levelled(hu, reference) for hu in hus]
     return predict_in_batches(pair.classify, np.stack([window_stack(hu) for hu in fed]))[:, 0]
 
 
+def as_sent(hu: np.ndarray, export, confinement: str) -> np.ndarray:
+    """A real slice as the service confines it, sent as HU or through the 8-bit `export`, before windowing."""
+    return confine(sent_as(resize_image(hu, MODEL_SIZE).astype(np.float32), export), confinement)
+
+
 def main() -> None:
     args = study_arguments(__doc__, count=600, count_help="held-out phantoms per form").parse_args()
     pair = served_pair(args.store)
-    spec, mix = pair.spec, pair.classifier.card.training_data["source_mix"]
+    mix = pair.classifier.card.training_data["source_mix"]
 
-    def phantoms(seed: int, share: float, exported: bool = False):
-        arrays = build_arrays(
-            seed, args.count, size=spec.size, brain_window_fraction=share, workers=WORKERS, mix=mix,
-            confinement=spec.confinement, hu_only=True, eight_bit_exports=exported,
-        )  # fmt: skip
-        return [np.asarray(hu[..., 0], np.float32) for hu in arrays.images], arrays.labels[:, 0] > 0.5
-
-    hus, labels = phantoms(VALIDATION_SEED, 0.0)
-    levels = [level for hu in np.array(hus, dtype=object)[~labels] if (level := brain_level(hu)[0]) is not None]
-    reference = float(np.median(levels))
+    hus, labels = pair.hu_phantoms(VALIDATION_SEED, args.count, 0.0, mix)
+    reference = median_level(hu for hu, positive in zip(hus, labels) if not positive)
+    variants = {"plain": None, "levelled": reference}
     report = {**pair.describe(), "reference_hu": reference, "held_out_auc": {}, "real": {}}
     print("phantoms' brain level", reference, flush=True)
     for form, (share, exported) in FORMS.items():
-        hus, labels = phantoms(TEST_SEED, share, exported)
+        hus, labels = pair.hu_phantoms(TEST_SEED, args.count, share, mix, eight_bit_exports=exported)
         report["held_out_auc"][form] = {
-            name: round(roc_auc(labels, scores(pair, hus, ref)), 4)
-            for name, ref in (("plain", None), ("levelled", reference))
+            name: round(roc_auc(labels, scores(pair, hus, ref)), 4) for name, ref in variants.items()
         }
         print(form, json.dumps(report["held_out_auc"][form]), flush=True)
 
     positives, normal = real_sets()
     for export in EXPORTS:
-
-        def seen(hu, export=export):
-            return confine(sent_as(resize_image(hu, MODEL_SIZE).astype(np.float32), export), spec.confinement)
-
-        sets = [[seen(p.hu) for p in positives], [seen(hu) for hu in normal]]
+        sets = [
+            [as_sent(hu, export, pair.spec.confinement) for hu in hus] for hus in ([p.hu for p in positives], normal)
+        ]
         form = form_name(export)
-        report["real"][form] = {"normal_brain_level": round(float(np.nanmedian(
-            [level if (level := brain_level(hu)[0]) is not None else np.nan for hu in sets[1]])), 1)}  # fmt: skip
-        for name, ref in (("plain", None), ("levelled", reference)):
+        report["real"][form] = {"normal_brain_level": round(median_level(sets[1]), 1)}
+        for name, ref in variants.items():
             positive, negative = (scores(pair, hus, ref) for hus in sets)
             ranked = against_whole_scan(positive.tolist(), negative.tolist())
             report["real"][form][name] = {

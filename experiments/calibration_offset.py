@@ -17,10 +17,10 @@ import numpy as np
 from core.model_input import confine
 from core.windowing import as_brain_window_export, window_stack
 from experiments.export_floor import EXPORTS, form_name, model_input, real_sets
-from experiments.served_pair import WORKERS, served_pair, study_arguments
+from experiments.served_pair import served_pair, study_arguments
 from training.evaluate import predict_in_batches
 from training.metrics import roc_auc, sensitivity_specificity
-from training.phantom_data import TEST_SEED, build_arrays
+from training.phantom_data import TEST_SEED
 
 OFFSETS_HU = (-10.0, -5.0, -2.5, 0.0, 2.5, 5.0, 10.0)
 SENT_AS = {"hu": lambda hu: hu, "brain_window_8bit": as_brain_window_export}
@@ -51,14 +51,9 @@ def real_flags(pair) -> dict:
 def main() -> None:
     args = study_arguments(__doc__, count=600, count_help="held-out phantoms").parse_args()
     pair = served_pair(args.store)
-    card = pair.classifier.card
-    mix = card.training_data["source_mix"]
+    mix = pair.classifier.card.training_data["source_mix"]
     # Unconfined HU at model size: each offset is confined afterwards, as the service confines what it is sent.
-    phantoms = build_arrays(
-        TEST_SEED, args.count, size=pair.spec.size, brain_window_fraction=0.0, workers=WORKERS, mix=mix, hu_only=True
-    )
-    labels = phantoms.labels[:, 0] > 0.5
-    hus = phantoms.images[..., 0].astype(np.float32)
+    hus, labels = pair.hu_phantoms(TEST_SEED, args.count, 0.0, mix, confined=False)
     report = {**pair.describe(), "mix": mix, "phantoms": len(labels), "offsets_hu": {}}
     for offset in OFFSETS_HU:
         report["offsets_hu"][offset] = {}

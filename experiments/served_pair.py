@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
+from core.model_input import NO_CONFINEMENT
 from core.model_store import ModelVersion, paired_input, resolve
 from training.evaluate_store import CLASSIFIER, SEGMENTER, load_saved_model
 from training.phantom_data import build_arrays
@@ -55,6 +58,31 @@ class ServedPair:
             mix=mix,
             eight_bit_exports=eight_bit_exports,
         )
+
+    def hu_phantoms(
+        self,
+        seed: int,
+        count: int,
+        brain_window_fraction: float,
+        mix: dict,
+        confined: bool = True,
+        eight_bit_exports: bool = False,
+    ) -> tuple[list[np.ndarray], np.ndarray]:
+        """Fresh phantoms as float32 HU at this pair's size, confined as it is fed unless not `confined` (for studies
+        that edit the HU before the service's confinement and windowing), and whether each bleeds."""
+        spec = self.spec
+        arrays = build_arrays(
+            seed,
+            count,
+            size=spec.size,
+            brain_window_fraction=brain_window_fraction,
+            workers=WORKERS,
+            mix=mix,
+            confinement=spec.confinement if confined else NO_CONFINEMENT,
+            hu_only=True,
+            eight_bit_exports=eight_bit_exports,
+        )
+        return [np.asarray(hu[..., 0], np.float32) for hu in arrays.images], arrays.labels[:, 0] > 0.5
 
 
 def served_pair(store: Path) -> ServedPair:
