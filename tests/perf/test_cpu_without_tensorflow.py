@@ -1,8 +1,11 @@
 """The CPU service without TensorFlow: it loads the shipped store, answers a slice and says so, with TensorFlow absent."""
 
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 from app.serving.tf_setup import has_amx_bf16
 from tests.live_server import ROOT
@@ -45,9 +48,11 @@ print(json.dumps({
 """
 
 
-def test_the_cpu_service_loads_and_answers_without_tensorflow():
+@pytest.mark.parametrize("bf16_segmenter", [False, True], ids=["defaults", "bf16_segmenter"])
+def test_the_cpu_service_loads_and_answers_without_tensorflow(bf16_segmenter):
+    env = {**os.environ, "ICH_CPU_BF16_SEGMENTER": str(bf16_segmenter).lower()}
     done = subprocess.run(
-        [sys.executable, "-c", SERVE_ONE_SLICE], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-c", SERVE_ONE_SLICE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -56,6 +61,6 @@ def test_the_cpu_service_loads_and_answers_without_tensorflow():
     runtime = result["info"]["runtime"]
     assert result["info"]["device"] == "cpu"
     assert (runtime["engine"], runtime["tensorflow"]) == ("openvino", "not loaded")
-    # The defaults: the ResUNet alone in bf16 where the CPU has AMX, every model fp32 elsewhere.
-    segmenter = "bf16" if has_amx_bf16() else "fp32"
+    # Every model fp32 by default, on any CPU; asked for, the ResUNet alone in bf16 where the CPU has AMX.
+    segmenter = "bf16" if bf16_segmenter and has_amx_bf16() else "fp32"
     assert runtime["precisions"] == {"classifier": "fp32", "segmenter": segmenter}
