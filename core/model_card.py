@@ -13,14 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.calibration import Calibration
-from core.model_input import (
-    BRAIN_LEVEL_HU,
-    BRAIN_RANGE_HU,
-    MAX_LEVEL_SHIFT_HU,
-    NO_CONFINEMENT,
-    SKULL_BAND_MM,
-    Confinement,
-)
+from core.model_input import NO_CONFINEMENT, SKULL_BAND_MM, Confinement
 from core.scan_decision import ScanRule
 from core.slice_assessment import AssessmentLimits
 from core.windowing import WINDOWS
@@ -85,11 +78,6 @@ CONFINED = {
     "cranium": " Before windowing, everything but the intracranial space (core.intracranial, found on the resized slice)"
     f" and the bone within {SKULL_BAND_MM:g} mm of it (the skull) is set to air, or to 0 HU for an 8-bit brain-window export"
     " (core.model_input.confine).",
-    "cranium_levelled": " Before windowing, everything but the intracranial space (core.intracranial, found on the"
-    f" resized slice) and the bone within {SKULL_BAND_MM:g} mm of it (the skull) is set to air, or to 0 HU for an 8-bit"
-    f" brain-window export; then the soft tissue inside the skull is shifted (by at most {MAX_LEVEL_SHIFT_HU:g} HU) so"
-    f" that the median of its {BRAIN_RANGE_HU[0]:g}-{BRAIN_RANGE_HU[1]:g} HU pixels reads {BRAIN_LEVEL_HU:g} HU, an"
-    " export's clipped to 0..80 HU again (core.model_input.confine).",
 }
 BRAIN_WINDOW_INPUTS = "8-bit brain-window images are mapped back to 0..80 HU (core.windowing.brain_window_to_hu)"
 

@@ -16,22 +16,11 @@ MODEL_SIZE = (256, 256)
 # skull base soft tissue of its training heads, and so cannot be misled by a real patient's, which phantoms render
 # least faithfully. The cranium keeps the inner table beside an extra-axial bleed: an epidural lens against bone is a
 # bleed, the same lens against air would be scalp.
-# "cranium_levelled" is the cranium with its brain brought to one level, BRAIN_LEVEL_HU: scanners' calibration drifts
-# a few HU and an 8-bit export's window moves where its brain reads, and a model trained on one level cannot be moved
-# off its operating point by either (experiments/calibration_offset.py measures how far a few HU move one).
-Confinement = Literal["none", "intracranial", "cranium", "cranium_levelled"]
+Confinement = Literal["none", "intracranial", "cranium"]
 CONFINEMENTS: tuple[Confinement, ...] = typing.get_args(Confinement)
 NO_CONFINEMENT: Confinement = "none"
-LEVELLED: Confinement = "cranium_levelled"
 # The skull kept around the intracranial space: the vault's tables and diploe are 4-8 mm thick in adults.
 SKULL_BAND_MM = 6.0
-# The level: the median of the brain's pixels (BRAIN_RANGE_HU inside the skull), over normal validation phantoms of
-# the training mix as HU (experiments/brain_level.py). A slice showing fewer brain pixels than MIN_BRAIN_PIXELS (at
-# model size) is left as it is; no slice is moved further than MAX_LEVEL_SHIFT_HU.
-BRAIN_LEVEL_HU = 28.0
-BRAIN_RANGE_HU = (15.0, 45.0)
-MIN_BRAIN_PIXELS = 500
-MAX_LEVEL_SHIFT_HU = 10.0
 
 
 def _skull_band(inside: np.ndarray, hu: np.ndarray, pixel_mm: float, band_mm: float) -> np.ndarray:
@@ -50,27 +39,8 @@ def confine(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKU
     if np.ndim(hu) == 3:
         return np.stack([confine(hu[..., k], confinement, skull_band_mm) for k in range(hu.shape[-1])], axis=-1)
     hu = np.asarray(hu, np.float32)
-    export = is_brain_window_export(hu)
-    keep = confinement_mask(hu, confinement, skull_band_mm)
-    shown = np.where(keep, hu, np.float32(BRAIN.low if export else AIR_HU))
-    return _levelled(shown, keep & ~bone_mask(hu), export) if confinement == LEVELLED else shown
-
-
-def brain_level(hu: np.ndarray, inside: np.ndarray) -> float | None:
-    """The median HU of the brain among the pixels `inside`, or None when too little brain shows."""
-    brain = hu[inside & (hu >= BRAIN_RANGE_HU[0]) & (hu <= BRAIN_RANGE_HU[1])]
-    return float(np.median(brain)) if brain.size >= MIN_BRAIN_PIXELS else None
-
-
-def _levelled(hu: np.ndarray, soft: np.ndarray, export: bool) -> np.ndarray:
-    """`hu` with its soft tissue inside the skull (`soft`) shifted so its brain reads BRAIN_LEVEL_HU. An export stays
-    within the window it was clipped to."""
-    level = brain_level(hu, soft)
-    if level is None:
-        return hu
-    shift = np.float32(np.clip(BRAIN_LEVEL_HU - level, -MAX_LEVEL_SHIFT_HU, MAX_LEVEL_SHIFT_HU))
-    shifted = hu + shift
-    return np.where(soft, np.clip(shifted, BRAIN.low, BRAIN.high) if export else shifted, hu)
+    floor = BRAIN.low if is_brain_window_export(hu) else AIR_HU
+    return np.where(confinement_mask(hu, confinement, skull_band_mm), hu, np.float32(floor))
 
 
 def confinement_mask(hu: np.ndarray, confinement: Confinement, skull_band_mm: float = SKULL_BAND_MM) -> np.ndarray:
@@ -80,7 +50,7 @@ def confinement_mask(hu: np.ndarray, confinement: Confinement, skull_band_mm: fl
         return np.ones(hu.shape, bool)
     pixel_mm = estimate_spacing_mm(hu)  # a slice at model size no longer has the file's pixel spacing
     keep = intracranial_mask(hu, (pixel_mm, pixel_mm))
-    if confinement in ("cranium", LEVELLED):
+    if confinement == "cranium":
         keep |= _skull_band(keep, hu, pixel_mm, skull_band_mm)
     return keep
 

@@ -18,8 +18,7 @@ import numpy as np
 
 from bench.realct.semi_real_eval import against_whole_scan
 from core.intracranial import is_brain_window_export
-from core.model_input import MAX_LEVEL_SHIFT_HU, MODEL_SIZE, confine, confinement_mask
-from core.model_input import brain_level as level_inside
+from core.model_input import MODEL_SIZE, confine, confinement_mask
 from core.resize import resize_image
 from core.windowing import BRAIN, window_stack
 from experiments.export_floor import EXPORTS, form_name, real_sets, sent_as
@@ -29,18 +28,23 @@ from training.held_out import FORMS
 from training.metrics import roc_auc
 from training.phantom_data import TEST_SEED, VALIDATION_SEED
 
+BRAIN_HU = (15.0, 45.0)
+MIN_BRAIN_PIXELS = 500
+MAX_SHIFT_HU = 10.0
+
 
 def brain_level(hu: np.ndarray) -> tuple[float | None, np.ndarray]:
-    """(core's brain level inside the skull, or None when too little brain shows; the intracranial mask)."""
+    """(median HU of the brain inside the skull, or None when too little brain shows; the intracranial mask)."""
     inside = confinement_mask(hu, "intracranial")
-    return level_inside(hu, inside), inside
+    brain = hu[inside & (hu >= BRAIN_HU[0]) & (hu <= BRAIN_HU[1])]
+    return (float(np.median(brain)) if brain.size >= MIN_BRAIN_PIXELS else None), inside
 
 
 def levelled(hu: np.ndarray, reference: float) -> np.ndarray:
     level, inside = brain_level(hu)
     if level is None:
         return hu
-    out = np.where(inside, hu + np.clip(reference - level, -MAX_LEVEL_SHIFT_HU, MAX_LEVEL_SHIFT_HU), hu)
+    out = np.where(inside, hu + np.clip(reference - level, -MAX_SHIFT_HU, MAX_SHIFT_HU), hu)
     return np.clip(out, BRAIN.low, BRAIN.high) if is_brain_window_export(hu) else out
 
 

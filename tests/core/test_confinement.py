@@ -2,16 +2,7 @@
 
 import numpy as np
 
-from core.model_input import (
-    BRAIN_LEVEL_HU,
-    LEVELLED,
-    MAX_LEVEL_SHIFT_HU,
-    SKULL_BAND_MM,
-    confine,
-    confinement_mask,
-    stack_inputs,
-    to_model_input,
-)
+from core.model_input import SKULL_BAND_MM, confine, confinement_mask, stack_inputs, to_model_input
 from core.windowing import AIR_HU, BRAIN, as_brain_window_export, brain_window_to_hu, hu_to_brain_window_pixels
 from tests.core.head_phantom import BONE_HU, BRAIN_HU, SCALP_HU, brain_region, head_slice
 
@@ -102,46 +93,3 @@ def test_the_cranium_band_stops_at_its_width():
     assert 0.2 < kept.sum() / bone.sum() < 0.6  # the inner third or so of a skull three bands thick
     wide = confine(thick, "cranium", skull_band_mm=4 * SKULL_BAND_MM)
     assert ((wide == BONE_HU) & bone).sum() > 0.95 * bone.sum()  # a band wider than the skull keeps all of it
-
-
-def _calibrated(offset_hu: float) -> np.ndarray:
-    """The test head with a bleed, as a scanner `offset_hu` off would read it, with some noise."""
-    hu = _with_blood_and_a_face(head_slice())
-    return hu + offset_hu + np.random.default_rng(0).normal(0.0, 3.0, hu.shape).astype(np.float32)
-
-
-def test_the_levelled_cranium_brings_the_brain_to_one_level_and_keeps_the_rest_of_the_cranium():
-    hu = _calibrated(-5.0)  # the brain reads about 27 HU
-    levelled, cranium = confine(hu, LEVELLED), confine(hu, "cranium")
-    inside = brain_region()
-    np.testing.assert_array_equal(confinement_mask(hu, LEVELLED), confinement_mask(hu, "cranium"))
-    assert abs(float(np.median(levelled[inside])) - BRAIN_LEVEL_HU) < 0.5
-    shift = levelled[inside] - cranium[inside]
-    assert np.allclose(shift, shift[0]) and shift[0] != 0  # one shift, the bleed's contrast to the brain kept
-    bone = cranium >= BONE_HU - 50
-    np.testing.assert_array_equal(levelled[bone], cranium[bone])  # the skull is not brain
-    assert (levelled[~confinement_mask(hu, "cranium")] == AIR_HU).all()
-
-
-def test_levelling_undoes_a_calibration_offset_within_its_reach():
-    inside = brain_region()
-    reference = confine(_calibrated(0.0), LEVELLED)[inside]
-    for offset in (-6.0, 6.0):
-        moved = confine(_calibrated(offset), LEVELLED)[inside]
-        assert np.abs(moved - reference).max() < 0.5
-    far = confine(_calibrated(14.0), LEVELLED)[inside] - confine(_calibrated(14.0), "cranium")[inside]
-    np.testing.assert_allclose(far, -MAX_LEVEL_SHIFT_HU)  # a brain read 18 HU high is moved 10
-
-
-def test_levelling_leaves_a_slice_without_enough_brain_alone():
-    hu = _calibrated(-5.0)
-    hu[brain_region()] = 70.0  # no pixel in the brain's range
-    np.testing.assert_array_equal(confine(hu, LEVELLED), confine(hu, "cranium"))
-
-
-def test_a_levelled_export_stays_within_its_window():
-    export = as_brain_window_export(_calibrated(-8.0))
-    levelled = confine(export, LEVELLED)
-    assert levelled.min() >= BRAIN.low and levelled.max() <= BRAIN.high
-    assert abs(float(np.median(levelled[brain_region()])) - BRAIN_LEVEL_HU) < 1.0
-    assert (levelled[~confinement_mask(export, LEVELLED)] == BRAIN.low).all()
