@@ -45,19 +45,7 @@ class ServedPair:
     def phantoms(self, seed: int, count: int, brain_window_fraction: float, mix: dict, eight_bit_exports=False):
         """Fresh phantoms fed as this pair is fed, with their masks at each slice's own matrix; `eight_bit_exports`:
         the 8-bit ones drawn as training.scanner's exports (training.held_out_forms' exported_8bit)."""
-        spec = self.spec
-        return build_arrays(
-            seed,
-            count,
-            size=spec.size,
-            brain_window_fraction=brain_window_fraction,
-            workers=WORKERS,
-            keep_native=True,
-            slices=spec.slices,
-            confinement=spec.confinement,
-            mix=mix,
-            eight_bit_exports=eight_bit_exports,
-        )
+        return self._arrays(seed, count, brain_window_fraction, mix, eight_bit_exports, keep_native=True)
 
     def hu_phantoms(
         self,
@@ -70,19 +58,27 @@ class ServedPair:
     ) -> tuple[list[np.ndarray], np.ndarray]:
         """Fresh phantoms as float32 HU at this pair's size, confined as it is fed unless not `confined` (for studies
         that edit the HU before the service's confinement and windowing), and whether each bleeds."""
+        confinement = self.spec.confinement if confined else NO_CONFINEMENT
+        arrays = self._arrays(
+            seed, count, brain_window_fraction, mix, eight_bit_exports, confinement=confinement, hu_only=True
+        )
+        return [np.asarray(hu[..., 0], np.float32) for hu in arrays.images], arrays.labels[:, 0] > 0.5
+
+    def _arrays(self, seed, count, brain_window_fraction, mix, eight_bit_exports, **options):
+        """build_arrays at this pair's input (size, context, confinement unless `options` say otherwise)."""
         spec = self.spec
-        arrays = build_arrays(
+        options = {"confinement": spec.confinement, **options}
+        return build_arrays(
             seed,
             count,
             size=spec.size,
+            slices=spec.slices,
             brain_window_fraction=brain_window_fraction,
             workers=WORKERS,
             mix=mix,
-            confinement=spec.confinement if confined else NO_CONFINEMENT,
-            hu_only=True,
             eight_bit_exports=eight_bit_exports,
+            **options,
         )
-        return [np.asarray(hu[..., 0], np.float32) for hu in arrays.images], arrays.labels[:, 0] > 0.5
 
 
 def served_pair(store: Path) -> ServedPair:
