@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from core.intracranial import SATURATED_BONE_HU, fill_holes, head_mask, inner_table_distance_mm
-from core.raster import BRAIN_WINDOW_FORM
+from core.raster import BRAIN_WINDOW_FORM, HU_FORM
 from core.slice_assessment import SliceAssessment
 
 # A mask this large (about a 6 x 8 mm blob, 0.25 mL at 5 mm) with a "no" from the classifier is a disagreement;
@@ -96,6 +96,6 @@ def check_slice(
     """Every check of one slice; a slice not assessed is not held to agreement (it gives no answer). `mask_pixels`:
     the segmenter's confined mask, withheld or not."""
     window = window_problem(hu, assessment) if interpretation == BRAIN_WINDOW_FORM else None
-    contrast = interpretation == "hu" and contrast_enhanced(hu, assessment)
+    contrast = interpretation == HU_FORM and contrast_enhanced(hu, assessment)
     agree = not assessment.assessed or models_agree(probability, threshold, mask_pixels, assessment.pixel_mm2)
     return SliceChecks(assessment, window, contrast, agree, withheld_pixels)
